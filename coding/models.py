@@ -1,0 +1,1 @@
+"""Codebook, coding queue, annotations and agreement (built by the coding issue)."""

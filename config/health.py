@@ -1,0 +1,58 @@
+"""/healthz: the state of the database, the broker and the storage, for load balancers and humans."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from kombu import Connection
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def check_broker() -> None:
+    # A fresh connection from the settings each time: a cached one could hide an outage.
+    timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
+    with Connection(
+        settings.CELERY_BROKER_URL,
+        connect_timeout=timeout,
+        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+    ) as broker:
+        broker.ensure_connection(max_retries=1, timeout=timeout)
+        broker.default_channel  # noqa: B018 - opening the channel proves the broker answers
+
+
+def check_storage() -> None:
+    name = default_storage.save(f"healthz/{uuid.uuid4().hex}", ContentFile(b"ok"))
+    default_storage.delete(name)
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "database": check_database,
+    "broker": check_broker,
+    "storage": check_storage,
+}
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    report: dict[str, str] = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception as error:  # any failure of a dependency means "down"
+            report[name] = f"down: {type(error).__name__}"
+        else:
+            report[name] = "up"
+    down = [name for name, state in report.items() if state != "up"]
+    body = {"status": "ok" if not down else "down", "down": down, "checks": report}
+    return JsonResponse(body, status=503 if down else 200)

@@ -1,0 +1,94 @@
+"""Shared fixtures: real services, persona users with study roles.
+
+The run fails at once, loudly, when PostgreSQL or Redis cannot be reached: tests never fall back to SQLite
+or an in-memory broker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import redis
+
+from accounts.models import User
+from studies.models import Role, Study
+from studies.tests.factories import MembershipFactory, StudyFactory
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    try:
+        psycopg.connect(
+            host=database["HOST"],
+            port=database["PORT"] or 5432,
+            user=database["USER"],
+            password=database["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=5,
+        ).close()
+    except psycopg.Error as error:
+        raise pytest.UsageError(f"PostgreSQL is not reachable for the tests: {error}") from error
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=5).ping()
+    except redis.RedisError as error:
+        raise pytest.UsageError(f"Redis is not reachable at {settings.REDIS_URL}: {error}") from error
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def study(db: None) -> Study:
+    return StudyFactory()
+
+
+def _member(study: Study, role: Role) -> User:
+    return MembershipFactory(study=study, role=role).user
+
+
+@pytest.fixture
+def owner(study: Study) -> User:
+    return _member(study, Role.OWNER)
+
+
+@pytest.fixture
+def researcher(study: Study) -> User:
+    return _member(study, Role.RESEARCHER)
+
+
+@pytest.fixture
+def interviewer(study: Study) -> User:
+    return _member(study, Role.INTERVIEWER)
+
+
+@pytest.fixture
+def coder(study: Study) -> User:
+    return _member(study, Role.CODER)
+
+
+@pytest.fixture
+def viewer(study: Study) -> User:
+    return _member(study, Role.VIEWER)
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    """A signed-in person with a role on another study only."""
+    other = StudyFactory()
+    return MembershipFactory(study=other, role=Role.OWNER).user
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    return os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Run the platform on its embedded defaults (SQLite, filesystem broker, local media): web, worker, beat.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_venv requirements.txt
+export PATH="$VENV/bin:$PATH" DEBUG="${DEBUG:-1}" PORT="${PORT:-8000}"
+python manage.py migrate --noinput
+python manage.py setup_demo
+echo
+say "The platform is starting at http://127.0.0.1:$PORT/  (stop with Ctrl-C)"
+python manage.py setup_demo --print-login
+echo
+exec honcho --procfile Procfile.dev start

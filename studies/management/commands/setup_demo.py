@@ -1,0 +1,48 @@
+"""Create the demo login and demo study for a local run (idempotent; refused when DEBUG is off)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from accounts.models import User
+from studies.models import Role, Study, StudyMembership
+
+DEMO_EMAIL = "demo@example.org"
+DEMO_PASSWORD = "demo-password-local-only"  # noqa: S105 - a local demo login, refused when DEBUG is off
+DEMO_SLUG = "llm-chatbots-mental-health"
+
+
+class Command(BaseCommand):
+    help = "Create the demo researcher login and the demo study (local runs only)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--print-login", action="store_true", help="Only print the demo login.")
+
+    def handle(self, *args: Any, print_login: bool = False, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("The demo login is for local runs only (DEBUG=1).")
+        if print_login:
+            self.stdout.write(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+            return
+        with transaction.atomic():
+            user, created = User.objects.get_or_create(email=DEMO_EMAIL, defaults={"display_name": "Demo researcher"})
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            study, _ = Study.objects.get_or_create(
+                slug=DEMO_SLUG,
+                defaults={
+                    "title": "LLM chatbots and mental-health support (demo)",
+                    "description": "Synthetic demo study: how people around the world use LLM chatbots for "
+                    "mental-health support.",
+                    "languages": ["en", "es", "hi"],
+                    "target_sample_size": 21,
+                    "status": Study.Status.RECRUITING,
+                },
+            )
+            StudyMembership.objects.get_or_create(study=study, user=user, defaults={"role": Role.OWNER})
+        self.stdout.write("Demo study and login are ready.")

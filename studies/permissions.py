@@ -1,0 +1,70 @@
+"""The one place where study roles are checked, for web views and API endpoints alike.
+
+A person without a role on a study gets 404 for it (its existence does not leak); a member whose role is
+not allowed gets 403. Staff status grants nothing here: research data needs a study role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from studies.models import Role, Study, StudyMembership
+
+ALL_ROLES = frozenset(Role)
+MANAGERS = frozenset({Role.OWNER, Role.RESEARCHER})
+# Roles that may see participants' contact details and meet them.
+CONTACT_ROLES = frozenset({Role.OWNER, Role.RESEARCHER, Role.INTERVIEWER})
+
+P = ParamSpec("P")
+
+
+def membership_for(user: Any, study_slug: str) -> StudyMembership:
+    """The user's membership of the study, or Http404 when there is none (or the user is anonymous)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    membership = StudyMembership.objects.select_related("study").filter(study__slug=study_slug, user=user).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def require_role(user: Any, study_slug: str, roles: Iterable[str] = ALL_ROLES) -> StudyMembership:
+    """Membership check plus role check: 404 for outsiders, 403 for members without an allowed role."""
+    membership = membership_for(user, study_slug)
+    if membership.role not in set(roles):
+        raise PermissionDenied
+    return membership
+
+
+def study_role(
+    *roles: str,
+) -> Callable[
+    [Callable[Concatenate[HttpRequest, StudyMembership, P], HttpResponse]],
+    Callable[..., HttpResponse],
+]:
+    """View decorator: login, then `require_role`; the view receives the membership after the request."""
+    allowed = frozenset(roles) or ALL_ROLES
+
+    def decorator(
+        view: Callable[Concatenate[HttpRequest, StudyMembership, P], HttpResponse],
+    ) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, slug: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            membership = require_role(request.user, slug, allowed)
+            return view(request, membership, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def visible_studies(user: Any) -> Any:
+    """Studies the user has any role on."""
+    return Study.objects.filter(memberships__user=user).distinct()

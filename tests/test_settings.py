@@ -1,0 +1,61 @@
+"""The settings refuse an insecure production start, and a production-like configuration is deploy-clean."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STRONG_KEY = "k3Jx9vQ2mZp7Lr8Tn4Wb6Yc1Hd5Fg0Sa-Ue2Io9Pl3Kj7Mn1Bv5Cx8Zq4Wr6Ty0Hu2"
+
+
+def run_django(tmp_path: Path, args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    # Start from a clean environment: no DEBUG, SECRET_KEY or test settings leak in from the runner.
+    clean = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG", "SYSTEMROOT"}}
+    clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path), **env})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_it_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    result = run_django(tmp_path, ["check"], ALLOWED_HOSTS="research.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be a random value" in result.stderr
+
+
+def test_it_refuses_a_short_or_repetitive_secret_key(tmp_path: Path) -> None:
+    for key in ["too-short", "a" * 80, "django-insecure-" + STRONG_KEY]:
+        result = run_django(tmp_path, ["check"], SECRET_KEY=key, ALLOWED_HOSTS="research.example.org")
+        assert result.returncode != 0, key
+        assert "SECRET_KEY" in result.stderr
+
+
+def test_it_refuses_to_start_without_allowed_hosts(tmp_path: Path) -> None:
+    result = run_django(tmp_path, ["check"], SECRET_KEY=STRONG_KEY)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must name" in result.stderr
+
+
+def test_debug_mode_starts_on_embedded_defaults(tmp_path: Path) -> None:
+    result = run_django(tmp_path, ["check"], DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_production_like_configuration_passes_check_deploy_without_warnings(tmp_path: Path) -> None:
+    result = run_django(
+        tmp_path,
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="research.example.org",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/interview_platform",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout

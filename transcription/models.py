@@ -1,0 +1,1 @@
+"""Recordings, Whisper transcription jobs and transcripts (built by the transcription issue)."""
