@@ -36,6 +36,15 @@ else:
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must name this site's host names when DEBUG is off.")
+# Encryption keys (32 random bytes, URL-safe base64; first encrypts, all decrypt). Never stored in the database.
+FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS", "")
+MEDIA_ENCRYPTION_KEYS = envlist("MEDIA_ENCRYPTION_KEYS", "")
+IDENTIFIER_HASH_KEY = envstr("IDENTIFIER_HASH_KEY", "")
+if not DEBUG and not (FIELD_ENCRYPTION_KEYS and MEDIA_ENCRYPTION_KEYS and IDENTIFIER_HASH_KEY):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS, MEDIA_ENCRYPTION_KEYS and IDENTIFIER_HASH_KEY must be set when DEBUG is off. "
+        'Generate each with: python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
+    )
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -12,7 +12,11 @@ from typing import Any, Concatenate, ParamSpec
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from studies.models import Role, Study, StudyMembership
 
@@ -65,6 +69,20 @@ def study_role(
     return decorator
 
 
-def visible_studies(user: Any) -> Any:
+def visible_studies(user: Any) -> QuerySet[Study]:
     """Studies the user has any role on."""
     return Study.objects.filter(memberships__user=user).distinct()
+
+
+class StudyRolePermission(BasePermission):
+    """DRF permission for endpoints under a study's slug (URL kwarg `slug`).
+
+    The view names the roles it allows in `study_roles` (all roles when absent). On success the membership
+    is stored on the request as `request.study_membership` for the view to use.
+    """
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        roles = getattr(view, "study_roles", ALL_ROLES)
+        membership = require_role(request.user, view.kwargs["slug"], roles)
+        request.study_membership = membership  # type: ignore[attr-defined]
+        return True

@@ -11,6 +11,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k3Jx9vQ2mZp7Lr8Tn4Wb6Yc1Hd5Fg0Sa-Ue2Io9Pl3Kj7Mn1Bv5Cx8Zq4Wr6Ty0Hu2"
+KEYS = {
+    "FIELD_ENCRYPTION_KEYS": "cHJvZC1saWtlLWZpZWxkLWtleS0wMTIzNDU2Nzg5YWI=",
+    "MEDIA_ENCRYPTION_KEYS": "cHJvZC1saWtlLW1lZGlhLWtleS0wMTIzNDU2Nzg5YWI=",
+    "IDENTIFIER_HASH_KEY": "cHJvZC1saWtlLWhhc2gta2V5LTAxMjM0NTY3ODlhYmM=",
+}
 
 
 def run_django(tmp_path: Path, args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
@@ -36,9 +41,15 @@ def test_it_refuses_a_short_or_repetitive_secret_key(tmp_path: Path) -> None:
 
 
 def test_it_refuses_to_start_without_allowed_hosts(tmp_path: Path) -> None:
-    result = run_django(tmp_path, ["check"], SECRET_KEY=STRONG_KEY)
+    result = run_django(tmp_path, ["check"], SECRET_KEY=STRONG_KEY, **KEYS)
     assert result.returncode != 0
     assert "ALLOWED_HOSTS must name" in result.stderr
+
+
+def test_it_refuses_to_start_without_encryption_keys(tmp_path: Path) -> None:
+    result = run_django(tmp_path, ["check"], SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="research.example.org")
+    assert result.returncode != 0
+    assert "MEDIA_ENCRYPTION_KEYS" in result.stderr
 
 
 def test_debug_mode_starts_on_embedded_defaults(tmp_path: Path) -> None:
@@ -56,6 +67,7 @@ def test_a_production_like_configuration_passes_check_deploy_without_warnings(tm
         ALLOWED_HOSTS="research.example.org",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/interview_platform",
         REDIS_URL="redis://127.0.0.1:6379/0",
+        **KEYS,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
