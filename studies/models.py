@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
+from config.fields import EncryptedTextField
 
 
 class Role(models.TextChoices):
@@ -61,3 +62,137 @@ class StudyMembership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.role} on {self.study_id}"
+
+
+class ConsentItem(models.TextChoices):
+    """Per-item choices of an e-consent form."""
+
+    AUDIO_RECORDING = "audio_recording", _("Audio recording of the interview")
+    AUTOMATIC_TRANSCRIPTION = "automatic_transcription", _("Automatic transcription of the recording")
+    VERBATIM_QUOTES = "verbatim_quotes", _("Anonymised verbatim quotes in publications")
+    FUTURE_REUSE = "future_reuse", _("Reuse of the anonymised data in future research")
+    FOLLOW_UP_CONTACT = "follow_up_contact", _("Being contacted for follow-up")
+
+
+class Participant(TimeStampedModel):
+    """A person taking part, known in research data only by a pseudonymous code (for example P-7K3Q).
+
+    Contact details live apart, encrypted (studies.ContactDetails); nothing here identifies the person.
+    """
+
+    class Status(models.TextChoices):
+        SCREENED = "screened", _("Screened")
+        ELIGIBLE = "eligible", _("Eligible")
+        INELIGIBLE = "ineligible", _("Ineligible")
+        FLAGGED = "flagged", _("Flagged for review")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        INVITED = "invited", _("Invited")
+        CONSENTED = "consented", _("Consented")
+        SCHEDULED = "scheduled", _("Scheduled")
+        INTERVIEWED = "interviewed", _("Interviewed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class WithdrawalScope(models.TextChoices):
+        KEEP_DATA = "keep_data", _("Stop taking part, keep what was collected")
+        DELETE_ALL = "delete_all", _("Delete everything")
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="participants")
+    code = models.CharField(_("pseudonym"), max_length=16, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCREENED, db_index=True)
+    language = models.CharField(_("language"), max_length=12, default="en")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_scope = models.CharField(max_length=16, choices=WithdrawalScope.choices, blank=True)
+
+    class Meta:
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ContactDetails(TimeStampedModel):
+    """Direct identifiers, encrypted at rest; readable only by owner, researcher and interviewer roles."""
+
+    participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="contact")
+    name = EncryptedTextField(blank=True)
+    email = EncryptedTextField(blank=True)
+    phone = EncryptedTextField(blank=True)
+    # Keyed hashes (config.crypto.keyed_hash) for duplicate detection without plaintext.
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"contact of {self.participant_id}"
+
+
+class ConsentDocument(TimeStampedModel):
+    """One version of a study's consent form in one language (Markdown, rendered safely)."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="consent_documents")
+    language = models.CharField(max_length=12)
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body_markdown = models.TextField()
+    # {item: {"required": bool}} for the ConsentItem values this form asks about.
+    items = models.JSONField(default=dict)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("study", "language", "version"), name="one_consent_version_per_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version} ({self.language})"
+
+
+class Consent(TimeStampedModel):
+    """A participant's signed consent to one document version, with a choice per item."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
+    document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="consents")
+    # {item: bool}; an item the document did not ask about is absent, and absent means no.
+    choices = models.JSONField(default=dict)
+    signature_name = EncryptedTextField()
+    signed_at = models.DateTimeField()
+    ip_address = EncryptedTextField(blank=True)
+    language = models.CharField(max_length=12)
+    text_sha256 = models.CharField(max_length=64)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-signed_at",)
+
+    def __str__(self) -> str:
+        return f"consent of {self.participant_id} to {self.document_id}"
+
+
+class Interview(TimeStampedModel):
+    """One interview with one participant (live, by phone, in person, or asynchronous voice answers)."""
+
+    class Mode(models.TextChoices):
+        VIDEO = "video", _("Video call")
+        PHONE = "phone", _("Phone")
+        IN_PERSON = "in_person", _("In person")
+        ASYNC_VOICE = "async_voice", _("Asynchronous voice answers")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="interviews")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="interviews")
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.VIDEO)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED, db_index=True)
+    scheduled_start = models.DateTimeField(null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(default=60)
+
+    class Meta:
+        ordering = ("-scheduled_start",)
+
+    def __str__(self) -> str:
+        return f"interview {self.pk} with {self.participant_id}"
