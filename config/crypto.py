@@ -8,7 +8,7 @@ Media format (AES-256-GCM in fixed-size chunks, so multi-gigabyte files stream a
 the chunks they need):
 
     header  = MAGIC(6) | key_id(8) | wrap_nonce(12) | wrapped_data_key(48) | chunk_size(4) | base_nonce(8)
-    chunk i = AESGCM(data_key).encrypt(base_nonce | i (4 bytes), plaintext_i, aad=header | i | last_flag)
+    chunk i = AESGCM(data_key).encrypt(base_nonce | i, plaintext_i, aad=MAGIC | chunk_size | base_nonce | i | last)
 
 A chunk's ciphertext is its plaintext plus a 16-byte tag. The last chunk is authenticated as last, so
 truncating a file at a chunk boundary is detected.
@@ -150,9 +150,10 @@ def rewrap_header(raw: bytes) -> bytes:
     return _wrap_header(header.data_key, header.chunk_size, header.base_nonce, media_keys()[0])
 
 
-def _chunk_aad(header: MediaHeader | bytes, index: int, last: bool) -> bytes:
-    raw = header.raw if isinstance(header, MediaHeader) else header
-    return raw + struct.pack(">I?", index, last)
+def _chunk_aad(chunk_size: int, base_nonce: bytes, index: int, last: bool) -> bytes:
+    # Only the parts of the header that never change: re-wrapping the data key under a new master key
+    # rewrites the header but must leave every chunk valid.
+    return MAGIC + struct.pack(">I", chunk_size) + base_nonce + struct.pack(">I?", index, last)
 
 
 def encrypt_stream(source: IO[bytes], chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
@@ -165,7 +166,8 @@ def encrypt_stream(source: IO[bytes], chunk_size: int = CHUNK_SIZE) -> Iterator[
     while True:
         following = source.read(chunk_size) if current else b""
         last = not following
-        yield aead.encrypt(base_nonce + struct.pack(">I", index), current, _chunk_aad(raw, index, last))
+        aad = _chunk_aad(chunk_size, base_nonce, index, last)
+        yield aead.encrypt(base_nonce + struct.pack(">I", index), current, aad)
         if last:
             return
         current, index = following, index + 1
@@ -217,7 +219,8 @@ class DecryptingReader(io.RawIOBase):
         last = index == self._chunks - 1
         nonce = self._header.base_nonce + struct.pack(">I", index)
         try:
-            plain = self._aead.decrypt(nonce, sealed, _chunk_aad(self._header, index, last))
+            aad = _chunk_aad(self._header.chunk_size, self._header.base_nonce, index, last)
+            plain = self._aead.decrypt(nonce, sealed, aad)
         except InvalidTag as error:
             raise DecryptionError(f"Chunk {index} does not authenticate (tampered or truncated).") from error
         self._cache = (index, plain)
