@@ -1,0 +1,104 @@
+"""Streaming decode of a Track into windows of 16 kHz mono float32, cut at the quietest moment.
+
+Only one window (plus the decoder's small buffers) is in memory at a time, so a worker's memory does not
+grow with the recording's length. The stream comes from `Track.open()`; nothing decoded touches the disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+
+import av
+import numpy as np
+
+from transcription.results import Track, UnreadableMedia
+
+SAMPLE_RATE = 16_000
+WINDOW_SECONDS = 300.0
+# Cut a window at the quietest 100 ms within its last CUT_SEARCH_SECONDS, so a word is rarely split.
+CUT_SEARCH_SECONDS = 20.0
+_FRAME = SAMPLE_RATE // 10
+_UNREADABLE = "The recording could not be decoded as audio. It may be damaged or in an unsupported format."
+
+
+@dataclass(frozen=True)
+class Window:
+    offset: float  # seconds from the start of the track
+    audio: np.ndarray  # 16 kHz mono float32
+
+    @property
+    def duration(self) -> float:
+        return len(self.audio) / SAMPLE_RATE
+
+
+def probe_duration(track: Track) -> float:
+    """The track's duration in seconds from its container (0.0 when the container does not say)."""
+    try:
+        with closing(track.open()) as stream, av.open(stream, mode="r") as container:
+            if not container.streams.audio:
+                raise UnreadableMedia("The recording has no audio track.")
+            if container.duration:
+                return float(container.duration / av.time_base)
+            audio = container.streams.audio[0]
+            if audio.duration and audio.time_base:
+                return float(audio.duration * audio.time_base)
+            return 0.0
+    except av.FFmpegError as error:
+        raise UnreadableMedia(_UNREADABLE) from error
+
+
+def _pieces(track: Track) -> Iterator[np.ndarray]:
+    """Decoded 16 kHz float32 pieces of the track (one channel of it, or a downmix to mono)."""
+    try:
+        with closing(track.open()) as stream, av.open(stream, mode="r") as container:
+            if not container.streams.audio:
+                raise UnreadableMedia("The recording has no audio track.")
+            source = container.streams.audio[0]
+            channels = source.codec_context.channels
+            if track.channel is not None and not 0 <= track.channel < channels:
+                raise UnreadableMedia(
+                    f"The recording has {channels} channel(s); channel {track.channel + 1} is missing."
+                )
+            # None keeps the source's layout so one channel can be picked; otherwise FFmpeg downmixes.
+            layout = "mono" if track.channel is None else None
+            resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+            for frame in container.decode(source):
+                for out in resampler.resample(frame):
+                    yield out.to_ndarray()[track.channel or 0].astype(np.float32, copy=False)
+            for out in resampler.resample(None):
+                yield out.to_ndarray()[track.channel or 0].astype(np.float32, copy=False)
+    except av.FFmpegError as error:
+        raise UnreadableMedia(_UNREADABLE) from error
+
+
+def quietest_cut(audio: np.ndarray, limit: int, search: int) -> int:
+    """The sample index (≤ limit) at the centre of the quietest 100 ms frame in audio[limit - search:limit]."""
+    start = max(0, limit - search)
+    frames = (limit - start) // _FRAME
+    if frames < 2:
+        return limit
+    region = audio[start : start + frames * _FRAME].reshape(frames, _FRAME)
+    energy = np.mean(region.astype(np.float64) ** 2, axis=1)
+    return int(start + int(np.argmin(energy)) * _FRAME + _FRAME // 2)
+
+
+def iter_windows(track: Track, *, window_s: float = WINDOW_SECONDS) -> Iterator[Window]:
+    """Successive windows of the track, each at most window_s long, cut at a quiet moment."""
+    limit, search = int(window_s * SAMPLE_RATE), int(min(CUT_SEARCH_SECONDS, window_s / 4) * SAMPLE_RATE)
+    pending: list[np.ndarray] = []
+    size = consumed = 0
+    for piece in _pieces(track):
+        pending.append(piece)
+        size += len(piece)
+        if size >= limit:
+            buffer = np.concatenate(pending)
+            cut = quietest_cut(buffer, limit, search)
+            yield Window(offset=consumed / SAMPLE_RATE, audio=buffer[:cut])
+            consumed += cut
+            # A copy, so the finished window's buffer can be freed.
+            pending = [buffer[cut:].copy()]
+            size = len(pending[0])
+    if size:
+        yield Window(offset=consumed / SAMPLE_RATE, audio=np.concatenate(pending))

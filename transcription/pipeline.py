@@ -1,0 +1,204 @@
+"""The transcription pipeline: tracks in, a speaker-labelled, time-aligned transcript out.
+
+Shared by the Celery worker, `manage.py transcribe` and the benchmark. Each track is decoded in windows
+(audio.py), each window is transcribed with batched Whisper (engine.py), suspect segments are flagged and
+loops decoded again (guards.py), and mono mixes get speakers by clustering voices (diarization.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from transcription import diarization
+from transcription.audio import SAMPLE_RATE, Window, iter_windows, probe_duration
+from transcription.engine import Engine, RawSegment, get_engine
+from transcription.guards import has_repetition_loop, segment_flags
+from transcription.results import (
+    FLAG_LANGUAGE_SWITCH,
+    FLAG_REPETITION_LOOP,
+    ContinueCallback,
+    ProgressCallback,
+    Segment,
+    Track,
+    TranscriptionCancelled,
+    TranscriptionRequest,
+    TranscriptionResult,
+    Word,
+)
+
+_UNLABELLED = ""  # placeholder speaker of a mono-mix segment until clustering names it
+
+
+@dataclass
+class _Progress:
+    total: float
+    callback: ProgressCallback | None
+    should_continue: ContinueCallback | None
+    done: float = 0.0  # seconds of finished tracks
+
+    def report(self, position: float) -> None:
+        if self.callback is not None:
+            self.callback(min(self.done + position, self.total), self.total)
+
+    def check(self) -> None:
+        if self.should_continue is not None and not self.should_continue():
+            raise TranscriptionCancelled("Transcription stopped on request.")
+
+
+@dataclass
+class _TrackOutput:
+    segments: list[Segment] = field(default_factory=list)
+    translation: list[Segment] = field(default_factory=list)
+    embeddings: list[np.ndarray | None] = field(default_factory=list)
+
+
+def transcribe(
+    request: TranscriptionRequest,
+    *,
+    on_progress: ProgressCallback | None = None,
+    should_continue: ContinueCallback | None = None,
+    batch_size: int | None = None,
+) -> TranscriptionResult:
+    """Transcribe every track of the request in its spoken language (and English too, if asked).
+
+    `batch_size` overrides WHISPER_BATCH_SIZE, for a retry after EngineOutOfMemory. Raises UnreadableMedia
+    for undecodable media and TranscriptionCancelled as soon as `should_continue()` returns False.
+    """
+    engine = get_engine()
+    durations = [probe_duration(track) for track in request.tracks]
+    progress = _Progress(total=sum(durations), callback=on_progress, should_continue=should_continue)
+    segments: list[Segment] = []
+    translation: list[Segment] = []
+    for track, duration in zip(request.tracks, durations, strict=True):
+        output = _transcribe_track(engine, track, request, progress, batch_size)
+        if track.speaker is None:
+            _label_clusters(output, request)
+        segments += output.segments
+        translation += output.translation
+        progress.done += duration
+    segments.sort(key=lambda segment: (segment.start, segment.speaker))
+    language, probability = _dominant_language(segments, request.language_hint)
+    progress.report(0.0)
+    return TranscriptionResult(
+        segments=[_mark_switch(segment, language) for segment in segments],
+        language=language,
+        language_probability=probability,
+        duration=max(progress.total, max((segment.end for segment in segments), default=0.0)),
+        engine=engine.name,
+        model=engine.config.model,
+        settings={**engine.config.as_dict(), "batch_size": batch_size or engine.config.batch_size, "vad": True},
+        translation=sorted(translation, key=lambda s: s.start) if request.translate_to_english else None,
+    )
+
+
+def _transcribe_track(
+    engine: Engine, track: Track, request: TranscriptionRequest, progress: _Progress, batch_size: int | None
+) -> _TrackOutput:
+    output = _TrackOutput()
+    for window in iter_windows(track):
+        progress.check()
+        found = _transcribe_window(engine, window, request.language_hint, "transcribe", progress, batch_size)
+        for segment in found:
+            output.segments.append(_segment(segment, window, track.speaker or _UNLABELLED))
+            if track.speaker is None:
+                clip = window.audio[int(segment.start * SAMPLE_RATE) : int(segment.end * SAMPLE_RATE)]
+                output.embeddings.append(diarization.embed(clip))
+        if request.translate_to_english:
+            english = _transcribe_window(engine, window, request.language_hint, "translate", progress, batch_size)
+            output.translation += [_segment(s, window, track.speaker or _UNLABELLED) for s in english]
+        progress.report(window.offset + window.duration)
+    return output
+
+
+def _transcribe_window(
+    engine: Engine, window: Window, hint: str | None, task: str, progress: _Progress, batch_size: int | None
+) -> list[RawSegment]:
+    """Decode one window; loops are decoded again with temperature fallback, in place."""
+    found: list[RawSegment] = []
+    for segment in engine.transcribe(window.audio, task=task, language_hint=hint, batch_size=batch_size):
+        progress.check()
+        if has_repetition_loop(segment.text):
+            found += _redecode(engine, window, segment, task)
+        else:
+            found.append(segment)
+        if task == "transcribe":
+            progress.report(window.offset + segment.end)
+    return found
+
+
+def _redecode(engine: Engine, window: Window, segment: RawSegment, task: str) -> list[RawSegment]:
+    clip = window.audio[int(segment.start * SAMPLE_RATE) : int(segment.end * SAMPLE_RATE)]
+    again = engine.redecode(clip, language=segment.language, task=task) if len(clip) else []
+    if not again:
+        return [segment]  # nothing better came out: keep the original, still flagged as a loop below
+    # Shift back onto the window's clock and keep the loop flag: a person should check the retry.
+    return [_shifted(retry, segment.start, segment.language) for retry in again]
+
+
+def _shifted(segment: RawSegment, by: float, language: str) -> RawSegment:
+    words = tuple(replace(w, start=w.start + by, end=w.end + by) for w in segment.words)
+    return replace(segment, start=segment.start + by, end=segment.end + by, words=words, language=language)
+
+
+def _segment(raw: RawSegment, window: Window, speaker: str) -> Segment:
+    flags = segment_flags(
+        text=raw.text,
+        avg_logprob=raw.avg_logprob,
+        no_speech_prob=raw.no_speech_prob,
+        compression_ratio=raw.compression_ratio,
+    )
+    if raw.temperature > 0.0 and FLAG_REPETITION_LOOP not in flags:
+        flags = (*flags, FLAG_REPETITION_LOOP)  # only loops are re-decoded with temperature
+    return Segment(
+        start=round(window.offset + raw.start, 3),
+        end=round(window.offset + raw.end, 3),
+        text=raw.text,
+        speaker=speaker,
+        language=raw.language,
+        avg_logprob=raw.avg_logprob,
+        no_speech_prob=raw.no_speech_prob,
+        compression_ratio=raw.compression_ratio,
+        words=tuple(
+            Word(round(window.offset + w.start, 3), round(window.offset + w.end, 3), w.text.strip(), w.probability)
+            for w in raw.words
+        ),
+        flags=flags,
+    )
+
+
+def _label_clusters(output: _TrackOutput, request: TranscriptionRequest) -> None:
+    """Name the voices of a mono mix; translation segments take the label of the speech they overlap."""
+    clusters = diarization.cluster(output.embeddings, request.expected_speakers)
+    output.segments = [
+        replace(segment, speaker=diarization.label_for(number, request.speaker_labels))
+        for segment, number in zip(output.segments, clusters, strict=True)
+    ]
+    output.translation = [replace(s, speaker=_overlapping_speaker(s, output.segments)) for s in output.translation]
+
+
+def _overlapping_speaker(segment: Segment, spoken: Iterable[Segment]) -> str:
+    overlap: dict[str, float] = defaultdict(float)
+    for other in spoken:
+        overlap[other.speaker] += max(0.0, min(segment.end, other.end) - max(segment.start, other.start))
+    return max(overlap, key=lambda speaker: overlap[speaker]) if overlap else diarization.label_for(0, ())
+
+
+def _dominant_language(segments: list[Segment], hint: str | None) -> tuple[str, float]:
+    """The language spoken longest, and the share of speech time in it."""
+    seconds: dict[str, float] = defaultdict(float)
+    for segment in segments:
+        seconds[segment.language] += max(segment.end - segment.start, 0.01)
+    if not seconds:
+        return hint or "en", 0.0
+    language = max(seconds, key=lambda code: seconds[code])
+    return language, round(seconds[language] / sum(seconds.values()), 3)
+
+
+def _mark_switch(segment: Segment, language: str) -> Segment:
+    if segment.language == language or FLAG_LANGUAGE_SWITCH in segment.flags:
+        return segment
+    return replace(segment, flags=(*segment.flags, FLAG_LANGUAGE_SWITCH))
