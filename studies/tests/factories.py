@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
@@ -8,9 +10,13 @@ from studies.models import (
     Consent,
     ConsentDocument,
     ConsentItem,
+    EligibilityRule,
     Interview,
     Participant,
+    Question,
+    Questionnaire,
     Role,
+    Slot,
     Study,
     StudyMembership,
 )
@@ -82,3 +88,94 @@ class InterviewFactory(factory.django.DjangoModelFactory):
     mode = Interview.Mode.VIDEO
     status = Interview.Status.COMPLETED
     scheduled_start = factory.LazyFunction(timezone.now)
+
+
+class QuestionnaireFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Questionnaire
+
+    study = factory.SubFactory(StudyFactory)
+    kind = Questionnaire.Kind.SCREENING
+    title = factory.LazyFunction(lambda: {"en": "Screening", "es": "Selección"})
+    min_completion_seconds = 0
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    questionnaire = factory.SubFactory(QuestionnaireFactory)
+    position = factory.Sequence(lambda n: n)
+    key = factory.Sequence(lambda n: f"q{n}")
+    kind = Question.Kind.SHORT_TEXT
+    text = factory.LazyFunction(lambda: {"en": "A question", "es": "Una pregunta"})
+
+
+YES_NO = [{"value": "yes", "labels": {"en": "Yes", "es": "Sí"}}, {"value": "no", "labels": {"en": "No", "es": "No"}}]
+
+
+def build_screening(study: Study, *, min_seconds: int = 0) -> Questionnaire:
+    """The demo study's screening: age, country, chatbot use (the rule), a risk item and an attention check."""
+    questionnaire = QuestionnaireFactory(study=study, min_completion_seconds=min_seconds)
+    QuestionFactory(
+        questionnaire=questionnaire,
+        key="age",
+        kind=Question.Kind.AGE,
+        text={"en": "How old are you?", "es": "¿Cuántos años tiene?"},
+    )
+    QuestionFactory(
+        questionnaire=questionnaire,
+        key="country",
+        kind=Question.Kind.COUNTRY,
+        text={"en": "Where do you live?", "es": "¿Dónde vive?"},
+    )
+    QuestionFactory(
+        questionnaire=questionnaire,
+        key="used_chatbot",
+        kind=Question.Kind.SINGLE,
+        choices=YES_NO,
+        text={
+            "en": "Have you used an AI chatbot for mental-health support in the past 12 months?",
+            "es": "¿Ha usado un chatbot de IA como apoyo de salud mental en los últimos 12 meses?",
+        },
+    )
+    QuestionFactory(
+        questionnaire=questionnaire,
+        key="crisis",
+        kind=Question.Kind.SINGLE,
+        choices=YES_NO,
+        is_risk_item=True,
+        risk_values=["yes"],
+        required=False,
+        text={"en": "Are you in crisis right now?", "es": "¿Está en crisis ahora mismo?"},
+    )
+    QuestionFactory(
+        questionnaire=questionnaire,
+        key="attention",
+        kind=Question.Kind.SINGLE,
+        choices=YES_NO,
+        is_attention_check=True,
+        attention_answer="no",
+        text={"en": "To show you are reading, answer No.", "es": "Para mostrar que lee, responda No."},
+    )
+    EligibilityRule.objects.create(
+        questionnaire=questionnaire, key="age", operator="gte", value=18, description="adult"
+    )
+    EligibilityRule.objects.create(
+        questionnaire=questionnaire,
+        key="used_chatbot",
+        operator="eq",
+        value="yes",
+        description="used a chatbot for support",
+    )
+    return questionnaire
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Slot
+
+    study = factory.SubFactory(StudyFactory)
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+    duration_minutes = 60
+    details = "https://video.example.org/room"

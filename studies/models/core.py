@@ -1,4 +1,4 @@
-"""Studies and their teams. Recruitment, consent and scheduling models join this module's app."""
+"""Studies, their teams, participants, consent and interviews (the core records of the studies app)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
+class QuotaStage(models.TextChoices):
+    CONSENTED = "consented", _("Consented")
+    INTERVIEWED = "interviewed", _("Interviewed")
+
+
 class Study(TimeStampedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -34,6 +39,10 @@ class Study(TimeStampedModel):
     languages = models.JSONField(_("languages"), default=list, blank=True)
     target_sample_size = models.PositiveIntegerField(_("target sample size"), default=20)
     safety_contact_email = models.EmailField(_("safety contact email"), blank=True)
+    # The stage at which a participant starts counting towards quota strata.
+    quota_stage = models.CharField(
+        _("quotas count at"), max_length=16, choices=QuotaStage.choices, default=QuotaStage.CONSENTED
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="StudyMembership", related_name="studies", blank=True
     )
@@ -102,6 +111,10 @@ class Participant(TimeStampedModel):
     language = models.CharField(_("language"), max_length=12, default="en")
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_scope = models.CharField(max_length=16, choices=WithdrawalScope.choices, blank=True)
+    # IANA time zone the participant chose (or their browser reported) for showing interview times.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # Bumped to revoke every magic link issued before (links carry the version they were signed with).
+    link_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ("code",)
@@ -135,6 +148,8 @@ class ConsentDocument(TimeStampedModel):
     body_markdown = models.TextField()
     # {item: {"required": bool}} for the ConsentItem values this form asks about.
     items = models.JSONField(default=dict)
+    # [{"question": str, "choices": [str, ...], "answer": int}]: must be answered correctly before signing.
+    comprehension_questions = models.JSONField(default=list, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -190,9 +205,24 @@ class Interview(TimeStampedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED, db_index=True)
     scheduled_start = models.DateTimeField(null=True, blank=True)
     duration_minutes = models.PositiveIntegerField(default=60)
+    slot = models.ForeignKey("studies.Slot", null=True, blank=True, on_delete=models.PROTECT, related_name="interviews")
+    reminder_24h_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_1h_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-scheduled_start",)
+        constraints = [
+            # Double booking is impossible: a slot holds at most one scheduled interview ...
+            models.UniqueConstraint(
+                fields=("slot",), condition=models.Q(status="scheduled"), name="one_booking_per_slot"
+            ),
+            # ... and a participant holds at most one booked slot at a time.
+            models.UniqueConstraint(
+                fields=("participant",),
+                condition=models.Q(status="scheduled", slot__isnull=False),
+                name="one_booked_slot_per_participant",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"interview {self.pk} with {self.participant_id}"

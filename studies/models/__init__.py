@@ -1,0 +1,38 @@
+"""The studies app's models, by feature; import them from here."""
+
+from studies.models.core import (
+    Consent,
+    ConsentDocument,
+    ConsentItem,
+    ContactDetails,
+    Interview,
+    Participant,
+    QuotaStage,
+    Role,
+    Study,
+    StudyMembership,
+)
+from studies.models.safety import CrisisResource, SafetyEvent
+from studies.models.scheduling import Slot
+from studies.models.screening import EligibilityRule, Question, Questionnaire, ScreeningResponse, Stratum
+
+__all__ = [
+    "Consent",
+    "ConsentDocument",
+    "ConsentItem",
+    "ContactDetails",
+    "CrisisResource",
+    "EligibilityRule",
+    "Interview",
+    "Participant",
+    "Question",
+    "Questionnaire",
+    "QuotaStage",
+    "Role",
+    "SafetyEvent",
+    "ScreeningResponse",
+    "Slot",
+    "Stratum",
+    "Study",
+    "StudyMembership",
+]

@@ -1,0 +1,173 @@
+"""Questionnaires (screening and later stages), their questions, eligibility rules, responses and quotas.
+
+Question texts and choice labels are stored per study language as {"en": "...", "es": "..."}; the page
+shows the current language and falls back to the study's first language.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import TimeStampedModel
+from studies.models.core import Participant, Study
+
+
+class Questionnaire(TimeStampedModel):
+    class Kind(models.TextChoices):
+        SCREENING = "screening", _("Screening")
+        BACKGROUND = "background", _("Background")
+        WELLBEING = "wellbeing", _("Well-being")
+        FEEDBACK = "feedback", _("Feedback")
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="questionnaires")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SCREENING)
+    title = models.JSONField(_("title per language"), default=dict)
+    # Responses faster than this are flagged as likely automated.
+    min_completion_seconds = models.PositiveIntegerField(_("minimum completion time (seconds)"), default=20)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("study",), condition=models.Q(kind="screening"), name="one_screening_questionnaire_per_study"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} questionnaire of {self.study_id}"
+
+
+class Question(TimeStampedModel):
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Single choice")
+        MULTIPLE = "multiple", _("Multiple choice")
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        NUMBER = "number", _("Number")
+        LIKERT = "likert", _("Likert scale")
+        COUNTRY = "country", _("Country (ISO 3166)")
+        LANGUAGE = "language", _("Language (ISO 639)")
+        BIRTH_YEAR = "birth_year", _("Year of birth")
+        AGE = "age", _("Age")
+        CONFIRM = "confirm", _("Confirmation checkbox")
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(default=0)
+    key = models.SlugField(_("key"), max_length=60, help_text=_("Short name used in rules, quotas and exports."))
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    text = models.JSONField(_("text per language"), default=dict)
+    help_text = models.JSONField(_("help per language"), default=dict, blank=True)
+    # [{"value": "yes", "labels": {"en": "Yes", "es": "Sí"}}] for single, multiple and Likert questions.
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    min_value = models.IntegerField(null=True, blank=True)
+    max_value = models.IntegerField(null=True, blank=True)
+    # Skip logic: shown only when the answer to `show_if_key` is one of `show_if_values`.
+    show_if_key = models.SlugField(max_length=60, blank=True)
+    show_if_values = models.JSONField(default=list, blank=True)
+    # A risk item: any answer in `risk_values` shows crisis resources and alerts the safety contact.
+    is_risk_item = models.BooleanField(_("risk item"), default=False)
+    risk_values = models.JSONField(default=list, blank=True)
+    # An attention check: any other answer flags the response for review.
+    is_attention_check = models.BooleanField(_("attention check"), default=False)
+    attention_answer = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ("position", "id")
+        constraints = [
+            models.UniqueConstraint(fields=("questionnaire", "key"), name="question_key_unique_in_questionnaire"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class EligibilityRule(TimeStampedModel):
+    """A declarative rule over an answer or a derived value (`age`, `region`); all rules must hold."""
+
+    class Operator(models.TextChoices):
+        EQUALS = "eq", "="
+        NOT_EQUALS = "neq", "≠"
+        IN = "in", _("is one of")
+        NOT_IN = "not_in", _("is not one of")
+        AT_LEAST = "gte", "≥"
+        AT_MOST = "lte", "≤"
+        INCLUDES = "includes", _("includes (multiple choice)")
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="rules")
+    key = models.SlugField(_("question key or derived value"), max_length=60)
+    operator = models.CharField(max_length=12, choices=Operator.choices)
+    value = models.JSONField(help_text=_('A number, a text, or a list such as ["US", "GB"].'))
+    # Shown to researchers only; participants see a kind message that does not reveal the rule.
+    description = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.operator} {self.value}"
+
+
+class ScreeningResponse(TimeStampedModel):
+    """One submitted questionnaire. `form_token` is unique, so a replayed submission cannot save twice."""
+
+    class Risk(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    class Review(models.TextChoices):
+        NOT_NEEDED = "not_needed", _("Not needed")
+        PENDING = "pending", _("Pending")
+        CLEARED = "cleared", _("Cleared")
+        REJECTED = "rejected", _("Rejected")
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="screening_responses")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="responses")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="responses")
+    form_token = models.CharField(max_length=64, unique=True)
+    language = models.CharField(max_length=12)
+    answers = models.JSONField(default=dict)
+    # Answers plus derived values (age, age_band, region) that rules and quotas read.
+    attributes = models.JSONField(default=dict)
+    started_at = models.DateTimeField()
+    submitted_at = models.DateTimeField()
+    eligible = models.BooleanField(null=True)
+    eligibility_reasons = models.JSONField(default=list)
+    risk_level = models.CharField(max_length=8, choices=Risk.choices, default=Risk.LOW)
+    risk_reasons = models.JSONField(default=list)
+    review = models.CharField(max_length=12, choices=Review.choices, default=Review.NOT_NEEDED, db_index=True)
+    # Keyed hash of IP address + user agent: duplicate detection without storing either.
+    client_hash = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ("-submitted_at",)
+        indexes = [models.Index(fields=("study", "client_hash", "submitted_at"), name="response_client_window")]
+
+    def __str__(self) -> str:
+        return f"response {self.pk} of {self.participant_id}"
+
+
+class Stratum(TimeStampedModel):
+    """A quota cell: people whose `key` (an answer or derived value) is one of `values`."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="strata")
+    name = models.CharField(max_length=120)
+    key = models.SlugField(_("question key or derived value"), max_length=60)
+    values = models.JSONField(default=list)
+    target = models.PositiveIntegerField()
+    maximum = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name_plural = "strata"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(maximum__gte=models.F("target")), name="stratum_max_ge_target"),
+            models.UniqueConstraint(fields=("study", "name"), name="stratum_name_unique_in_study"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def matches(self, attributes: dict[str, object]) -> bool:
+        value = attributes.get(self.key)
+        if isinstance(value, list):
+            return any(str(item) in map(str, self.values) for item in value)
+        return value is not None and str(value) in map(str, self.values)

@@ -1,0 +1,91 @@
+"""Researcher pages about participants: the list, one person, review of flagged responses, and
+coverage-first selection for invitation. Every view goes through studies.permissions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.audit import record_event
+from studies.models import Participant, ScreeningResponse, StudyMembership
+from studies.permissions import CONTACT_ROLES, MANAGERS, study_role
+from studies.services.quotas import invite_participants, select_for_invitation, stratum_counts
+from studies.services.screening import review_response
+
+SCREENING_ONLY = Prefetch(
+    "responses", queryset=ScreeningResponse.objects.filter(questionnaire__kind="screening"), to_attr="screenings"
+)
+
+
+@study_role()
+def participant_list(request: HttpRequest, membership: StudyMembership) -> HttpResponse:
+    study = membership.study
+    people = study.participants.prefetch_related(SCREENING_ONLY).order_by("-created_at")
+    status = request.GET.get("status", "")
+    if status in Participant.Status.values:
+        people = people.filter(status=status)
+    counts = stratum_counts(study=study)
+    strata = [(stratum, counts[stratum.id]) for stratum in study.strata.all()]
+    context = {
+        "study": study,
+        "membership": membership,
+        "people": people[:500],
+        "statuses": Participant.Status.choices,
+        "status": status,
+        "strata": strata,
+        "can_manage": membership.role in MANAGERS,
+    }
+    return render(request, "studies/participant_list.html", context)
+
+
+@study_role()
+def participant_detail(request: HttpRequest, membership: StudyMembership, code: str) -> HttpResponse:
+    study = membership.study
+    participant = get_object_or_404(study.participants.prefetch_related(SCREENING_ONLY), code=code)
+    contact = None
+    if membership.role in CONTACT_ROLES and hasattr(participant, "contact"):
+        contact = participant.contact
+        record_event(action="contact_details.viewed", request=request, study_id=study.id, target=participant)
+    context = {
+        "study": study,
+        "membership": membership,
+        "participant": participant,
+        "contact": contact,
+        "can_manage": membership.role in MANAGERS,
+        "safety_events": participant.safety_events.all(),
+        "interviews": participant.interviews.order_by("-scheduled_start"),
+    }
+    return render(request, "studies/participant_detail.html", context)
+
+
+@require_POST
+@study_role(*MANAGERS)
+def review(request: HttpRequest, membership: StudyMembership, code: str) -> HttpResponse:
+    participant = get_object_or_404(membership.study.participants, code=code)
+    response = get_object_or_404(ScreeningResponse, participant=participant, review=ScreeningResponse.Review.PENDING)
+    review_response(response=response, clear=request.POST.get("decision") == "clear")
+    record_event(action="screening.reviewed", request=request, study_id=membership.study_id, target=participant)
+    messages.success(request, _("The review was saved."))
+    return redirect("studies:participant", slug=membership.study.slug, code=code)
+
+
+@study_role(*MANAGERS)
+def select(request: HttpRequest, membership: StudyMembership) -> HttpResponse:
+    """GET proposes people (coverage first, with reasons); POST invites the ones the researcher kept."""
+    study = membership.study
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("participant") if v.isdigit()]
+        invited = invite_participants(participants=list(study.participants.filter(id__in=ids)))
+        record_event(action="participants.invited", request=request, study_id=study.id, detail={"ids": ids})
+        messages.success(request, _("%(count)s people were invited.") % {"count": invited})
+        return redirect("studies:participants", slug=study.slug)
+    try:
+        limit = max(1, min(int(request.GET.get("limit", "10")), 200))
+    except ValueError:
+        limit = 10
+    picks = select_for_invitation(study=study, limit=limit)
+    return render(request, "studies/select.html", {"study": study, "picks": picks, "limit": limit})
