@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterator
 from typing import IO
 
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 
-from config.crypto import DecryptingReader, encrypt_stream
+from config.crypto import CHUNK_SIZE, HEADER, MAGIC, DecryptingReader, encrypt_stream, key_id, media_keys, rewrap_header
 
 
 class _IteratorReader(io.RawIOBase):
@@ -47,3 +48,33 @@ def open_decrypted(name: str) -> DecryptingReader:
 def delete_media(name: str) -> None:
     if name and default_storage.exists(name):
         default_storage.delete(name)
+
+
+def walk_media(folder: str = "") -> Iterator[str]:
+    """Every stored file name under `folder`, recursively (local folder or object storage alike)."""
+    folders, files = default_storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}" if folder else name
+    for sub in folders:
+        yield from walk_media(f"{folder}/{sub}" if folder else sub)
+
+
+def rewrap_media(name: str) -> bool:
+    """Re-wrap one file's data key under the current media key; False when it is not ours or already current.
+
+    Only the fixed-size header changes, so a local file is rewritten in place; object storage gets the
+    whole object again under the same name.
+    """
+    with default_storage.open(name, "rb") as stored:
+        header = stored.read(HEADER.size)
+        if not header.startswith(MAGIC) or header[len(MAGIC) : len(MAGIC) + 8] == key_id(media_keys()[0]):
+            return False
+        new_header = rewrap_header(header)
+        if isinstance(default_storage, FileSystemStorage):
+            with open(default_storage.path(name), "r+b") as local:
+                local.write(new_header)
+            return True
+        rest = iter(lambda: stored.read(CHUNK_SIZE * 16), b"")
+        body = _IteratorReader(itertools.chain([new_header], rest))
+        default_storage._save(name, File(io.BufferedReader(body), name=name))  # type: ignore[attr-defined]
+    return True

@@ -56,6 +56,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "accounts",
     "studies",
     "transcription",
@@ -71,8 +76,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -146,7 +154,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (Queue("default"), Queue("transcription"))
-CELERY_TASK_ROUTES = {"transcription.tasks.*": {"queue": "transcription"}}
+# The sweep is quick housekeeping: it must not wait behind hour-long jobs on the GPU queue.
+CELERY_TASK_ROUTES = {
+    "transcription.tasks.sweep_transcription_jobs": {"queue": "default"},
+    "transcription.tasks.*": {"queue": "transcription"},
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
@@ -202,6 +214,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Lockout after repeated failed sign-ins, by account and, separately, by IP address (django-axes).
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = envint("LOGIN_LOCKOUT_MINUTES", 30) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address"]
+AXES_VERBOSE = False
+# Study roles whose holders must sign in with a second factor (TOTP); everyone else may opt in.
+TWO_FACTOR_REQUIRED_ROLES = envlist("TWO_FACTOR_REQUIRED_ROLES", "owner,researcher")
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Interview research platform")
 # Sessions end after this many seconds without a request.
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
@@ -272,11 +298,35 @@ PORTAL_LINK_MAX_AGE_DAYS = envint("PORTAL_LINK_MAX_AGE_DAYS", 14)
 
 # --- REST API --------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.tokens.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.api.StableCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": envstr("API_RATE_LIMIT", "3000/hour")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Interview research platform API",
+    "DESCRIPTION": "Studies, participants (pseudonyms only), interviews, transcripts (redacted by default), "
+    "codebooks, codings and agreement. Authenticate with a personal token: `Authorization: Bearer ipt_…`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.add_error_responses",
+    ],
 }
 
 # --- Transcription engine (faster-whisper) ---------------------------------------------------------------
@@ -288,6 +338,22 @@ WHISPER_DEVICE = envstr("WHISPER_DEVICE", "auto")
 WHISPER_COMPUTE_TYPE = envstr("WHISPER_COMPUTE_TYPE", "auto")
 WHISPER_BATCH_SIZE = envint("WHISPER_BATCH_SIZE", 8)
 WHISPER_BEAM_SIZE = envint("WHISPER_BEAM_SIZE", 5)
+
+# --- Recording uploads and transcription jobs ------------------------------------------------------------
+MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 4 * 1024**3)
+UPLOAD_CHUNK_BYTES = envint("UPLOAD_CHUNK_BYTES", 8 * 1024**2)  # the most one request may carry
+UPLOAD_EXPIRY_HOURS = envint("UPLOAD_EXPIRY_HOURS", 48)  # abandoned uploads are removed after this
+UPLOAD_DIR = VAR_DIR / "uploads"  # private (0700): uploads in progress, removed on finish and on failure
+TRANSCRIPTION_HEARTBEAT_SECONDS = envint("TRANSCRIPTION_HEARTBEAT_SECONDS", 10)
+# A running job whose heartbeat is older than this is re-queued by the sweep (its worker is gone).
+TRANSCRIPTION_STALE_SECONDS = envint("TRANSCRIPTION_STALE_SECONDS", 120)
+# A queued job never sent to the broker (a commit whose enqueue failed) is sent by the sweep after this.
+TRANSCRIPTION_ENQUEUE_GRACE_SECONDS = envint("TRANSCRIPTION_ENQUEUE_GRACE_SECONDS", 60)
+TRANSCRIPTION_MAX_ATTEMPTS = envint("TRANSCRIPTION_MAX_ATTEMPTS", 3)
+CELERY_BEAT_SCHEDULE["transcription-sweep"] = {
+    "task": "transcription.tasks.sweep_transcription_jobs",
+    "schedule": float(envint("TRANSCRIPTION_SWEEP_SECONDS", 60)),
+}
 
 # --- Logging: ids only, never personal data --------------------------------------------------------------
 LOGGING = {

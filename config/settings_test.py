@@ -14,6 +14,9 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1maWVsZC1rZXktMDEyMzQ1Njc4
 os.environ.setdefault("MEDIA_ENCRYPTION_KEYS", "dGVzdC1tZWRpYS1rZXktMDEyMzQ1Njc4OWFiY2RlZmc=")
 os.environ.setdefault("IDENTIFIER_HASH_KEY", "dGVzdC1oYXNoLWtleS0wMTIzNDU2Nzg5YWJjZGVmZ2g=")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# Most tests sign in with force_login and no second factor; accounts/tests/test_two_factor.py turns the
+# production value (owner,researcher) back on and tests the enforcement itself.
+os.environ.setdefault("TWO_FACTOR_REQUIRED_ROLES", "")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))

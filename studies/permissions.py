@@ -14,10 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from accounts.tokens import token_scope_allows
 from studies.models import Role, Study, StudyMembership
 
 ALL_ROLES = frozenset(Role)
@@ -84,5 +85,11 @@ class StudyRolePermission(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         roles = getattr(view, "study_roles", ALL_ROLES)
         membership = require_role(request.user, view.kwargs["slug"], roles)
+        if not token_scope_allows(request.auth, study_id=membership.study_id, method=request.method or "GET"):
+            # Outside the token's studies the study does not exist for it; writes with a read-only token are 403.
+            token = request.auth
+            if request.method in SAFE_METHODS or not token.studies.filter(pk=membership.study_id).exists():  # type: ignore[union-attr]
+                raise Http404
+            raise PermissionDenied
         request.study_membership = membership  # type: ignore[attr-defined]
         return True

@@ -1,0 +1,22 @@
+"""Verify the audit trail's hash chain; exits non-zero when an entry was edited, inserted or removed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.audit import verify_chain
+from accounts.models import AuditEntry
+
+
+class Command(BaseCommand):
+    help = "Check that no audit entry was edited, inserted or deleted."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        problems = verify_chain()
+        if problems:
+            for problem in problems:
+                self.stderr.write(f"entry {problem.entry_id}: {problem.reason}")
+            raise CommandError(f"The audit trail is broken in {len(problems)} place(s).")
+        self.stdout.write(f"The audit trail is intact ({AuditEntry.objects.count()} entries).")

@@ -1,0 +1,56 @@
+"""The audit trail is hash-chained: verification passes, and detects a deleted and an edited entry."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import RequestFactory
+
+from accounts.audit import record_event, verify_chain
+from accounts.models import AuditEntry, User
+from studies.models import Study
+
+pytestmark = pytest.mark.django_db
+
+
+def write_three(study: Study, owner: User) -> list[AuditEntry]:
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.7")
+    request.user = owner
+    return [
+        record_event(action="transcript.raw.view", request=request, study_id=study.id, target=study),
+        record_event(action="contact.view", actor=owner, study_id=study.id, detail={"participant": "P-0001"}),
+        record_event(action="export.create", actor_label="system", study_id=study.id),
+    ]
+
+
+def test_entries_record_who_what_when_and_from_where(study: Study, owner: User) -> None:
+    first = write_three(study, owner)[0]
+    assert first.actor == owner
+    assert first.actor_label == f"user:{owner.pk}"
+    assert first.ip_address == "203.0.113.7"
+    assert first.target_type == "studies.study"
+    assert first.target_id == str(study.pk)
+
+
+def test_an_intact_chain_verifies(study: Study, owner: User) -> None:
+    write_three(study, owner)
+    assert verify_chain() == []
+    call_command("verify_audit_log")
+
+
+def test_it_detects_a_deleted_entry(study: Study, owner: User) -> None:
+    entries = write_three(study, owner)
+    AuditEntry.objects.filter(pk=entries[1].pk).delete()
+    problems = verify_chain()
+    assert [problem.entry_id for problem in problems] == [entries[2].pk]
+    with pytest.raises(CommandError, match="broken"):
+        call_command("verify_audit_log")
+
+
+def test_it_detects_an_edited_entry(study: Study, owner: User) -> None:
+    entries = write_three(study, owner)
+    AuditEntry.objects.filter(pk=entries[0].pk).update(action="nothing.to.see")
+    problems = verify_chain()
+    assert problems[0].entry_id == entries[0].pk
+    assert problems[0].reason == "the entry was edited"
