@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from coding.models import Code, CodebookVersion
+from coding.models import Code, CodebookVersion, Coding, CodingAssignment
 
 
 @admin.register(Code)
@@ -23,3 +23,21 @@ class CodebookVersionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+@admin.register(Coding)
+class CodingAdmin(admin.ModelAdmin):
+    # Support staff see ids and offsets, not the coded words: those are research data behind study roles.
+    list_display = ("id", "code", "coder", "transcript_version", "start", "end", "created_at")
+    fields = ("guid", "code", "coder", "transcript_version", "start", "end", "codebook_version", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(CodingAssignment)
+class CodingAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("transcript", "coder", "status", "started_at", "finished_at")
+    list_filter = ("status",)
+    readonly_fields = ("transcript", "transcript_version", "coder", "started_at", "finished_at")

@@ -81,3 +81,99 @@ class CodebookVersion(models.Model):
 
     def __str__(self) -> str:
         return f"codebook v{self.number} of study {self.study_id}"
+
+
+class Coding(TimeStampedModel):
+    """One code applied by one coder to one span of one transcript version (a REFI-QDA selection + coding).
+
+    `start` and `end` are Unicode code-point offsets into `transcript_version.text()` (segments joined by "\\n"),
+    half-open: the span is text[start:end]. Code points, not bytes and not UTF-16 units: Python's str indexing
+    counts them, while a browser's JavaScript strings count UTF-16 units and must convert (Hindi and Arabic sit in
+    the Basic Multilingual Plane, but emoji do not). `text` keeps the coded words as they were, for checking.
+    """
+
+    guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    transcript_version = models.ForeignKey(
+        "transcription.TranscriptVersion", on_delete=models.PROTECT, related_name="codings"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+    code = models.ForeignKey(Code, on_delete=models.PROTECT, related_name="codings")
+    coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="codings")
+    # The codebook as it stood when the coding was made; agreement can be computed per version.
+    codebook_version = models.ForeignKey(CodebookVersion, on_delete=models.PROTECT, related_name="codings")
+    memo = models.TextField(_("memo"), blank=True)
+
+    class Meta:
+        ordering = ("transcript_version", "start", "end", "id")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="coding_span_not_empty"),
+            models.UniqueConstraint(
+                fields=("transcript_version", "coder", "code", "start", "end"), name="one_coding_per_span_code_coder"
+            ),
+        ]
+        indexes = [models.Index(fields=("transcript_version", "coder"), name="coding_version_coder")]
+
+    def __str__(self) -> str:
+        return f"{self.code_id} on {self.transcript_version_id} [{self.start}:{self.end}]"
+
+
+class CodingAssignment(TimeStampedModel):
+    """A transcript given to one coder to code; a transcript with two or more is double-coded."""
+
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+
+    transcript = models.ForeignKey("transcription.Transcript", on_delete=models.CASCADE, related_name="assignments")
+    # The approved version the coder codes: codings point at it, so it never changes under them.
+    transcript_version = models.ForeignKey(
+        "transcription.TranscriptVersion", on_delete=models.PROTECT, related_name="assignments"
+    )
+    coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="coding_assignments")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ASSIGNED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("status", "created_at")
+        constraints = [
+            models.UniqueConstraint(fields=("transcript", "coder"), name="one_assignment_per_transcript_coder"),
+            models.CheckConstraint(
+                condition=Q(status__in=["assigned", "in_progress", "done"]), name="assignment_status_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(finished_at__isnull=False), name="done_assignments_have_finished_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"transcript {self.transcript_id} to {self.coder_id} ({self.status})"
+
+
+class Memo(TimeStampedModel):
+    """A researcher's note (a REFI-QDA Note): on a transcript, on a code, or free-standing (neither)."""
+
+    guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memos")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memos")
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    text = models.TextField(_("text"))
+    transcript = models.ForeignKey(
+        "transcription.Transcript", null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
+    )
+    code = models.ForeignKey(Code, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(transcript__isnull=True) | Q(code__isnull=True), name="memo_on_one_thing_at_most"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="memo_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"memo {self.pk}"
