@@ -5,7 +5,7 @@ is wanted. Times are rounded to milliseconds; text is UTF-8, whatever the script
 """
 
 from .csv_format import write_csv, write_excel_csv
-from .document import ExportSegment, ExportTranscript, ExportWord, export_segments, from_result
+from .document import ExportSegment, ExportTranscript, ExportWord, SegmentRow, export_rows, export_segments, from_result
 from .json_format import write_json
 from .plain_text import write_text
 from .registry import (
@@ -28,8 +28,10 @@ __all__ = [
     "ExportSegment",
     "ExportTranscript",
     "ExportWord",
+    "SegmentRow",
     "TranscriptFormat",
     "UnknownFormat",
+    "export_rows",
     "export_segments",
     "filename",
     "format_by_name",

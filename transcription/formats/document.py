@@ -5,8 +5,9 @@ Times are seconds from the start of the recording (floats); writers round them t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from transcription.results import Segment, TranscriptionResult
 
@@ -61,6 +62,41 @@ def export_segments(segments: Sequence[Segment]) -> tuple[ExportSegment, ...]:
             words=tuple(ExportWord(w.start, w.end, w.text, w.probability) for w in s.words),
         )
         for s in segments
+    )
+
+
+class SegmentRow(Protocol):
+    """A stored segment as the review models keep it: words as a list of {"start", "end", "text", "probability"}."""
+
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def speaker(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def words(self) -> Any: ...  # a JSONField: whatever was stored
+
+
+def _word(data: Mapping[str, Any]) -> ExportWord:
+    probability = data.get("probability")
+    return ExportWord(
+        float(data["start"]),
+        float(data["end"]),
+        str(data["text"]),
+        None if probability is None else float(probability),
+    )
+
+
+def export_rows(rows: Iterable[SegmentRow]) -> tuple[ExportSegment, ...]:
+    """Export segments from stored rows (model instances or anything shaped like them), in the given order."""
+    return tuple(
+        ExportSegment(row.start, row.end, row.speaker, row.text, row.language, tuple(_word(w) for w in row.words or ()))
+        for row in rows
     )
 
 

@@ -32,6 +32,8 @@ def find_phones(segment: int, text: str, regions: Sequence[str]) -> Iterator[Pro
         return  # the matcher is slow; most segments have no number at all
     seen: set[tuple[int, int]] = set()
     for region in regions:
+        if _digits_outside(text, seen) < _MIN_DIGITS:
+            break  # every number here is found already; other regions would only re-read them
         for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
             if (match.start, match.end) not in seen:
                 seen.add((match.start, match.end))
@@ -42,6 +44,11 @@ def find_phones(segment: int, text: str, regions: Sequence[str]) -> Iterator[Pro
         if (match.start, match.end) not in seen and digits >= _MIN_POSSIBLE_DIGITS and looks_dialled:
             seen.add((match.start, match.end))
             yield _proposal(segment, match, "may be a phone number", 0.6)
+
+
+def _digits_outside(text: str, spans: set[tuple[int, int]]) -> int:
+    covered = {offset for start, end in spans for offset in range(start, end)}
+    return sum(1 for offset, char in enumerate(text) if char.isdigit() and offset not in covered)
 
 
 def _proposal(segment: int, match: phonenumbers.PhoneNumberMatch, reason: str, confidence: float) -> Proposal:

@@ -33,31 +33,35 @@ def propose_redactions(
     person = participant or ParticipantIdentifiers()
     known = KnownIdentifiers([*participant_needles(person), *study_needles(study_entities)])
     regions = tuple(dict.fromkeys(r.upper() for r in (person.phone_region, *phone_regions) if r))
+    own = _OwnIdentifiers(person)
     found: list[Proposal] = []
     for index, segment in enumerate(segments):
         text = segment.text
         found.extend(known.find(index, text))
-        found.extend(_recognise_own(find_phones(index, text, regions), person))
+        found.extend(own.recognise(find_phones(index, text, regions)))
         for finder in _PATTERN_FINDERS:
-            found.extend(_recognise_own(finder(index, text), person))
+            found.extend(own.recognise(finder(index, text)))
     return merge_overlapping(found)
 
 
-def _recognise_own(proposals: Iterable[Proposal], person: ParticipantIdentifiers) -> Iterator[Proposal]:
-    """A found email or phone number that is in the participant's records says so, and is surer."""
-    own_emails = {fold(email) for email in person.emails}
-    own_phones = {normalise_phone(phone, person.phone_region) for phone in person.phones}
-    for proposal in proposals:
-        if proposal.kind == Kind.EMAIL and fold(proposal.key) in own_emails:
-            yield replace(
-                proposal, reason="the participant's own email address", confidence=0.99, source=Source.PARTICIPANT
-            )
-        elif proposal.kind == Kind.PHONE and proposal.key in own_phones:
-            yield replace(
-                proposal, reason="the participant's own phone number", confidence=0.99, source=Source.PARTICIPANT
-            )
-        else:
-            yield proposal
+class _OwnIdentifiers:
+    """The participant's emails and phone numbers, normalised once for the whole transcript."""
+
+    def __init__(self, person: ParticipantIdentifiers) -> None:
+        self.emails = {fold(email) for email in person.emails}
+        self.phones = {normalise_phone(phone, person.phone_region) for phone in person.phones}
+
+    def recognise(self, proposals: Iterable[Proposal]) -> Iterator[Proposal]:
+        """A found email or phone number that is in the participant's records says so, and is surer."""
+        for proposal in proposals:
+            if proposal.kind == Kind.EMAIL and fold(proposal.key) in self.emails:
+                reason = "the participant's own email address"
+            elif proposal.kind == Kind.PHONE and proposal.key in self.phones:
+                reason = "the participant's own phone number"
+            else:
+                yield proposal
+                continue
+            yield replace(proposal, reason=reason, confidence=0.99, source=Source.PARTICIPANT)
 
 
 def merge_overlapping(proposals: Iterable[Proposal]) -> list[Proposal]:

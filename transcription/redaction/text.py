@@ -6,6 +6,7 @@ decides what a word is from Unicode categories instead (letters, marks and digit
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,15 +36,14 @@ _LETTER_FOLDS = str.maketrans(
 _WORD_CATEGORIES = frozenset("LMN")
 
 
-def _is_stripped_mark(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in _STRIPPED_MARK_RANGES)
+_STRIPPED_MARKS = re.compile("[" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in _STRIPPED_MARK_RANGES) + "]")
 
 
 def fold(text: str) -> str:
     """Case-, accent- and width-insensitive form for comparison: "José  GARCÍA" and "jose garcia" fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(c for c in decomposed if not _is_stripped_mark(c))
+    if text.isascii():
+        return " ".join(text.lower().split())
+    kept = _STRIPPED_MARKS.sub("", unicodedata.normalize("NFKD", text))
     folded = unicodedata.normalize("NFC", kept).casefold().translate(_LETTER_FOLDS)
     return " ".join(folded.split())
 
