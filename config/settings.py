@@ -295,6 +295,7 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "research-team@localhost")
 SCREENING_RATE_LIMIT_PER_HOUR = envint("SCREENING_RATE_LIMIT_PER_HOUR", 30)
 SCREENING_DUPLICATE_WINDOW_HOURS = envint("SCREENING_DUPLICATE_WINDOW_HOURS", 24)
 PORTAL_LINK_MAX_AGE_DAYS = envint("PORTAL_LINK_MAX_AGE_DAYS", 14)
+CELERY_BEAT_SCHEDULE["interview-reminders"] = {"task": "studies.tasks.send_interview_reminders", "schedule": 300.0}
 
 # --- REST API --------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -344,7 +345,8 @@ MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 4 * 1024**3)
 UPLOAD_CHUNK_BYTES = envint("UPLOAD_CHUNK_BYTES", 8 * 1024**2)  # the most one request may carry
 UPLOAD_EXPIRY_HOURS = envint("UPLOAD_EXPIRY_HOURS", 48)  # abandoned uploads are removed after this
 UPLOAD_DIR = VAR_DIR / "uploads"  # private (0700): uploads in progress, removed on finish and on failure
-TRANSCRIPTION_HEARTBEAT_SECONDS = envint("TRANSCRIPTION_HEARTBEAT_SECONDS", 10)
+# A running job writes its heartbeat, progress and ETA this often (one small UPDATE).
+TRANSCRIPTION_HEARTBEAT_SECONDS = envint("TRANSCRIPTION_HEARTBEAT_SECONDS", 2)
 # A running job whose heartbeat is older than this is re-queued by the sweep (its worker is gone).
 TRANSCRIPTION_STALE_SECONDS = envint("TRANSCRIPTION_STALE_SECONDS", 120)
 # A queued job never sent to the broker (a commit whose enqueue failed) is sent by the sweep after this.

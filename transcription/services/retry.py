@@ -1,0 +1,34 @@
+"""The team's retry of a failed job."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from transcription.models import Transcript, TranscriptionJob
+from transcription.services.enqueue import enqueue_on_commit
+from transcription.services.recordings import RecordingRefused, check_consent
+
+
+class RetryRefused(Exception):
+    """The job cannot be retried; the message is safe to show."""
+
+
+def retry_job(*, job: TranscriptionJob) -> TranscriptionJob:
+    """Queue a failed job again with a fresh count of attempts; the caller has checked the role."""
+    with transaction.atomic():
+        locked = TranscriptionJob.objects.select_for_update().select_related("recording__interview__participant")
+        current = locked.get(id=job.id)
+        if current.status != TranscriptionJob.Status.FAILED:
+            raise RetryRefused(_("Only a failed job can be retried."))
+        if Transcript.objects.filter(recording_id=current.recording_id).exists():
+            raise RetryRefused(_("This recording already has a transcript."))
+        try:
+            check_consent(current.recording.interview)
+        except RecordingRefused as error:
+            raise RetryRefused(str(error)) from error
+        current.status, current.attempts, current.progress = TranscriptionJob.Status.QUEUED, 0, 0
+        current.error_message, current.enqueued_at, current.finished_at, current.eta = "", None, None, None
+        current.save()
+        enqueue_on_commit(current.id)
+    return current

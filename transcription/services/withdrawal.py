@@ -1,0 +1,53 @@
+"""What a participant's withdrawal means for recordings, jobs and transcripts (called by the journey)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_event
+from config.media import delete_media
+from studies.models import Participant
+from transcription.models import MediaFile, Recording, TranscriptionJob, Upload
+from transcription.uploads import temp_path
+
+
+def withdraw_participant_work(*, participant: Participant, erase: bool) -> None:
+    """Cancel the participant's queued and running jobs; with `erase`, delete their recordings (stored files
+    too, once committed), uploads in progress, transcripts, versions and segments. Works at any stage.
+
+    A running job is not interrupted here: its heartbeat sees the cancellation (or the withdrawn consent)
+    within seconds and stops the pipeline, and its final write re-checks both, so nothing is saved.
+    """
+    with transaction.atomic():
+        recordings = Recording.objects.filter(interview__participant=participant)
+        TranscriptionJob.objects.filter(recording__in=recordings, status__in=TranscriptionJob.ACTIVE).update(
+            status=TranscriptionJob.Status.CANCELLED,
+            finished_at=timezone.now(),
+            eta=None,
+            error_message=_("Cancelled: the participant withdrew."),
+        )
+        if not erase:
+            return
+        names = list(MediaFile.objects.filter(recording__in=recordings).values_list("storage_name", flat=True))
+        uploads = list(Upload.objects.filter(interview__participant=participant))
+        temp_files = [temp_path(upload) for upload in uploads]
+        count = recordings.count()
+        recordings.delete()  # cascades to files, tracks, jobs, transcripts, versions, segments
+        Upload.objects.filter(pk__in=[upload.pk for upload in uploads]).delete()
+        record_event(
+            action="transcription.erased",
+            actor_label="system",
+            study_id=participant.study_id,
+            target=participant,
+            detail={"recordings": count, "stored_files": len(names), "uploads": len(uploads)},
+        )
+
+        def remove_files() -> None:
+            for name in names:
+                delete_media(name)
+            for path in temp_files:
+                path.unlink(missing_ok=True)
+
+        transaction.on_commit(remove_files)
