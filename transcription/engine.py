@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,11 @@ class RawSegment:
     compression_ratio: float
     temperature: float
     words: tuple[RawWord, ...]
+
+    def shifted(self, seconds: float) -> RawSegment:
+        """The same segment on a clock `seconds` later (a re-decoded clip back on its window's clock)."""
+        words = tuple(replace(w, start=w.start + seconds, end=w.end + seconds) for w in self.words)
+        return replace(self, start=self.start + seconds, end=self.end + seconds, words=words)
 
 
 def resolve_config() -> EngineConfig:
@@ -182,7 +187,7 @@ class _ChunkLanguagePipeline(BatchedInferencePipeline):
 
 
 def _raw(segment: Any, language: str, probability: float) -> RawSegment:
-    words = tuple(RawWord(w.start, w.end, w.word, w.probability) for w in segment.words or ())
+    words = tuple(RawWord(float(w.start), float(w.end), w.word, float(w.probability)) for w in segment.words or ())
     return RawSegment(
         start=float(segment.start),
         end=float(segment.end),
@@ -242,15 +247,31 @@ class Engine:
                 language, probability = pipeline.languages.get(segment.seek, (info.language, 0.0))
                 yield _raw(segment, language, probability)
 
-    def redecode(self, audio: np.ndarray, *, language: str, task: str = "transcribe") -> list[RawSegment]:
-        """Decode a short suspect stretch again, sequentially, with temperature fallback (skipping 0.0)."""
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+        """The most likely language of a short stretch of speech, and Whisper's probability for it."""
+        with _out_of_memory_is_transient():
+            language, probability, _ = self.model.detect_language(audio)
+        return str(language), float(probability)
+
+    def redecode(
+        self,
+        audio: np.ndarray,
+        *,
+        language: str,
+        task: str = "transcribe",
+        temperatures: tuple[float, ...] = FALLBACK_TEMPERATURES,
+    ) -> list[RawSegment]:
+        """Decode a short stretch again, sequentially, with temperature fallback on the Whisper thresholds.
+
+        For a loop the caller starts above 0.0: greedy decoding already looped once.
+        """
         with _out_of_memory_is_transient():
             segments, _ = self.model.transcribe(
                 audio,
                 language=language,
                 task=task,
                 beam_size=self.config.beam_size,
-                temperature=list(FALLBACK_TEMPERATURES),
+                temperature=list(temperatures),
                 compression_ratio_threshold=COMPRESSION_RATIO_THRESHOLD,
                 log_prob_threshold=LOG_PROB_THRESHOLD,
                 no_speech_threshold=NO_SPEECH_THRESHOLD,

@@ -15,7 +15,7 @@ import numpy as np
 
 from transcription import diarization
 from transcription.audio import SAMPLE_RATE, Window, iter_windows, probe_duration
-from transcription.engine import Engine, RawSegment, get_engine
+from transcription.engine import FALLBACK_TEMPERATURES, Engine, RawSegment, get_engine
 from transcription.guards import has_repetition_loop, segment_flags
 from transcription.results import (
     FLAG_LANGUAGE_SWITCH,
@@ -31,6 +31,17 @@ from transcription.results import (
 )
 
 _UNLABELLED = ""  # placeholder speaker of a mono-mix segment until clustering names it
+# Segments of a chunk whose language Whisper gave less than this are checked one by one (code-switching).
+RECHECK_BELOW = 0.8
+MIN_RECHECK_SECONDS = 1.5
+# How sure Whisper must be of a segment's own language to decode it again in that language.
+SEGMENT_LANGUAGE_CONFIDENT = 0.7
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    raw: RawSegment
+    flags: tuple[str, ...] = ()  # flags the text alone cannot show (a loop that was decoded again)
 
 
 @dataclass
@@ -54,6 +65,7 @@ class _TrackOutput:
     segments: list[Segment] = field(default_factory=list)
     translation: list[Segment] = field(default_factory=list)
     embeddings: list[np.ndarray | None] = field(default_factory=list)
+    evidence: list[tuple[str, float, float]] = field(default_factory=list)  # (language, seconds, probability)
 
 
 def transcribe(
@@ -73,16 +85,18 @@ def transcribe(
     progress = _Progress(total=sum(durations), callback=on_progress, should_continue=should_continue)
     segments: list[Segment] = []
     translation: list[Segment] = []
+    evidence: list[tuple[str, float, float]] = []
     for track, duration in zip(request.tracks, durations, strict=True):
         output = _transcribe_track(engine, track, request, progress, batch_size)
         if track.speaker is None:
             _label_clusters(output, request)
         segments += output.segments
         translation += output.translation
+        evidence += output.evidence
         progress.done += duration
     segments.sort(key=lambda segment: (segment.start, segment.speaker))
-    language, probability = _dominant_language(segments, request.language_hint)
-    progress.report(0.0)
+    language, probability = _dominant_language(evidence, request.language_hint)
+    progress.report(0.0)  # every track is done: reports total of total
     return TranscriptionResult(
         segments=[_mark_switch(segment, language) for segment in segments],
         language=language,
@@ -102,57 +116,86 @@ def _transcribe_track(
     for window in iter_windows(track):
         progress.check()
         found = _transcribe_window(engine, window, request.language_hint, "transcribe", progress, batch_size)
-        for segment in found:
-            output.segments.append(_segment(segment, window, track.speaker or _UNLABELLED))
+        for decoded in found:
+            output.segments.append(_segment(decoded, window, track.speaker or _UNLABELLED))
+            output.evidence.append(
+                (decoded.raw.language, decoded.raw.end - decoded.raw.start, decoded.raw.language_probability)
+            )
             if track.speaker is None:
-                clip = window.audio[int(segment.start * SAMPLE_RATE) : int(segment.end * SAMPLE_RATE)]
-                output.embeddings.append(diarization.embed(clip))
+                output.embeddings.append(diarization.embed(_clip(window, decoded.raw)))
         if request.translate_to_english:
             english = _transcribe_window(engine, window, request.language_hint, "translate", progress, batch_size)
-            output.translation += [_segment(s, window, track.speaker or _UNLABELLED) for s in english]
+            output.translation += [_english(s, window, track.speaker or _UNLABELLED) for s in english]
         progress.report(window.offset + window.duration)
     return output
 
 
 def _transcribe_window(
     engine: Engine, window: Window, hint: str | None, task: str, progress: _Progress, batch_size: int | None
-) -> list[RawSegment]:
-    """Decode one window; loops are decoded again with temperature fallback, in place."""
-    found: list[RawSegment] = []
+) -> list[_Decoded]:
+    """Decode one window with batched Whisper, then check each segment's language and loops."""
+    found: list[_Decoded] = []
     for segment in engine.transcribe(window.audio, task=task, language_hint=hint, batch_size=batch_size):
         progress.check()
-        if has_repetition_loop(segment.text):
-            found += _redecode(engine, window, segment, task)
-        else:
-            found.append(segment)
         if task == "transcribe":
+            segment = _recheck_language(engine, window, segment)
             progress.report(window.offset + segment.end)
+        if has_repetition_loop(segment.text):
+            retried = _redecode_loop(engine, window, segment, task)
+            found += [_Decoded(raw, (FLAG_REPETITION_LOOP,)) for raw in retried]
+        else:
+            found.append(_Decoded(segment))
     return found
 
 
-def _redecode(engine: Engine, window: Window, segment: RawSegment, task: str) -> list[RawSegment]:
-    clip = window.audio[int(segment.start * SAMPLE_RATE) : int(segment.end * SAMPLE_RATE)]
+def _clip(window: Window, segment: RawSegment) -> np.ndarray:
+    return window.audio[int(segment.start * SAMPLE_RATE) : int(segment.end * SAMPLE_RATE)]
+
+
+def _recheck_language(engine: Engine, window: Window, segment: RawSegment) -> RawSegment:
+    """Code-switching: a chunk Whisper was unsure of may hold two languages; check its segments one by one.
+
+    A segment heard confidently in another language is decoded again in that language (never translated).
+    """
+    if segment.language_probability >= RECHECK_BELOW or segment.end - segment.start < MIN_RECHECK_SECONDS:
+        return segment
+    clip = _clip(window, segment)
+    language, probability = engine.detect_language(clip)
+    if language == segment.language or probability < SEGMENT_LANGUAGE_CONFIDENT:
+        return replace(segment, language_probability=max(segment.language_probability, probability))
+    again = engine.redecode(clip, language=language, temperatures=(0.0, *FALLBACK_TEMPERATURES))
+    if not again:
+        return segment
+    words = tuple(word for retry in again for word in retry.words)
+    text = " ".join(retry.text for retry in again)
+    return replace(again[0], text=text, words=words, end=again[-1].end, language_probability=probability).shifted(
+        segment.start
+    )
+
+
+def _redecode_loop(engine: Engine, window: Window, segment: RawSegment, task: str) -> list[RawSegment]:
+    """Decode a looping segment again with temperature fallback; the result keeps the loop flag for review."""
+    clip = _clip(window, segment)
     again = engine.redecode(clip, language=segment.language, task=task) if len(clip) else []
     if not again:
-        return [segment]  # nothing better came out: keep the original, still flagged as a loop below
-    # Shift back onto the window's clock and keep the loop flag: a person should check the retry.
-    return [_shifted(retry, segment.start, segment.language) for retry in again]
+        return [segment]  # nothing better came out: keep the original, flagged
+    return [
+        replace(retry, language=segment.language, language_probability=segment.language_probability).shifted(
+            segment.start
+        )
+        for retry in again
+    ]
 
 
-def _shifted(segment: RawSegment, by: float, language: str) -> RawSegment:
-    words = tuple(replace(w, start=w.start + by, end=w.end + by) for w in segment.words)
-    return replace(segment, start=segment.start + by, end=segment.end + by, words=words, language=language)
-
-
-def _segment(raw: RawSegment, window: Window, speaker: str) -> Segment:
+def _segment(decoded: _Decoded, window: Window, speaker: str) -> Segment:
+    raw = decoded.raw
     flags = segment_flags(
         text=raw.text,
         avg_logprob=raw.avg_logprob,
         no_speech_prob=raw.no_speech_prob,
         compression_ratio=raw.compression_ratio,
     )
-    if raw.temperature > 0.0 and FLAG_REPETITION_LOOP not in flags:
-        flags = (*flags, FLAG_REPETITION_LOOP)  # only loops are re-decoded with temperature
+    flags += tuple(flag for flag in decoded.flags if flag not in flags)
     return Segment(
         start=round(window.offset + raw.start, 3),
         end=round(window.offset + raw.end, 3),
@@ -168,6 +211,10 @@ def _segment(raw: RawSegment, window: Window, speaker: str) -> Segment:
         ),
         flags=flags,
     )
+
+
+def _english(decoded: _Decoded, window: Window, speaker: str) -> Segment:
+    return replace(_segment(decoded, window, speaker), language="en")
 
 
 def _label_clusters(output: _TrackOutput, request: TranscriptionRequest) -> None:
@@ -187,15 +234,17 @@ def _overlapping_speaker(segment: Segment, spoken: Iterable[Segment]) -> str:
     return max(overlap, key=lambda speaker: overlap[speaker]) if overlap else diarization.label_for(0, ())
 
 
-def _dominant_language(segments: list[Segment], hint: str | None) -> tuple[str, float]:
-    """The language spoken longest, and the share of speech time in it."""
+def _dominant_language(evidence: list[tuple[str, float, float]], hint: str | None) -> tuple[str, float]:
+    """The language spoken longest, and Whisper's mean confidence in it over that speech (time-weighted)."""
     seconds: dict[str, float] = defaultdict(float)
-    for segment in segments:
-        seconds[segment.language] += max(segment.end - segment.start, 0.01)
+    weighted: dict[str, float] = defaultdict(float)
+    for language, duration, probability in evidence:
+        seconds[language] += max(duration, 0.01)
+        weighted[language] += max(duration, 0.01) * probability
     if not seconds:
         return hint or "en", 0.0
     language = max(seconds, key=lambda code: seconds[code])
-    return language, round(seconds[language] / sum(seconds.values()), 3)
+    return language, round(weighted[language] / seconds[language], 3)
 
 
 def _mark_switch(segment: Segment, language: str) -> Segment:

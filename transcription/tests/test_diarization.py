@@ -1,0 +1,127 @@
+"""Speaker labels: exact from tracks and channels, clustered from voices in a mono mix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from transcription.diarization import cluster, label_for
+from transcription.pipeline import transcribe
+from transcription.results import Segment, TranscriptionRequest
+from transcription.tests import speech
+from transcription.tests.conftest import Transcribe
+
+QUESTIONS = ("Thank you for coming in today. Can you tell me about your work?", "How long have you done that job?")
+ANSWERS = (
+    "I work as a nurse at the regional hospital, mostly on night shifts.",
+    "About eleven years now, since I finished my training.",
+)
+
+
+def _interviewer(text: str) -> np.ndarray:
+    return speech.synthesize(text, variant=speech.VOICE_A, pitch=30)
+
+
+def _participant(text: str) -> np.ndarray:
+    return speech.synthesize(text, variant=speech.VOICE_B, pitch=80)
+
+
+def _turns() -> list[tuple[str, np.ndarray]]:
+    """Question, answer, question, answer: (who, audio) in speaking order."""
+    return [
+        ("I", _interviewer(QUESTIONS[0])),
+        ("P", _participant(ANSWERS[0])),
+        ("I", _interviewer(QUESTIONS[1])),
+        ("P", _participant(ANSWERS[1])),
+    ]
+
+
+def _per_speaker(turns: list[tuple[str, np.ndarray]], gap: float = 1.0) -> dict[str, np.ndarray]:
+    """One channel per speaker, each silent while the other talks."""
+    lanes: dict[str, list[np.ndarray]] = {"I": [], "P": []}
+    for who, audio in turns:
+        for lane, pieces in lanes.items():
+            pieces += [audio if lane == who else speech.silence(len(audio) / speech.RATE), speech.silence(gap)]
+    return {lane: np.concatenate(pieces) for lane, pieces in lanes.items()}
+
+
+def _turn_order(segments: list[Segment]) -> list[str]:
+    """Speakers in time order, a run of segments by one speaker counted once (Whisper cuts at sentences)."""
+    order: list[str] = []
+    for segment in segments:
+        if not order or order[-1] != segment.speaker:
+            order.append(segment.speaker)
+    return order
+
+
+def _said_by(segments: list, speaker: str) -> str:
+    return " ".join(segment.text for segment in segments if segment.speaker == speaker).casefold()
+
+
+@pytest.mark.slow
+def test_each_stereo_channel_is_labelled_with_its_speaker(engine: object) -> None:
+    lanes = _per_speaker(_turns())
+    data = speech.wav_bytes(lanes["I"], lanes["P"])
+    request = TranscriptionRequest(
+        tracks=(speech.track(data, speaker="INT", channel=0), speech.track(data, speaker="P07", channel=1))
+    )
+
+    result = transcribe(request)
+
+    assert _turn_order(result.segments) == ["INT", "P07", "INT", "P07"]
+    assert "nurse" in _said_by(result.segments, "P07")
+    assert "nurse" not in _said_by(result.segments, "INT")
+
+
+@pytest.mark.slow
+def test_separate_tracks_per_speaker_are_labelled_and_interleaved_in_time(engine: object) -> None:
+    lanes = _per_speaker(_turns())
+    request = TranscriptionRequest(
+        tracks=(
+            speech.track(speech.wav_bytes(lanes["P"]), speaker="P07"),
+            speech.track(speech.wav_bytes(lanes["I"]), speaker="INT"),
+        )
+    )
+
+    result = transcribe(request)
+
+    assert _turn_order(result.segments) == ["INT", "P07", "INT", "P07"]
+    assert [segment.start for segment in result.segments] == sorted(segment.start for segment in result.segments)
+    assert "training" in _said_by(result.segments, "P07")
+
+
+@pytest.mark.slow
+def test_voices_in_a_mono_mix_are_told_apart_and_named_in_order(transcribe_mono: Transcribe) -> None:
+    turns = _turns()
+    audio = speech.join(*(audio for _, audio in turns), gap=1.0)
+
+    result = transcribe_mono(audio, speaker_labels=("INT", "P07"))
+
+    assert _turn_order(result.segments) == ["INT", "P07", "INT", "P07"]
+    assert "nurse" in _said_by(result.segments, "P07")
+
+
+@pytest.mark.slow
+def test_unnamed_voices_are_numbered_by_first_appearance(transcribe_mono: Transcribe) -> None:
+    turns = _turns()[1:3]  # the participant speaks first here
+    result = transcribe_mono(speech.join(*(audio for _, audio in turns), gap=1.0))
+
+    assert _turn_order(result.segments) == ["SPEAKER_1", "SPEAKER_2"]
+
+
+def test_clusters_are_numbered_in_order_of_first_appearance() -> None:
+    rng = np.random.default_rng(3)
+    first, second = rng.standard_normal(256), rng.standard_normal(256)
+    near = [second + rng.standard_normal(256) * 0.05, first + rng.standard_normal(256) * 0.05]
+    embeddings = [near[0], near[1], None, near[0] * 1.01, near[1] * 0.99]
+
+    assert cluster(embeddings, 2) == [0, 1, 1, 0, 1]
+
+
+def test_a_single_expected_speaker_puts_everyone_in_one_cluster() -> None:
+    rng = np.random.default_rng(5)
+    assert cluster([rng.standard_normal(8) for _ in range(4)], 1) == [0, 0, 0, 0]
+
+
+def test_labels_come_from_the_request_then_fall_back_to_numbers() -> None:
+    assert [label_for(number, ("INT",)) for number in range(3)] == ["INT", "SPEAKER_2", "SPEAKER_3"]
