@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_debian_packages chromium chromium-driver espeak-ng ffmpeg postgresql-client redis-tools
+ensure_debian_packages chromium chromium-driver espeak-ng ffmpeg postgresql-client redis-tools fonts-dejavu-core fonts-noto-core gettext
 ensure_local_services
 ensure_venv requirements-dev.txt
 export PATH="$VENV/bin:$PATH" CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"

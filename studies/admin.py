@@ -1,6 +1,21 @@
-from django.contrib import admin
+"""Admin for studies: the team, questionnaires with questions and rules, quotas, slots, consent versions,
+crisis resources. Participants' contact details are not in the admin (they are audited views)."""
 
-from studies.models import Study, StudyMembership
+from django.contrib import admin
+from django.http import HttpRequest
+
+from studies.models import (
+    ConsentDocument,
+    CrisisResource,
+    EligibilityRule,
+    Question,
+    Questionnaire,
+    ScreeningResponse,
+    Slot,
+    Stratum,
+    Study,
+    StudyMembership,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -9,10 +24,73 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+class StratumInline(admin.TabularInline):
+    model = Stratum
+    extra = 0
+
+
 @admin.register(Study)
 class StudyAdmin(admin.ModelAdmin):
     list_display = ("title", "slug", "status", "target_sample_size")
     list_filter = ("status",)
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
-    inlines = (MembershipInline,)
+    inlines = (MembershipInline, StratumInline)
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    extra = 0
+    fields = (
+        ("position", "key", "kind", "required"),
+        "text",
+        "help_text",
+        "choices",
+        ("min_value", "max_value"),
+        ("show_if_key", "show_if_values"),
+        ("is_risk_item", "risk_values"),
+        ("is_attention_check", "attention_answer"),
+    )
+
+
+class RuleInline(admin.TabularInline):
+    model = EligibilityRule
+    extra = 0
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(admin.ModelAdmin):
+    list_display = ("study", "kind", "min_completion_seconds")
+    list_filter = ("kind",)
+    inlines = (QuestionInline, RuleInline)
+
+
+@admin.register(ScreeningResponse)
+class ScreeningResponseAdmin(admin.ModelAdmin):
+    """Read-only: answers change only through the participant or withdrawal."""
+
+    list_display = ("participant", "study", "eligible", "risk_level", "review", "submitted_at")
+    list_filter = ("risk_level", "review", "eligible")
+    readonly_fields = [f.name for f in ScreeningResponse._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin):
+    list_display = ("study", "start", "duration_minutes", "mode", "interviewer")
+    list_filter = ("study", "mode")
+
+
+@admin.register(ConsentDocument)
+class ConsentDocumentAdmin(admin.ModelAdmin):
+    list_display = ("study", "language", "version", "title", "published_at")
+    list_filter = ("language",)
+
+
+@admin.register(CrisisResource)
+class CrisisResourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "country", "language", "phone", "position")
+    list_filter = ("country",)
+    search_fields = ("name", "country")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from studies.models import Participant, SafetyEvent, StudyMembership
+from studies.models import Consent, Interview, Participant, SafetyEvent, StudyMembership
+from studies.services.consent import consent_pdf
 from studies.services.portal import portal_url
+from studies.services.scheduling import claim_reminder, due_reminders, interview_ics, local_time
 
 
 @shared_task(ignore_result=True)
@@ -69,3 +71,94 @@ def send_invitation_email(participant_id: int) -> None:
             from_email=None,
             recipient_list=[participant.contact.email],
         )
+
+
+@shared_task(ignore_result=True)
+def send_consent_copy(consent_id: int) -> None:
+    """Email the participant a PDF copy of what they signed."""
+    consent = (
+        Consent.objects.select_related("document", "participant__contact", "participant__study")
+        .filter(id=consent_id)
+        .first()
+    )
+    if consent is None or not hasattr(consent.participant, "contact") or not consent.participant.contact.email:
+        return
+    participant = consent.participant
+    with translation.override(participant.language):
+        message = EmailMessage(
+            subject=_("Your consent copy: %(study)s") % {"study": participant.study.title},
+            body=_("Thank you for taking part. A copy of the consent form you signed is attached."),
+            to=[participant.contact.email],
+        )
+        message.attach(f"consent-{participant.code}.pdf", consent_pdf(consent), "application/pdf")
+        message.send()
+
+
+@shared_task(ignore_result=True)
+def send_reconsent_request(participant_id: int) -> None:
+    """Ask a participant to read and sign the new version of the consent form."""
+    participant = Participant.objects.select_related("study", "contact").filter(id=participant_id).first()
+    if participant is None or not hasattr(participant, "contact") or not participant.contact.email:
+        return
+    with translation.override(participant.language):
+        send_mail(
+            subject=_("Please review the updated consent form: %(study)s") % {"study": participant.study.title},
+            message=_('The consent form of the study "%(study)s" has changed. Please read it and sign again:\n%(url)s')
+            % {"study": participant.study.title, "url": portal_url(participant=participant)},
+            from_email=None,
+            recipient_list=[participant.contact.email],
+        )
+
+
+def _interview_email(interview: Interview, subject: str, body: str) -> EmailMessage | None:
+    participant = interview.participant
+    if not hasattr(participant, "contact") or not participant.contact.email:
+        return None
+    message = EmailMessage(subject=subject, body=body, to=[participant.contact.email])
+    message.attach("interview.ics", interview_ics(interview), "text/calendar")
+    return message
+
+
+@shared_task(ignore_result=True)
+def send_booking_confirmation(interview_id: int) -> None:
+    """Confirm a booking with the time in the participant's zone and an .ics attachment."""
+    interview = (
+        Interview.objects.select_related("participant__contact", "study", "slot").filter(id=interview_id).first()
+    )
+    if interview is None or interview.status != Interview.Status.SCHEDULED or interview.scheduled_start is None:
+        return
+    participant = interview.participant
+    zone = participant.time_zone or "UTC"
+    with translation.override(participant.language):
+        when = f"{local_time(interview.scheduled_start, zone):%Y-%m-%d %H:%M} ({zone})"
+        body = _('Your interview for "%(study)s" is booked for %(when)s.\n\nYour page: %(url)s') % {
+            "study": interview.study.title,
+            "when": when,
+            "url": portal_url(participant=participant),
+        }
+        message = _interview_email(interview, _("Interview booked"), body)
+        if message is not None:
+            message.send()
+
+
+@shared_task(ignore_result=True)
+def send_interview_reminders() -> None:
+    """Beat, every few minutes: reminders 24 hours and 1 hour before. No sensitive content in them."""
+    now = timezone.now()
+    for hours in (1, 24):
+        for interview_id in due_reminders(now=now, hours=hours).values_list("id", flat=True):
+            if claim_reminder(interview_id=interview_id, hours=hours, now=now):
+                send_reminder(interview_id, hours)
+
+
+def send_reminder(interview_id: int, hours: int) -> None:
+    interview = Interview.objects.select_related("participant__contact", "study", "slot").get(id=interview_id)
+    participant = interview.participant
+    with translation.override(participant.language):
+        body = _("A reminder: your research interview starts in about %(hours)s hour(s). Details: %(url)s") % {
+            "hours": hours,
+            "url": portal_url(participant=participant),
+        }
+        message = _interview_email(interview, _("Interview reminder"), body)
+        if message is not None:
+            message.send()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studies import participant_views, views
+from studies import participant_views, schedule_views, views
 
 app_name = "studies"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("<slug:slug>/participants/select/", participant_views.select, name="select"),
     path("<slug:slug>/participants/<str:code>/", participant_views.participant_detail, name="participant"),
     path("<slug:slug>/participants/<str:code>/review/", participant_views.review, name="review"),
+    path("<slug:slug>/participants/<str:code>/withdraw/", schedule_views.withdraw, name="withdraw"),
+    path("<slug:slug>/slots/", schedule_views.slots, name="slots"),
 ]

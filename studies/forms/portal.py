@@ -1,0 +1,69 @@
+"""Participant portal forms: consent with per-item choices and comprehension questions, booking, withdrawal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from studies.models import ConsentDocument, ConsentItem, Participant, Slot
+from studies.services.scheduling import TIME_ZONES, local_time
+
+
+class ConsentForm(forms.Form):
+    signature_name = forms.CharField(label=_("Type your full name to sign"), max_length=200)
+
+    def __init__(self, *args: Any, document: ConsentDocument, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.document = document
+        for item, rule in document.items.items():
+            required = bool(rule.get("required"))
+            label = str(ConsentItem(item).label) + (" " + str(_("(required)")) if required else "")
+            self.fields[f"item_{item}"] = forms.BooleanField(label=label, required=required)
+        for index, question in enumerate(document.comprehension_questions):
+            choices = [(str(n), text) for n, text in enumerate(question["choices"])]
+            self.fields[f"check_{index}"] = forms.TypedChoiceField(
+                label=question["question"], choices=choices, coerce=int, widget=forms.RadioSelect
+            )
+        self.order_fields([*(k for k in self.fields if k != "signature_name"), "signature_name"])
+
+    def choices(self) -> dict[str, bool]:
+        return {item: bool(self.cleaned_data.get(f"item_{item}")) for item in self.document.items}
+
+    def comprehension_answers(self) -> list[int | None]:
+        return [self.cleaned_data.get(f"check_{n}") for n in range(len(self.document.comprehension_questions))]
+
+
+class TimeZoneForm(forms.Form):
+    tz = forms.ChoiceField(
+        label=_("Show times in this time zone"),
+        choices=[("", "—"), *((zone, zone.replace("_", " ")) for zone in TIME_ZONES)],
+        required=False,
+        widget=forms.Select(attrs={"data-detect-timezone": "1"}),
+    )
+
+
+class BookingForm(forms.Form):
+    slot = forms.ModelChoiceField(queryset=Slot.objects.none(), widget=forms.RadioSelect, label=_("Interview time"))
+    tz = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, slots: Any, time_zone: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["slot"]
+        field.queryset = slots  # type: ignore[attr-defined]
+        field.label_from_instance = lambda slot: _slot_label(slot, time_zone)  # type: ignore[attr-defined]
+
+
+def _slot_label(slot: Slot, time_zone: str) -> str:
+    start = local_time(slot.start, time_zone)
+    return f"{start:%Y-%m-%d %H:%M} ({slot.duration_minutes} min, {slot.get_mode_display()})"
+
+
+class WithdrawalForm(forms.Form):
+    scope = forms.ChoiceField(
+        label=_("What should happen to what you have shared?"),
+        choices=Participant.WithdrawalScope.choices,
+        widget=forms.RadioSelect,
+    )
+    confirm = forms.BooleanField(label=_("Yes, I want to withdraw from this study."))

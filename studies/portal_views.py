@@ -1,0 +1,162 @@
+"""The participant portal, entered by a magic link: status, consent, booking, withdrawal. No password."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.views.decorators.http import require_POST
+
+from accounts.audit import client_ip
+from studies.forms.portal import BookingForm, ConsentForm, TimeZoneForm, WithdrawalForm
+from studies.models import Participant
+from studies.services import consent as consent_service
+from studies.services import scheduling
+from studies.services.portal import InvalidLink, participant_from_token
+from studies.services.withdrawal import withdraw_participant
+
+SESSION_KEY = "portal_participant"
+
+PortalView = Callable[[HttpRequest, Participant], HttpResponse]
+
+
+def enter(request: HttpRequest, token: str) -> HttpResponse:
+    """Trade the link for a session, so the token does not stay in the address bar or in history."""
+    try:
+        participant = participant_from_token(token=token)
+    except InvalidLink:
+        return render(request, "studies/portal/link_invalid.html", status=400)
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = [participant.id, participant.link_version]
+    return redirect("participate:portal")
+
+
+def portal_view(view: PortalView) -> Callable[[HttpRequest], HttpResponse]:
+    """Require a portal session whose link has not been revoked; pages speak the participant's language."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        pid, version = request.session.get(SESSION_KEY) or (0, -1)
+        participant = Participant.objects.select_related("study").filter(id=int(pid), link_version=int(version)).first()
+        if participant is None or participant.status == Participant.Status.WITHDRAWN:
+            return render(request, "studies/portal/link_invalid.html", status=403)
+        # The language the person screened in, until they pick another with the switcher (a cookie).
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen not in (participant.study.languages or ["en"]):
+            translation.activate(participant.language)
+            request.LANGUAGE_CODE = participant.language
+        return view(request, participant)
+
+    return wrapper
+
+
+def _render(
+    request: HttpRequest, participant: Participant, template: str, status: int = 200, **extra: object
+) -> HttpResponse:
+    context = {"participant": participant, "study": participant.study, "languages": participant.study.languages}
+    return render(request, template, {**context, **extra}, status=status)
+
+
+@portal_view
+def home(request: HttpRequest, participant: Participant) -> HttpResponse:
+    booking = scheduling.current_booking(participant)
+    zone = participant.time_zone or "UTC"
+    return _render(
+        request,
+        participant,
+        "studies/portal/home.html",
+        booking=booking,
+        booking_start=f"{scheduling.local_time(booking.scheduled_start, zone):%Y-%m-%d %H:%M}"
+        if booking and booking.scheduled_start
+        else "",
+        zone=zone,
+        consent=participant.consents.filter(superseded_at__isnull=True).first(),
+        needs_consent=consent_service.needs_consent(participant),
+        can_book=participant.status in scheduling.BOOKABLE,
+    )
+
+
+@portal_view
+def consent(request: HttpRequest, participant: Participant) -> HttpResponse:
+    language = translation.get_language() or participant.language
+    document = consent_service.current_document(study=participant.study, language=language)
+    if document is None or not consent_service.needs_consent(participant):
+        return redirect("participate:portal")
+    form = ConsentForm(request.POST or None, document=document)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent_service.sign_consent(
+                participant=participant,
+                document=document,
+                choices=form.choices(),
+                comprehension_answers=form.comprehension_answers(),
+                signature_name=form.cleaned_data["signature_name"],
+                ip_address=client_ip(request) or "",
+                language=document.language,
+            )
+        except consent_service.ConsentError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("participate:portal")
+    html = consent_service.render_consent(document)
+    status = 400 if form.errors else 200
+    return _render(request, participant, "studies/portal/consent.html", status, document=document, html=html, form=form)
+
+
+@portal_view
+def consent_pdf(request: HttpRequest, participant: Participant) -> HttpResponse:
+    signed = get_object_or_404(participant.consents.select_related("document"), superseded_at__isnull=True)
+    response = HttpResponse(consent_service.consent_pdf(signed), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="consent-{participant.code}.pdf"'
+    return response
+
+
+@portal_view
+def book(request: HttpRequest, participant: Participant) -> HttpResponse:
+    zone_form = TimeZoneForm(request.GET or {"tz": participant.time_zone})
+    zone = zone_form.data.get("tz") or "UTC"
+    zone = zone if zone in scheduling.TIME_ZONES else "UTC"
+    slots = scheduling.open_slots(study=participant.study)
+    form = BookingForm(request.POST or None, slots=slots, time_zone=zone, initial={"tz": zone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            scheduling.book_slot(
+                participant=participant, slot=form.cleaned_data["slot"], time_zone=form.cleaned_data["tz"]
+            )
+        except scheduling.BookingError as error:
+            form.add_error("slot", str(error))
+        else:
+            return redirect("participate:portal")
+    status = 400 if form.errors else 200
+    return _render(request, participant, "studies/portal/book.html", status, form=form, zone_form=zone_form, zone=zone)
+
+
+@require_POST
+@portal_view
+def cancel(request: HttpRequest, participant: Participant) -> HttpResponse:
+    scheduling.cancel_booking(participant=participant)
+    return redirect("participate:portal")
+
+
+@portal_view
+def calendar_file(request: HttpRequest, participant: Participant) -> HttpResponse:
+    booking = scheduling.current_booking(participant)
+    if booking is None:
+        return redirect("participate:portal")
+    response = HttpResponse(scheduling.interview_ics(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="interview.ics"'
+    return response
+
+
+@portal_view
+def withdraw(request: HttpRequest, participant: Participant) -> HttpResponse:
+    form = WithdrawalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        withdraw_participant(participant=participant, scope=form.cleaned_data["scope"], request=request)
+        request.session.flush()
+        return render(request, "studies/portal/withdrawn.html", {"study": participant.study})
+    return _render(request, participant, "studies/portal/withdraw.html", 400 if form.errors else 200, form=form)

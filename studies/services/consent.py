@@ -1,0 +1,163 @@
+"""E-consent: safe rendering, the hash of the exact text signed, signing, new versions, the PDF copy."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from datetime import datetime
+from pathlib import Path
+
+import markdown
+import nh3
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+
+from studies.models import Consent, ConsentDocument, ConsentItem, Participant, Study
+
+CONSENTABLE = (Participant.Status.INVITED, Participant.Status.CONSENTED, Participant.Status.SCHEDULED)
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/noto"))
+
+
+class ConsentError(Exception):
+    """A signature that cannot be accepted; the message is for the participant, in their language."""
+
+
+def render_consent(document: ConsentDocument) -> str:
+    """The document's Markdown as sanitised HTML (no script, no attributes beyond links)."""
+    return nh3.clean(markdown.markdown(document.body_markdown), link_rel="noopener noreferrer")
+
+
+def consent_text_sha256(document: ConsentDocument) -> str:
+    """SHA-256 of exactly what the participant is shown: the title and the rendered text."""
+    return hashlib.sha256(f"{document.title}\n{render_consent(document)}".encode()).hexdigest()
+
+
+def current_document(*, study: Study, language: str) -> ConsentDocument | None:
+    """The latest published version in the language, else in the study's first language."""
+    published = ConsentDocument.objects.filter(study=study, published_at__isnull=False).order_by("-version")
+    fallback = (study.languages or ["en"])[0]
+    return published.filter(language=language).first() or published.filter(language=fallback).first()
+
+
+def _check(document: ConsentDocument, choices: dict[str, bool], answers: list[int | None], name: str) -> None:
+    missing = [item for item, rule in document.items.items() if rule.get("required") and not choices.get(item)]
+    if missing:
+        raise ConsentError(_("Taking part needs your agreement to every item marked as required."))
+    questions = document.comprehension_questions
+    if len(answers) != len(questions) or any(a != q["answer"] for a, q in zip(answers, questions, strict=True)):
+        raise ConsentError(_("At least one answer about the study is not right yet. Please read the text again."))
+    if not name.strip():
+        raise ConsentError(_("Please type your full name to sign."))
+
+
+@transaction.atomic
+def sign_consent(
+    *,
+    participant: Participant,
+    document: ConsentDocument,
+    choices: dict[str, bool],
+    comprehension_answers: list[int | None],
+    signature_name: str,
+    ip_address: str,
+    language: str,
+) -> Consent:
+    """Record a signature on `document`, superseding earlier consents, and email a PDF copy once committed."""
+    from studies.tasks import send_consent_copy
+
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.status not in CONSENTABLE:
+        raise ConsentError(_("This consent form is not open to you at the moment."))
+    _check(document, choices, comprehension_answers, signature_name)
+    now = timezone.now()
+    participant.consents.filter(superseded_at__isnull=True).update(superseded_at=now)
+    consent = Consent.objects.create(
+        participant=participant,
+        document=document,
+        choices={item: bool(choices.get(item)) for item in document.items},
+        signature_name=signature_name.strip(),
+        signed_at=now,
+        ip_address=ip_address,
+        language=language,
+        text_sha256=consent_text_sha256(document),
+    )
+    if participant.status == Participant.Status.INVITED:
+        participant.status = Participant.Status.CONSENTED
+        participant.save(update_fields=["status", "updated_at"])
+    transaction.on_commit(lambda: send_consent_copy.delay(consent.id))
+    return consent
+
+
+@transaction.atomic
+def publish_consent_version(*, document: ConsentDocument, now: datetime | None = None) -> int:
+    """Publish a new version and ask everyone not yet interviewed who signed an older one to re-consent.
+
+    Returns how many consents were superseded; those participants get an email once committed.
+    """
+    from studies.tasks import send_reconsent_request
+
+    now = now or timezone.now()
+    document.published_at = now
+    document.save(update_fields=["published_at", "updated_at"])
+    stale = Consent.objects.filter(
+        document__study=document.study,
+        document__version__lt=document.version,
+        superseded_at__isnull=True,
+        participant__status__in=(Participant.Status.CONSENTED, Participant.Status.SCHEDULED),
+    )
+    participant_ids = list(stale.values_list("participant_id", flat=True))
+    count = stale.update(superseded_at=now)
+    for pid in participant_ids:
+        transaction.on_commit(lambda pid=pid: send_reconsent_request.delay(pid))  # type: ignore[misc]
+    return count
+
+
+def needs_consent(participant: Participant) -> bool:
+    return participant.status in CONSENTABLE and not participant.consents.filter(superseded_at__isnull=True).exists()
+
+
+def _font(name: str) -> str | None:
+    for folder in FONT_DIRS:
+        if (folder / name).exists():
+            return str(folder / name)
+    return None
+
+
+def consent_pdf(consent: Consent) -> bytes:
+    """A PDF copy of the signed text, the choices and the signature record.
+
+    DejaVu covers Latin, Greek and Cyrillic; Noto Sans Devanagari (Debian fonts-noto-core) covers Hindi,
+    shaped with HarfBuzz so conjuncts render correctly.
+    """
+    document = consent.document
+    pdf = FPDF(format="A4")
+    pdf.set_margins(18, 18, 18)
+    pdf.add_font("body", fname=_font("DejaVuSans.ttf"))
+    fallbacks = []
+    if (devanagari := _font("NotoSansDevanagari-Regular.ttf")) is not None:
+        pdf.add_font("deva", fname=devanagari)
+        fallbacks.append("deva")
+    pdf.set_fallback_fonts(fallbacks)
+    pdf.set_text_shaping(True)
+    pdf.add_page()
+    pdf.set_font("body", size=15)
+    pdf.multi_cell(0, 8, document.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("body", size=10.5)
+    text = html.unescape(nh3.clean(render_consent(document).replace("</p>", "</p>\n"), tags=set()))
+    pdf.multi_cell(0, 5.5, text.strip(), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for item in document.items:
+        label = str(ConsentItem(item).label)
+        answer = _("Yes") if consent.choices.get(item) else _("No")
+        pdf.multi_cell(0, 5.5, f"{label}: {answer}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    record = _("Signed by %(name)s on %(when)s (UTC), version %(version)s, language %(language)s.") % {
+        "name": consent.signature_name,
+        "when": consent.signed_at.strftime("%Y-%m-%d %H:%M"),
+        "version": document.version,
+        "language": consent.language,
+    }
+    pdf.multi_cell(0, 5.5, record, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, f"SHA-256: {consent.text_sha256}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

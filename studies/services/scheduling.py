@@ -1,0 +1,130 @@
+"""Interview slots: booking, cancelling and rescheduling, calendar files, and reminders.
+
+Double booking is prevented by the database (partial unique constraints on Interview: one scheduled
+interview per slot, one booked slot per participant), not by a check-then-write in Python.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from studies.models import Interview, Participant, Slot, Study
+
+BOOKABLE = (Participant.Status.CONSENTED, Participant.Status.SCHEDULED)
+TIME_ZONES = sorted(available_timezones() - {"localtime", "Factory"})
+
+
+class BookingError(Exception):
+    """A booking that cannot be made; the message is for the participant, in their language."""
+
+
+def open_slots(*, study: Study, now: datetime | None = None) -> QuerySet[Slot]:
+    """Future slots nobody has booked."""
+    now = now or timezone.now()
+    return Slot.objects.filter(study=study, start__gt=now).exclude(interviews__status=Interview.Status.SCHEDULED)
+
+
+def current_booking(participant: Participant) -> Interview | None:
+    return participant.interviews.filter(status=Interview.Status.SCHEDULED, slot__isnull=False).first()
+
+
+def book_slot(*, participant: Participant, slot: Slot, time_zone: str = "") -> Interview:
+    """Book `slot` (cancelling the participant's current booking: a reschedule) in one transaction.
+
+    Two people racing for one slot: the unique constraint lets one insert commit; the other gets
+    BookingError and nothing of theirs changes (their earlier booking is kept).
+    """
+    from studies.tasks import send_booking_confirmation
+
+    try:
+        with transaction.atomic():
+            participant = Participant.objects.select_for_update().get(pk=participant.pk)
+            if participant.status not in BOOKABLE or slot.study_id != participant.study_id:
+                raise BookingError(_("Please complete the consent form before booking."))
+            if slot.start <= timezone.now():
+                raise BookingError(_("This time has already passed. Please choose another."))
+            participant.interviews.filter(status=Interview.Status.SCHEDULED, slot__isnull=False).update(
+                status=Interview.Status.CANCELLED
+            )
+            interview = Interview.objects.create(
+                study_id=participant.study_id,
+                participant=participant,
+                interviewer_id=slot.interviewer_id,
+                mode=slot.mode,
+                scheduled_start=slot.start,
+                duration_minutes=slot.duration_minutes,
+                slot=slot,
+            )
+            participant.status = Participant.Status.SCHEDULED
+            if time_zone in TIME_ZONES:
+                participant.time_zone = time_zone
+            participant.save(update_fields=["status", "time_zone", "updated_at"])
+            transaction.on_commit(lambda: send_booking_confirmation.delay(interview.id))
+            return interview
+    except IntegrityError as error:
+        raise BookingError(_("Someone has just booked this time. Please choose another.")) from error
+
+
+@transaction.atomic
+def cancel_booking(*, participant: Participant) -> bool:
+    """Cancel the participant's booked interview; returns False when there was none."""
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    cancelled = participant.interviews.filter(status=Interview.Status.SCHEDULED, slot__isnull=False).update(
+        status=Interview.Status.CANCELLED
+    )
+    if cancelled and participant.status == Participant.Status.SCHEDULED:
+        participant.status = Participant.Status.CONSENTED
+        participant.save(update_fields=["status", "updated_at"])
+    return bool(cancelled)
+
+
+def local_time(moment: datetime, time_zone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(time_zone if time_zone in TIME_ZONES else "UTC"))
+
+
+def interview_ics(interview: Interview) -> bytes:
+    """An iCalendar file for the booked interview (times in UTC; calendars show them locally)."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Interview research platform//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"interview-{interview.pk}@interview-platform")
+    event.add("dtstamp", timezone.now())
+    start = interview.scheduled_start or timezone.now()
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=interview.duration_minutes))
+    event.add("summary", _("Research interview: %(study)s") % {"study": interview.study.title})
+    if interview.slot is not None and interview.slot.details:
+        event.add("location", interview.slot.details)
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def due_reminders(*, now: datetime, hours: int) -> QuerySet[Interview]:
+    """Booked interviews starting within `hours` that have not had that reminder yet."""
+    field = "reminder_24h_sent_at" if hours == 24 else "reminder_1h_sent_at"
+    return Interview.objects.filter(
+        status=Interview.Status.SCHEDULED,
+        slot__isnull=False,
+        scheduled_start__gt=now,
+        scheduled_start__lte=now + timedelta(hours=hours),
+        **{f"{field}__isnull": True},
+    )
+
+
+def claim_reminder(*, interview_id: int, hours: int, now: datetime) -> bool:
+    """Conditional update: True for exactly one caller, so a reminder is never sent twice."""
+    field = "reminder_24h_sent_at" if hours == 24 else "reminder_1h_sent_at"
+    claimed = bool(Interview.objects.filter(id=interview_id, **{f"{field}__isnull": True}).update(**{field: now}))
+    if claimed and hours == 1:
+        # Booked less than a day ahead: the 1-hour reminder replaces the 24-hour one.
+        Interview.objects.filter(id=interview_id, reminder_24h_sent_at__isnull=True).update(reminder_24h_sent_at=now)
+    return claimed

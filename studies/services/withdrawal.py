@@ -1,0 +1,76 @@
+"""Withdrawal, from any stage, by the participant or the team, with a scope: keep data or delete all.
+
+The Participant row stays as the tombstone: pseudonym, time and scope, nothing that identifies the person.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_event
+from studies.models import Consent, ContactDetails, Interview, Participant, SafetyEvent, ScreeningResponse
+from studies.services.portal import revoke_links
+
+
+def _erase_personal_data(participant: Participant) -> None:
+    ContactDetails.objects.filter(participant=participant).delete()
+    ScreeningResponse.objects.filter(participant=participant).update(
+        answers={}, attributes={}, client_hash="", eligibility_reasons=[], risk_reasons=[]
+    )
+    Consent.objects.filter(participant=participant).update(signature_name="", ip_address="")
+    SafetyEvent.objects.filter(participant=participant).delete()
+
+
+def _send_confirmation(*, email: str, language: str, study_title: str, scope: str) -> None:
+    """Sent straight after commit, not through the broker: after a full deletion the address must not
+    survive anywhere, a task queue included."""
+    with translation.override(language):
+        body = (
+            _('You have withdrawn from the study "%(study)s". Everything we held about you has been deleted.')
+            if scope == Participant.WithdrawalScope.DELETE_ALL
+            else _('You have withdrawn from the study "%(study)s". We will not contact you again.')
+        ) % {"study": study_title}
+        send_mail(_("Your withdrawal is confirmed"), body, None, [email])
+
+
+def withdraw_participant(*, participant: Participant, scope: str, request: Any = None) -> Participant:
+    """Stop everything for this person; with DELETE_ALL also erase their personal data and recordings.
+
+    Works at any stage, including while a transcription is queued or running (the transcription app
+    cancels its work). The caller has checked who may withdraw this participant.
+    """
+    from transcription.services.withdrawal import withdraw_participant_work
+
+    erase = scope == Participant.WithdrawalScope.DELETE_ALL
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().select_related("study").get(pk=participant.pk)
+        contact = ContactDetails.objects.filter(participant=participant).first()
+        email = contact.email if contact is not None else ""
+        participant.interviews.filter(status=Interview.Status.SCHEDULED).update(status=Interview.Status.CANCELLED)
+        withdraw_participant_work(participant=participant, erase=erase)
+        if erase:
+            _erase_personal_data(participant)
+        participant.status = Participant.Status.WITHDRAWN
+        participant.withdrawn_at = timezone.now()
+        participant.withdrawal_scope = scope
+        participant.save(update_fields=["status", "withdrawn_at", "withdrawal_scope", "updated_at"])
+        revoke_links(participant=participant)
+        record_event(
+            action="participant.withdrawn",
+            request=request,
+            actor_label="" if request is not None and request.user.is_authenticated else "participant",
+            study_id=participant.study_id,
+            target=participant,
+            detail={"scope": scope},
+        )
+        if email:
+            language, title = participant.language, participant.study.title
+            transaction.on_commit(
+                lambda: _send_confirmation(email=email, language=language, study_title=title, scope=scope)
+            )
+    return participant
