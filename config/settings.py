@@ -297,12 +297,6 @@ SCREENING_DUPLICATE_WINDOW_HOURS = envint("SCREENING_DUPLICATE_WINDOW_HOURS", 24
 PORTAL_LINK_MAX_AGE_DAYS = envint("PORTAL_LINK_MAX_AGE_DAYS", 14)
 CELERY_BEAT_SCHEDULE["interview-reminders"] = {"task": "studies.tasks.send_interview_reminders", "schedule": 300.0}
 
-# --- Participant journey ---------------------------------------------------------------------------------
-SCREENING_RATE_LIMIT_PER_HOUR = envint("SCREENING_RATE_LIMIT_PER_HOUR", 30)
-SCREENING_DUPLICATE_WINDOW_HOURS = envint("SCREENING_DUPLICATE_WINDOW_HOURS", 24)
-PORTAL_LINK_MAX_AGE_DAYS = envint("PORTAL_LINK_MAX_AGE_DAYS", 14)
-CELERY_BEAT_SCHEDULE["interview-reminders"] = {"task": "studies.tasks.send_interview_reminders", "schedule": 300.0}
-
 # --- REST API --------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
