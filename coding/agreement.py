@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import TypeVar
 
+import krippendorff
 import numpy as np
 
 Category = Hashable
@@ -77,8 +78,6 @@ def cohen_kappa(a: Sequence[Category | None], b: Sequence[Category | None]) -> S
 
 def krippendorff_alpha_nominal(reliability_data: Sequence[Sequence[Category | None]]) -> Statistic:
     """Krippendorff's alpha, nominal, for a coders x units table (None: the coder did not rate the unit)."""
-    import krippendorff
-
     categories = sorted({c for row in reliability_data for c in row if c is not None}, key=repr)
     index = {category: float(number) for number, category in enumerate(categories)}
     table = np.array(

@@ -4,12 +4,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from accounts.models import User
-from coding.codetree import CodebookFormatError, CodeNode, tree_from_study, tree_to_data
-from coding.refi import read_codebook, validation_errors, write_codebook
+from coding.codetree import CodebookFormatError, CodeNode, tree_from_data, tree_from_study, tree_to_data
+from coding.refi import PROJECT_NS, codes_element, read_codebook, validation_errors, write_codebook
 from coding.refi.codebook import format_description, parse_description
-from coding.services import import_codebook
+from coding.services import current_codebook_version, import_codebook
 from studies.models import Study
 from studies.tests.factories import StudyFactory
 
@@ -158,3 +159,20 @@ def test_descriptions_keep_the_four_fields_apart() -> None:
         "example": "c",
     }
     assert parse_description("Anything about jobs")["definition"] == "Anything about jobs"
+
+
+def test_the_codes_element_serves_a_project_file_that_validates_against_project_xsd() -> None:
+    """The .qdpx export will put the same <Codes> in project.qde (urn:QDA-XML:project:1.0)."""
+    project = etree.Element(f"{{{PROJECT_NS}}}Project", {"name": "Study"}, nsmap={None: PROJECT_NS})
+    codebook = etree.SubElement(project, f"{{{PROJECT_NS}}}CodeBook")
+    codebook.append(codes_element(_rich_tree(), PROJECT_NS))
+    data = etree.tostring(project, xml_declaration=True, encoding="UTF-8")
+    assert validation_errors(data, "project") == []
+    assert [node.name for node in read_codebook(data)] == ["Support roles", "الثقة", "Other"]
+
+
+def test_a_version_snapshot_holds_the_tree_as_it_was(study: Study, researcher: User) -> None:
+    import_codebook(study=study, actor=researcher, nodes=_rich_tree(), source="test")
+    version = current_codebook_version(study=study)
+    assert version is not None
+    assert tree_to_data(tree_from_data(version.snapshot)) == tree_to_data(tree_from_study(study.id))
