@@ -137,3 +137,16 @@ def test_skip_logic_drops_hidden_answers_and_their_required_check(study: Study) 
     missing = submit(Client(), study, email="b@example.org")
     assert missing.status_code == 400
     assert YES_NO  # the shared choices stay importable for other tests
+
+
+def test_a_right_to_left_study_language_lays_the_page_out_right_to_left(study: Study) -> None:
+    build_screening(study)
+    Study.objects.filter(pk=study.pk).update(languages=["ar"])
+    page = Client(HTTP_ACCEPT_LANGUAGE="ar").get(reverse("participate:screening", args=[study.slug])).content.decode()
+    assert '<html lang="ar" dir="rtl">' in page
+
+
+def test_hindi_pages_use_the_hindi_catalog(study: Study) -> None:
+    build_screening(study)
+    page = Client(HTTP_ACCEPT_LANGUAGE="hi").get(reverse("participate:screening", args=[study.slug])).content.decode()
+    assert "मेरे उत्तर भेजें" in page
