@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
+
 from coding.agreement import AgreementReport, presence_agreement
 from coding.models import CodebookVersion, Coding, CodingAssignment
 from transcription.models import TranscriptVersion
@@ -57,3 +59,28 @@ def transcript_agreement(
     codes = sorted({code for segments in presence.values() for codes in segments.values() for code in codes})
     segments = [segment_id for segment_id, _, _ in segment_spans(version)]
     return presence_agreement(segments=segments, codes=codes, codings=presence)
+
+
+def study_agreement(study_id: int, *, codebook_version: CodebookVersion | None = None) -> AgreementReport | None:
+    """Agreement over every double-coded transcript version of a study (None: none has two finished coders).
+
+    Units are (transcript version id, segment id) pairs, so coders who never shared a transcript have no units
+    in common and their pair's figures are undefined rather than invented.
+    """
+    done = Q(assignments__status=CodingAssignment.Status.DONE)
+    versions = (
+        TranscriptVersion.objects.filter(transcript__recording__interview__study_id=study_id)
+        .annotate(finished=Count("assignments", filter=done, distinct=True))
+        .filter(finished__gte=2)
+        .order_by("id")
+    )
+    combined: dict[str, dict[tuple[int, int], set[int]]] = {}
+    segments: list[tuple[int, int]] = []
+    for version in versions:
+        segments.extend((version.id, segment_id) for segment_id, _, _ in segment_spans(version))
+        for coder, by_segment in presence_by_coder(version, codebook_version=codebook_version).items():
+            combined.setdefault(coder, {}).update({(version.id, s): codes for s, codes in by_segment.items()})
+    if len(combined) < 2:
+        return None
+    codes = sorted({code for by_unit in combined.values() for found in by_unit.values() for code in found})
+    return presence_agreement(segments=segments, codes=codes, codings=combined)

@@ -5,7 +5,7 @@ import pytest
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from coding.models import Code
-from coding.selectors import presence_by_coder, segment_spans, transcript_agreement
+from coding.selectors import presence_by_coder, segment_spans, study_agreement, transcript_agreement
 from coding.services import CodeDraft, add_code, current_codebook_version
 from coding.services.codings import add_coding, assign_transcript, finish_assignment
 from coding.tests.factories import transcript_version_with
@@ -71,3 +71,24 @@ def test_a_transcript_with_one_finished_coder_has_no_agreement(version: Transcri
     _finished_coder(version)
     assert transcript_agreement(version) is None
     assert Code.objects.filter(study=study).count() == 0
+
+
+def test_study_agreement_pools_transcripts_and_leaves_coders_who_never_met_undefined(
+    study: Study, researcher: User
+) -> None:
+    night = add_code(study=study, actor=researcher, draft=CodeDraft(name="Night"))
+    first = transcript_version_with(study, ["At night.", "By day."])
+    second = transcript_version_with(study, ["Late.", "Early."])
+    a, b, c = UserFactory(), UserFactory(), UserFactory()
+    for version, coders in ((first, (a, b)), (second, (a, c))):
+        for coder in coders:
+            finish_assignment(assignment=assign_transcript(transcript=version.transcript, version=version, coder=coder))
+            add_coding(version=version, coder=coder, code=night, start=0, end=4)
+    report = study_agreement(study.id)
+    assert report is not None
+    assert report.segments == 4
+    pairs = {frozenset((p.coder_a, p.coder_b)): p for p in report.codes[0].pairs}
+    ab, ac, bc = (pairs[frozenset((str(x.id), str(y.id)))] for x, y in ((a, b), (a, c), (b, c)))
+    assert (ab.units, ac.units, bc.units) == (2, 2, 0)
+    assert ab.percent_agreement.value == 1.0
+    assert bc.kappa.value is None
