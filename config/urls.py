@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("studies/", include("studies.urls")),
     path("studies/<slug:slug>/codebook/", include("coding.urls")),
+    path("studies/<slug:slug>/", include("transcription.urls")),
     path("p/", include("studies.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_router.urls, "api"))),

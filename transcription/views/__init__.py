@@ -1,0 +1,1 @@
+"""Pages and endpoints of the transcription app; every one goes through studies.permissions."""

@@ -1,0 +1,78 @@
+"""The interview page (upload, recordings, live job state) and the study's job list."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from studies.models import Interview, StudyMembership
+from studies.permissions import study_role
+from transcription import selectors, services
+from transcription.models import Recording, TranscriptionJob
+from transcription.views.roles import LISTENERS, UPLOADERS
+
+
+def _interview(membership: StudyMembership, interview_id: int) -> Interview:
+    return get_object_or_404(Interview.objects.select_related("participant"), id=interview_id, study=membership.study)
+
+
+@require_GET
+@study_role()
+def interview_page(request: HttpRequest, membership: StudyMembership, interview_id: int) -> HttpResponse:
+    interview = _interview(membership, interview_id)
+    recordings = list(selectors.recordings_of(interview))
+    context = {
+        "study": membership.study,
+        "membership": membership,
+        "interview": interview,
+        "rows": [(recording, selectors.latest_job(recording)) for recording in recordings],
+        "can_upload": membership.role in UPLOADERS,
+        "can_listen": membership.role in LISTENERS,
+        "speakers": services.speaker_choices(interview),
+        "layouts": Recording.Layout.choices,
+        "max_bytes": settings.MAX_UPLOAD_BYTES,
+        "chunk_bytes": settings.UPLOAD_CHUNK_BYTES,
+    }
+    return render(request, "transcription/interview.html", context)
+
+
+@require_GET
+@study_role()
+def interview_status(request: HttpRequest, membership: StudyMembership, interview_id: int) -> JsonResponse:
+    interview = _interview(membership, interview_id)
+    slug = membership.study.slug
+    states = [selectors.recording_state(recording, slug=slug) for recording in selectors.recordings_of(interview)]
+    return JsonResponse({"recordings": states})
+
+
+@require_GET
+@study_role()
+def job_list(request: HttpRequest, membership: StudyMembership) -> HttpResponse:
+    jobs = selectors.jobs_of(membership.study)[:200]
+    context = {"study": membership.study, "membership": membership, "jobs": jobs}
+    return render(request, "transcription/job_list.html", context)
+
+
+@require_GET
+@study_role()
+def job_list_status(request: HttpRequest, membership: StudyMembership) -> JsonResponse:
+    slug = membership.study.slug
+    jobs = selectors.jobs_of(membership.study)[:200]
+    return JsonResponse({"jobs": [selectors.job_state(job, slug=slug) for job in jobs]})
+
+
+@require_POST
+@study_role(*UPLOADERS)
+def retry(request: HttpRequest, membership: StudyMembership, job_id: int) -> HttpResponse:
+    job = get_object_or_404(TranscriptionJob, id=job_id, recording__interview__study=membership.study)
+    try:
+        services.retry_job(job=job)
+    except services.RetryRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The job was queued again."))
+    return redirect("transcription:interview", membership.study.slug, job.recording.interview_id)
