@@ -102,7 +102,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo study '{study.slug}' is loaded."))
 
     def report(self, what: str, tally: Counter[str]) -> None:
-        counts = ", ".join(f"{count} {state}" for state, count in sorted(tally.items())) or "nothing to do"
+        counts = ", ".join(f"{count} {state}" for state, count in sorted(tally.items()) if count) or "nothing to do"
         self.stdout.write(f"{what}: {counts}")
 
     # Study and team -------------------------------------------------------------------------------------------
@@ -217,7 +217,7 @@ class Command(BaseCommand):
             for code in Code.objects.filter(study=study, guid__in=list(wanted)).select_related("parent")
         }
         if have == wanted:
-            self.report("Codebook", Counter({f"{len(wanted)} codes unchanged": 1}))
+            self.report("Codebook", Counter({"codes unchanged": len(wanted)}))
             return
         owner = study.memberships.filter(role="owner").select_related("user").first()
         report = import_codebook(
@@ -226,8 +226,9 @@ class Command(BaseCommand):
             nodes=nodes,
             source="demo seeds (seeds/llm-chatbots-mental-health/codebook.yaml)",
         )
-        number = report.version.number if report.version else "?"
-        self.report("Codebook", Counter({f"created, {report.updated} updated, version {number}": report.created}))
+        number = report.version.number if report.version else 0
+        tally = Counter({"codes created": report.created, "codes updated": report.updated, f"as version {number}": 1})
+        self.report("Codebook", tally)
 
     # Participants ---------------------------------------------------------------------------------------------
 

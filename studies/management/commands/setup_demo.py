@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.models import User
-from studies.models import Role, Study, StudyMembership
 
 DEMO_EMAIL = "demo@example.org"
 DEMO_PASSWORD = "demo-password-local-only"  # noqa: S105 - a local demo login, refused when DEBUG is off
-DEMO_SLUG = "llm-chatbots-mental-health"
+DEMO_SLUG = "llm-chatbots-mental-health"  # the slug in seeds/llm-chatbots-mental-health/study.yaml
 
 
 class Command(BaseCommand):
@@ -33,16 +33,6 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-            study, _ = Study.objects.get_or_create(
-                slug=DEMO_SLUG,
-                defaults={
-                    "title": "LLM chatbots and mental-health support (demo)",
-                    "description": "Synthetic demo study: how people around the world use LLM chatbots for "
-                    "mental-health support.",
-                    "languages": ["en", "es", "hi"],
-                    "target_sample_size": 21,
-                    "status": Study.Status.RECRUITING,
-                },
-            )
-            StudyMembership.objects.get_or_create(study=study, user=user, defaults={"role": Role.OWNER})
+        # The demo study itself (with the login above as its owner) comes from seeds/ (load_demo_study).
+        call_command("load_demo_study", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("Demo study and login are ready.")
