@@ -55,9 +55,6 @@ def test_a_slow_enough_answer_is_not_flagged(study: Study) -> None:
 
 @override_settings(SCREENING_RATE_LIMIT_PER_HOUR=2)
 def test_the_ip_rate_limit_refuses_further_submissions(study: Study, redis_client: object) -> None:
-    from django.core.cache import cache
-
-    cache.clear()
     build_screening(study)
     statuses = [
         submit(Client(REMOTE_ADDR="203.0.113.9"), study, email=f"p{n}@example.org").status_code for n in range(3)

@@ -31,7 +31,11 @@
     if (!select || select.value) { return; }
     try {
       var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      if (zone && select.querySelector('option[value="' + zone + '"]')) { select.value = zone; }
+      if (zone && select.querySelector('option[value="' + zone + '"]')) {
+        select.value = zone;
+        // Show the times in the detected zone at once; the person can still pick another.
+        if (select.form && select.form.hasAttribute("data-autosubmit")) { select.form.submit(); }
+      }
     } catch (e) { /* an old browser: the person picks the zone themselves */ }
   }
 
