@@ -1,6 +1,7 @@
 from django.urls import path
 
 from studies import participant_views, schedule_views, views
+from studies.dashboard import views as dashboard_views
 
 app_name = "studies"
 urlpatterns = [
@@ -13,4 +14,7 @@ urlpatterns = [
     path("<slug:slug>/participants/<str:code>/review/", participant_views.review, name="review"),
     path("<slug:slug>/participants/<str:code>/withdraw/", schedule_views.withdraw, name="withdraw"),
     path("<slug:slug>/slots/", schedule_views.slots, name="slots"),
+    path("<slug:slug>/dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("<slug:slug>/dashboard/panels/<str:panel>/", dashboard_views.dashboard_panel, name="dashboard_panel"),
+    path("<slug:slug>/dashboard/jobs/<int:job_id>/retry/", dashboard_views.retry, name="dashboard_retry"),
 ]

@@ -1,0 +1,222 @@
+"""Sample diversity: the counted sample along each quota dimension and the usual demographic ones.
+
+People count once they reach the study's quota stage (studies.services.quotas.COUNTED); invited people are
+shown beside them, as selection for invitation counts them too. Each person's attributes are those of their
+latest screening response. Matching a stratum follows `Stratum.matches`: a text answer equal to one of the
+stratum's values, or a multiple-choice answer that includes one. All counting is done by PostgreSQL, one
+aggregate for every stratum and one grouped query per dimension.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import HasAnyKeys, KeyTextTransform, KeyTransform
+from django.db.models.lookups import In
+from django.utils.functional import Promise
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from studies.models import Question, Questionnaire, QuotaStage, ScreeningResponse, Stratum, Study
+from studies.services.quotas import COUNTED, PENDING
+
+# Dimensions shown even without a quota on them, when the screening holds them (derived or asked).
+USUAL_DIMENSIONS = ("region", "gender", "age_band", "main_language", "chatbots")
+DERIVED_LABELS: dict[str, Promise] = {
+    "region": _("World region"),
+    "age_band": _("Age band"),
+    "country": _("Country"),
+    "age": _("Age"),
+}
+REGION_LABELS: dict[str, Promise] = {
+    "africa": _("Africa"),
+    "americas": _("Americas"),
+    "asia": _("Asia"),
+    "europe": _("Europe"),
+    "oceania": _("Oceania"),
+    "other": _("Other or unknown"),
+}
+MISSING = "—"
+
+
+@dataclass(frozen=True)
+class StratumFill:
+    name: str
+    key: str
+    counted: int
+    invited: int
+    target: int
+    maximum: int
+
+    @property
+    def gap(self) -> int:
+        return max(0, self.target - self.counted)
+
+    @property
+    def state(self) -> str:
+        if self.counted >= self.maximum:
+            return "full"
+        return "met" if self.counted >= self.target else "under"
+
+    @property
+    def share(self) -> float:
+        return self.counted / self.target if self.target else 1.0
+
+
+@dataclass(frozen=True)
+class ValueCount:
+    value: str
+    label: str
+    count: int
+    target: int | None = None
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str
+    label: str
+    strata: list[StratumFill] = field(default_factory=list)
+    outside: int = 0  # counted people in none of this dimension's strata
+    values: list[ValueCount] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Diversity:
+    stage: str
+    counted: int
+    invited: int
+    dimensions: list[Dimension]
+    under_filled: list[StratumFill]
+    regions: list[ValueCount]
+
+
+def _latest_responses(study: Study) -> QuerySet[ScreeningResponse]:
+    latest = (
+        ScreeningResponse.objects.filter(study=study, questionnaire__kind=Questionnaire.Kind.SCREENING)
+        .order_by("participant_id", "-submitted_at")
+        .distinct("participant_id")
+        .values("id")
+    )
+    return ScreeningResponse.objects.filter(id__in=latest).order_by()
+
+
+def _matches(key: str, values: list[str]) -> Q:
+    """Stratum membership as SQL: the text value is one of `values`, or the list value includes one."""
+    if not values:
+        return Q(pk__in=[])
+    text = KeyTextTransform(key, "attributes")
+    return Q(In(text, values)) | Q(HasAnyKeys(KeyTransform(key, "attributes"), values))
+
+
+def _questions(study: Study) -> dict[str, Question]:
+    questions = Question.objects.filter(questionnaire__study=study, questionnaire__kind=Questionnaire.Kind.SCREENING)
+    return {question.key: question for question in questions}
+
+
+def _text(labels: dict[str, str], fallback: str) -> str:
+    """A per-language text in the current language, else English, else any, else the fallback."""
+    language = (get_language() or "en").split("-")[0]
+    return labels.get(language) or labels.get("en") or next(iter(labels.values()), "") or fallback
+
+
+def _label(key: str, questions: dict[str, Question]) -> str:
+    if key in DERIVED_LABELS:
+        return str(DERIVED_LABELS[key])
+    question = questions.get(key)
+    return _text(question.text, key) if question is not None else key
+
+
+def _value_label(key: str, value: str, question: Question | None) -> str:
+    if key == "region":
+        return str(REGION_LABELS.get(value, value))
+    for choice in question.choices if question is not None else []:
+        if str(choice.get("value")) == value:
+            return _text(choice.get("labels") or {}, value)
+    return value
+
+
+def _aggregate(rows: QuerySet[ScreeningResponse], strata: list[Stratum], stage: str) -> dict[str, int]:
+    """One aggregate: counted and invited people, per stratum, and per dimension those in any of its strata."""
+    counted = Q(participant__status__in=COUNTED[QuotaStage(stage)])
+    pending = Q(participant__status__in=PENDING)
+    aggregates = {"counted": Count("id", filter=counted), "invited": Count("id", filter=pending)}
+    by_key: dict[str, list[Q]] = {}
+    for stratum in strata:
+        match = _matches(stratum.key, [str(value) for value in stratum.values])
+        aggregates[f"c{stratum.id}"] = Count("id", filter=counted & match)
+        aggregates[f"p{stratum.id}"] = Count("id", filter=pending & match)
+        by_key.setdefault(stratum.key, []).append(match)
+    for index, matches in enumerate(by_key.values()):
+        aggregates[f"k{index}"] = Count("id", filter=counted & reduce(or_, matches))
+    totals = rows.aggregate(**aggregates)
+    totals.update({f"in:{key}": totals[f"k{index}"] for index, key in enumerate(by_key)})
+    return totals
+
+
+def _value_counts(rows: QuerySet[ScreeningResponse], key: str, question: Question | None) -> list[ValueCount]:
+    """How many counted people gave each value; multiple-choice answers count once per chosen option."""
+    if question is not None and question.kind == Question.Kind.MULTIPLE:
+        options = [str(choice.get("value")) for choice in question.choices]
+        totals = rows.aggregate(**{f"o{i}": Count("id", filter=_matches(key, [v])) for i, v in enumerate(options)})
+        found = [(value, totals[f"o{i}"]) for i, value in enumerate(options)]
+    else:
+        grouped = rows.annotate(value=KeyTextTransform(key, "attributes")).values("value").annotate(n=Count("id"))
+        found = [(row["value"] if row["value"] not in (None, "") else MISSING, row["n"]) for row in grouped]
+    found.sort(key=lambda item: (-item[1], item[0]))
+    return [ValueCount(value, _value_label(key, value, question), count) for value, count in found if count]
+
+
+def _available(key: str, questions: dict[str, Question]) -> bool:
+    kinds = {question.kind for question in questions.values()}
+    if key == "region":
+        return Question.Kind.COUNTRY in kinds
+    if key == "age_band":
+        return bool(kinds & {Question.Kind.AGE, Question.Kind.BIRTH_YEAR})
+    return key in questions
+
+
+def _regions(values: list[ValueCount], strata: list[Stratum]) -> list[ValueCount]:
+    """Every world region with people or a target, in a fixed order; a target comes from a one-region stratum."""
+    targets: dict[str, int] = {}
+    for stratum in strata:
+        if stratum.key == "region" and len(stratum.values) == 1:
+            region = str(stratum.values[0])
+            targets[region] = targets.get(region, 0) + stratum.target
+    counts = {item.value: item.count for item in values}
+    order = list(REGION_LABELS) + sorted(set(counts) - set(REGION_LABELS))
+    return [
+        ValueCount(region, str(REGION_LABELS.get(region, region)), counts.get(region, 0), targets.get(region))
+        for region in order
+        if counts.get(region) or region in targets
+    ]
+
+
+def diversity(*, study: Study) -> Diversity:
+    """The counted sample per quota stratum (with invited people beside) and per dimension, against targets."""
+    stage = study.quota_stage
+    rows = _latest_responses(study)
+    strata = list(study.strata.all())
+    questions = _questions(study)
+    totals = _aggregate(rows, strata, stage)
+    fills = [StratumFill(s.name, s.key, totals[f"c{s.id}"], totals[f"p{s.id}"], s.target, s.maximum) for s in strata]
+    counted_rows = rows.filter(participant__status__in=COUNTED[QuotaStage(stage)])
+    keys = list(dict.fromkeys(s.key for s in strata))
+    keys += [key for key in USUAL_DIMENSIONS if key not in keys and _available(key, questions)]
+    dimensions = []
+    for key in keys:
+        mine = [fill for fill in fills if fill.key == key]
+        outside = totals["counted"] - totals[f"in:{key}"] if mine else 0
+        values = _value_counts(counted_rows, key, questions.get(key))
+        dimensions.append(Dimension(key, _label(key, questions), mine, outside, values))
+    region_values = next((d.values for d in dimensions if d.key == "region"), [])
+    return Diversity(
+        stage=str(QuotaStage(stage).label),
+        counted=totals["counted"],
+        invited=totals["invited"],
+        dimensions=dimensions,
+        under_filled=sorted((f for f in fills if f.state == "under"), key=lambda f: (f.share, f.name)),
+        regions=_regions(region_values, strata),
+    )

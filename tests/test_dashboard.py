@@ -1,0 +1,269 @@
+"""The study dashboard: each panel's read against the database after a scripted sequence of events, the
+pages and fragments, the retry button, and who may see what."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEntry, User
+from coding.selectors import transcript_agreement
+from coding.services.codings import add_coding
+from studies.dashboard import selectors
+from studies.models import Study
+from tests.dashboard_scenario import Scenario, build
+from transcription.models import TranscriptionJob
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scenario(study: Study, owner: User) -> Scenario:
+    cache.clear()  # agreement is cached by content; a fresh database may reuse ids
+    return build(study, owner)
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _panel(client: Client, study: Study, name: str) -> str:
+    response = client.get(reverse("studies:dashboard_panel", args=[study.slug, name]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_funnel_counts_who_reached_each_step_and_the_conversions(scenario: Scenario) -> None:
+    funnel = selectors.recruitment_funnel(study=scenario.study)
+    counts = {step.key: step.count for step in funnel.steps}
+    assert counts == {
+        "screened": 8,
+        "eligible": 7,  # all but the minor; the flagged and the crisis answer were eligible too
+        "flagged": 1,
+        "waitlisted": 0,
+        "invited": 4,
+        "consented": 4,  # the person who withdrew still consented once
+        "scheduled": 3,
+        "interviewed": 3,
+        "transcribed": 1,
+        "approved": 1,
+        "coded": 0,
+        "withdrawn": 1,
+    }
+    steps = {step.key: step for step in funnel.steps}
+    assert steps["eligible"].conversion == pytest.approx(7 / 8)
+    assert steps["invited"].conversion == pytest.approx(4 / 7)
+    assert steps["interviewed"].conversion == pytest.approx(1.0)
+    assert steps["coded"].conversion == 0
+    assert steps["screened"].conversion is None
+    assert steps["withdrawn"].side
+    assert steps["withdrawn"].conversion is None
+
+
+def test_the_funnel_over_time_counts_screening_by_week(scenario: Scenario) -> None:
+    weeks = selectors.screening_by_week(study=scenario.study)
+    assert len(weeks) == selectors.WEEKS_SHOWN
+    this_week = weeks[-1]
+    assert (this_week.screened, this_week.eligible, this_week.consented) == (8, 7, 4)
+    assert all((w.screened, w.eligible, w.consented) == (0, 0, 0) for w in weeks[:-1])
+    old = scenario.people["minor"].responses.get()
+    old.submitted_at = timezone.now() - timedelta(weeks=3)
+    old.save()
+    weeks = selectors.screening_by_week(study=scenario.study)
+    assert weeks[-1].screened == 7
+    assert sum(w.screened for w in weeks[:-1]) == 1
+
+
+def test_diversity_counts_the_sample_per_stratum_against_targets(scenario: Scenario) -> None:
+    diversity = selectors.sample_diversity(study=scenario.study)
+    assert diversity.counted == 3  # consented and beyond; the withdrawn person no longer counts
+    region = next(d for d in diversity.dimensions if d.key == "region")
+    fills = {fill.name: fill for fill in region.strata}
+    assert (fills["Region: Africa"].counted, fills["Region: Africa"].state) == (2, "under")
+    assert (fills["Region: Europe"].counted, fills["Region: Europe"].state) == (1, "met")
+    assert region.outside == 0
+    assert [fill.name for fill in diversity.under_filled] == ["Region: Africa"]
+    assert {(r.value, r.count, r.target) for r in diversity.regions} == {("africa", 2, 3), ("europe", 1, 1)}
+    age = next(d for d in diversity.dimensions if d.key == "age_band")
+    assert [(v.value, v.count) for v in age.values] == [("25-34", 3)]
+
+
+def test_diversity_counts_invited_people_and_multiple_choice_answers(scenario: Scenario) -> None:
+    eligible = scenario.people["eligible"]
+    eligible.status = "invited"
+    eligible.save()
+    response = eligible.responses.get()
+    response.attributes = {**response.attributes, "region": "africa"}
+    response.save()
+    for participant in (scenario.people["kenya"], scenario.people["germany"]):
+        latest = participant.responses.get()
+        latest.attributes = {**latest.attributes, "region": ["africa", "europe"]}  # a list answer
+        latest.save()
+    region = next(d for d in selectors.sample_diversity(study=scenario.study).dimensions if d.key == "region")
+    fills = {fill.name: fill for fill in region.strata}
+    assert (fills["Region: Africa"].counted, fills["Region: Africa"].invited) == (3, 1)
+    assert fills["Region: Europe"].counted == 2
+
+
+def test_the_queue_shows_states_running_progress_failures_throughput_and_workers(scenario: Scenario) -> None:
+    queue = selectors.transcription_queue(study=scenario.study)
+    states = {value: n for value, _label, n in queue.by_state}
+    assert states == {"queued": 0, "running": 1, "succeeded": 1, "failed": 1, "cancelled": 0}
+    assert [(job.id, job.progress) for job in queue.running] == [(scenario.running.id, 40)]
+    assert queue.running[0].eta is not None
+    assert [(job.id, job.error_message) for job in queue.failed] == [
+        (scenario.failed.id, "The stored recording could not be read back.")
+    ]
+    assert queue.throughput.audio_hours == pytest.approx(0.5)
+    assert queue.throughput.per_hour == pytest.approx(0.5 / 24)
+    assert queue.throughput.speed == pytest.approx(3.0)  # 30 min of audio in 10 min
+    assert sum(hours for _hour, hours in queue.throughput.hourly) == pytest.approx(0.5)
+    workers = {w.name: (w.device_label, w.model_name, w.busy) for w in queue.workers}
+    assert workers == {"celery@gpu-1": ("GPU", "large-v3", True), "celery@cpu-1": ("CPU", "base", False)}
+
+
+def test_a_worker_whose_heartbeat_went_stale_is_no_longer_busy_and_old_ones_disappear(scenario: Scenario) -> None:
+    TranscriptionJob.objects.filter(id=scenario.running.id).update(heartbeat_at=timezone.now() - timedelta(minutes=5))
+    workers = {w.name: w.busy for w in selectors.workers_seen()}
+    assert workers["celery@gpu-1"] is False
+    later = timezone.now() + timedelta(minutes=30)
+    assert selectors.workers_seen(now=later) == []
+
+
+def test_coding_progress_per_coder_and_agreement_per_code_match_the_coding_app(scenario: Scenario) -> None:
+    panel = selectors.coding_progress(study=scenario.study)
+    coders = {c.name: (c.assigned, c.in_progress, c.done, c.codings) for c in panel.coders}
+    assert coders == {"Coder A": (0, 0, 1, 2), "Coder B": (0, 0, 1, 1), "Coder C": (1, 0, 0, 0)}
+    assert (panel.transcripts_ready, panel.transcripts_assigned, panel.double_coded) == (1, 1, 1)
+    assert panel.agreement is not None
+    rows = {row.name: row for row in panel.agreement.codes}
+    reference = transcript_agreement(scenario.version)
+    assert reference is not None
+    for item in reference.codes:
+        name = scenario.codes["Support"].name if item.code == scenario.codes["Support"].id else "Risk"
+        assert rows[name].alpha.value == item.alpha.value
+        assert rows[name].percent == item.pairs[0].percent_agreement.value
+        assert rows[name].kappa == item.pairs[0].kappa.value
+    assert rows["Support"].percent == 1.0
+    assert rows["Risk"].percent == pytest.approx(0.75)
+    assert panel.agreement.units == 4
+
+
+def test_agreement_is_recomputed_when_a_coding_changes(scenario: Scenario) -> None:
+    before = selectors.coding_progress(study=scenario.study).agreement
+    assert before is not None
+    coder_b = scenario.coders[1]
+    add_coding(version=scenario.version, coder=coder_b, code=scenario.codes["Risk"], start=40, end=50)
+    after = selectors.coding_progress(study=scenario.study).agreement
+    assert after is not None
+    assert {row.name: row.percent for row in after.codes}["Risk"] == 1.0
+
+
+def test_safety_events_wait_for_follow_up(scenario: Scenario) -> None:
+    panel = selectors.safety_events(study=scenario.study)
+    assert (panel.total, panel.not_notified) == (1, 1)
+    assert [(e.participant.code, e.question_key) for e in panel.events] == [(scenario.people["crisis"].code, "crisis")]
+
+
+def test_the_page_shows_every_panel_with_labelled_charts_and_no_inline_style(scenario: Scenario, owner: User) -> None:
+    response = _client(owner).get(reverse("studies:dashboard", args=[scenario.study.slug]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for name in ("funnel", "diversity", "transcription", "coding", "safety"):
+        assert f'id="panel-{name}"' in html
+        assert reverse("studies:dashboard_panel", args=[scenario.study.slug, name]) in html
+    for chart in ("chart-funnel", "chart-weekly", "chart-regions", "chart-throughput"):
+        assert f'aria-labelledby="{chart}-title {chart}-desc"' in html
+    assert " style=" not in html
+    assert "<script>" not in html
+    assert "dashboard/dashboard.js" in html
+    assert AuditEntry.objects.filter(action="dashboard.safety_events.viewed", study_id=scenario.study.id).exists()
+
+
+def test_the_fragments_show_the_database_figures(scenario: Scenario, researcher: User) -> None:
+    client = _client(researcher)
+    funnel = _panel(client, scenario.study, "funnel")
+    assert re.search(r'data-step="consented"><th scope="row">Consented</th><td class="count">4</td>', funnel)
+    queue = _panel(client, scenario.study, "transcription")
+    assert "The stored recording could not be read back." in queue
+    assert reverse("studies:dashboard_retry", args=[scenario.study.slug, scenario.failed.id]) in queue
+    assert 'value="40"' in queue
+    assert "celery@gpu-1" in queue
+    assert scenario.people["crisis"].code in _panel(client, scenario.study, "safety")
+    assert "Coder A" in _panel(client, scenario.study, "coding")
+    assert "Region: Africa: 2 of 3" in _panel(client, scenario.study, "diversity")
+
+
+def test_a_failed_job_is_queued_again_from_the_dashboard(
+    scenario: Scenario, interviewer: User, django_capture_on_commit_callbacks: object
+) -> None:
+    url = reverse("studies:dashboard_retry", args=[scenario.study.slug, scenario.failed.id])
+    with django_capture_on_commit_callbacks() as callbacks:  # type: ignore[operator]
+        response = _client(interviewer).post(url)
+    assert response.status_code == 302
+    assert response["Location"].endswith("/dashboard/#panel-transcription")
+    scenario.failed.refresh_from_db()
+    assert (scenario.failed.status, scenario.failed.attempts, scenario.failed.error_message) == ("queued", 0, "")
+    assert len(callbacks) == 1  # the job is sent to the queue once the retry commits
+    again = _client(interviewer).post(url, follow=True)
+    assert "Only a failed job can be retried." in again.content.decode()
+
+
+def test_the_coder_sees_no_safety_panel_and_cannot_retry(scenario: Scenario, coder: User) -> None:
+    client = _client(coder)
+    page = client.get(reverse("studies:dashboard", args=[scenario.study.slug])).content.decode()
+    assert 'id="panel-funnel"' in page
+    assert 'id="panel-safety"' not in page
+    assert scenario.people["crisis"].code not in page
+    assert "Retry" not in page
+    safety = client.get(reverse("studies:dashboard_panel", args=[scenario.study.slug, "safety"]))
+    assert safety.status_code == 403
+    retry = client.post(reverse("studies:dashboard_retry", args=[scenario.study.slug, scenario.failed.id]))
+    assert retry.status_code == 403
+    assert TranscriptionJob.objects.get(id=scenario.failed.id).status == "failed"
+
+
+@pytest.mark.parametrize("persona", ["viewer", "interviewer", "coder", "researcher", "owner"])
+def test_every_team_role_sees_the_dashboard(study: Study, persona: str, request: pytest.FixtureRequest) -> None:
+    user = request.getfixturevalue(persona)
+    assert _client(user).get(reverse("studies:dashboard", args=[study.slug])).status_code == 200
+
+
+def test_outsiders_get_404_everywhere_and_strangers_are_sent_to_sign_in(study: Study, outsider: User) -> None:
+    client = _client(outsider)
+    assert client.get(reverse("studies:dashboard", args=[study.slug])).status_code == 404
+    assert client.get(reverse("studies:dashboard_panel", args=[study.slug, "funnel"])).status_code == 404
+    assert client.post(reverse("studies:dashboard_retry", args=[study.slug, 1])).status_code == 404
+    anonymous = Client().get(reverse("studies:dashboard_panel", args=[study.slug, "funnel"]))
+    assert anonymous.status_code == 302
+    assert "login" in anonymous["Location"]
+
+
+def test_an_unknown_panel_is_404_and_another_studys_job_cannot_be_retried(scenario: Scenario, owner: User) -> None:
+    client = _client(owner)
+    assert client.get(reverse("studies:dashboard_panel", args=[scenario.study.slug, "nope"])).status_code == 404
+    other = build_other_study_job()
+    response = client.post(reverse("studies:dashboard_retry", args=[scenario.study.slug, other.id]))
+    assert response.status_code == 404
+
+
+def build_other_study_job() -> TranscriptionJob:
+    from transcription.tests.factories import TranscriptionJobFactory
+
+    return TranscriptionJobFactory(status="failed", finished_at=timezone.now(), claimed_at=timezone.now())
+
+
+def test_an_empty_study_shows_every_panel_without_error(study: Study, owner: User) -> None:
+    client = _client(owner)
+    for name in ("funnel", "diversity", "transcription", "coding", "safety"):
+        assert "<svg" in _panel(client, study, name) or name in ("diversity", "coding", "safety")
+    assert "No job is running." in _panel(client, study, "transcription")
+    assert "No transcript has been finished by two coders yet." in _panel(client, study, "coding")
