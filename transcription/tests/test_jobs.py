@@ -12,6 +12,7 @@ from transcription import services
 from transcription.engine import EngineOutOfMemory
 from transcription.models import Recording, Segment, Transcript, TranscriptionJob, TranscriptVersion
 from transcription.services import RecordingPlan, add_recording
+from transcription.services.monitor import JobMonitor
 from transcription.tests import speech
 from transcription.tests.jobkit import consented_interview, private_media, speech_wav, upload_bytes
 
@@ -129,3 +130,24 @@ def test_the_machine_version_of_a_recording_is_unique_even_if_two_results_arrive
     job = TranscriptionJob.objects.create(recording=recording)
     assert services.claim_job(job_id=job.id, worker="a") is not None
     assert services.claim_job(job_id=job.id, worker="b") is None
+
+
+@pytest.mark.django_db
+def test_the_heartbeat_writes_progress_and_eta_and_stops_a_job_taken_away() -> None:
+    recording = Recording.objects.create(interview=consented_interview())
+    job = TranscriptionJob.objects.create(recording=recording)
+    claimed = services.claim_job(job_id=job.id, worker="w")
+    assert claimed is not None
+    monitor = JobMonitor(job_id=job.id, attempt=claimed.attempts, participant_id=recording.interview.participant_id)
+    monitor.on_progress(30.0, 120.0)
+    monitor.beat()
+    job.refresh_from_db()
+    assert job.progress == 25
+    assert job.eta is not None
+    assert job.heartbeat_at is not None
+    assert job.heartbeat_at >= claimed.heartbeat_at  # type: ignore[operator]
+    assert monitor.should_continue()
+    # The sweep gave the job to another worker (a new attempt): this claim must stop.
+    TranscriptionJob.objects.filter(id=job.id).update(attempts=claimed.attempts + 1)
+    monitor.beat()
+    assert not monitor.should_continue()
