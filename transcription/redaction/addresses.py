@@ -49,11 +49,15 @@ _ADDRESS_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
         0.65,
     ),
     (
-        re.compile(r"(?:मकान|फ्लैट|घर)\s*(?:नं\.?|नंबर|संख्या)\s*\d{1,5}|[^\s,।]+\s+(?:मार्ग|रोड|गली|नगर|कॉलोनी)"),
+        re.compile(r"(?:मकान|फ्लैट|घर)\s*(?:नं\.?|नंबर|संख्या)\s*\d{1,5}|(?<![^\s,।])[^\s,।]+\s+(?:मार्ग|रोड|गली|नगर|कॉलोनी)"),
         "looks like a street address",
         0.65,
     ),
 )
+
+
+# Every pattern that starts with an open-ended run is anchored to the start of a word by a lookbehind, so a long
+# unbroken string costs linear time rather than quadratic.
 
 
 def find_addresses(segment: int, text: str) -> Iterator[Proposal]:

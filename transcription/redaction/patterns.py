@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from .text import fold
 from .types import Kind, Proposal
 
-_LOCAL = r"[\w+\-]+(?:[._][\w+\-]+)*"
+# "_" is already in \w; listing it again as a separator would make matching "a_a_a_..." exponential.
+_LOCAL = r"[\w+\-]+(?:\.[\w+\-]+)*"
 _LABEL = r"[\w\-]+"
 _EMAIL = re.compile(rf"(?<![\w.+\-@]){_LOCAL}@{_LABEL}(?:\.{_LABEL})*\.[^\W\d_]{{2,24}}(?![\w@])")
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from transcription.redaction import Kind, ParticipantIdentifiers, Proposal, StudyEntity, propose_redactions
+from transcription.redaction import (
+    Kind,
+    ParticipantIdentifiers,
+    Proposal,
+    Source,
+    StudyEntity,
+    merge_overlapping,
+    propose_redactions,
+)
 from transcription.results import Segment
 
 MARIA = ParticipantIdentifiers(
@@ -129,6 +137,22 @@ def test_it_finds_people_and_places_from_the_study_list_with_their_aliases() -> 
     assert proposals[0].key == proposals[2].key == "priya sharma"
 
 
+def test_a_given_name_shared_by_two_listed_people_is_not_proposed_alone() -> None:
+    entities = [StudyEntity(Kind.NAME, "Sam Okafor"), StudyEntity(Kind.NAME, "Sam Lee")]
+
+    assert spans(propose("Sam said that Okafor and Sam Lee agreed.", study_entities=entities)) == [
+        ("Okafor", Kind.NAME),
+        ("Sam Lee", Kind.NAME),
+    ]
+
+
+def test_dates_of_birth_are_found_in_hindi_and_arabic() -> None:
+    arabic_date = "\u0661\u0665/\u0660\u0668/\u0661\u0669\u0668\u0665"  # 15/08/1985 in Arabic-Indic digits
+    proposals = propose("मेरी जन्मतिथि 03/05/1990 है", f"تاريخ الميلاد {arabic_date}")
+
+    assert spans(proposals) == [("03/05/1990", Kind.DATE_OF_BIRTH), (arabic_date, Kind.DATE_OF_BIRTH)]
+
+
 def test_it_finds_identifiers_given_in_devanagari_and_arabic_script() -> None:
     person = ParticipantIdentifiers(full_name="राहुल वर्मा", other_names=("مُحَمَّد علي",), city="लखनऊ")
     proposals = propose(
@@ -171,12 +195,30 @@ def test_overlapping_finds_become_one_proposal_of_the_widest_kind() -> None:
     assert proposal.text == "maria.garcia@example.org"
 
 
+def test_partly_overlapping_finds_merge_into_their_union_with_both_reasons() -> None:
+    text = "see Ana Mora Street 5"
+    name = Proposal(0, 4, 12, "Ana Mora", Kind.NAME, "a person on the study's list", 0.9, "ana mora", Source.STUDY_LIST)
+    street = Proposal(0, 8, 21, "Mora Street 5", Kind.ADDRESS, "looks like a street address", 0.8, "mora street 5")
+
+    (merged,) = merge_overlapping([street, name])
+
+    assert (merged.start, merged.end, merged.text) == (4, 21, text[4:21])
+    assert merged.kind == Kind.ADDRESS
+    assert merged.reason == "looks like a street address; a person on the study's list"
+    assert merged.confidence == 0.9
+
+
 def test_a_lower_case_single_name_is_proposed_with_low_confidence() -> None:
     person = ParticipantIdentifiers(given_name="Hope", family_name="Adams")
     (proposal,) = propose("I hope the app helps", participant=person)
 
     assert proposal.confidence <= 0.5
     assert "ordinary word" in proposal.reason
+
+
+def test_long_unbroken_strings_are_read_in_linear_time() -> None:
+    # Before the patterns were anchored, "a_a_a_..." backtracked exponentially and this never returned.
+    assert propose("a_" * 20_000, "a" * 50_000, "x." * 20_000 + "@", participant=MARIA) == []
 
 
 def test_it_does_not_crash_on_empty_or_odd_text() -> None:
@@ -204,6 +246,19 @@ ORDINARY_SENTENCES = [
     "Street noise at night made it worse, and the road outside was busy.",
     "Between 2018-2020 I saw 3 different psychiatrists.",
     "It said: breathe in for 4, hold for 7, out for 8.",
+    "I called 111 at 2 am and they told me to go to A&E.",
+    "On 12/03 I relapsed and stayed in bed for 3 days.",
+    "I spent £2,500 on therapy over 18 months, about £60 a session.",
+    "Version 4.0 of the app added mood tracking; GPT-4 and Claude 3.5 felt more human.",
+    "I was born this way, I guess, anxious from the start.",
+    "My daughter was born in 2015 and that's when the depression started.",
+    "We met at Starbucks on the High Street; it was quiet.",
+    "There were 1,200 people on the waiting list at one point.",
+    "I think around 2000 or 2001 my dad got ill, I was 12.",
+    "I paid 49.99 for the annual subscription and cancelled after 3 months.",
+    "My counsellor at uni was great, room 204 in Building 3.",
+    "I was looking at my phone at 3:45 in the morning, I'd rate it 10/10.",
+    "We spent April 2020 locked down in a 2 bed flat.",
 ]
 
 
