@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.db.models import Max
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from coding.models import Code, CodebookVersion
+from coding.models import Code, CodebookVersion, Memo
 from config.media import open_decrypted
 from studies.models import ConsentDocument, Participant, Question, SafetyEvent, Study
 from studies.services.consent import consent_text_sha256
@@ -115,6 +115,20 @@ def test_the_codebook_has_the_six_themes_with_sub_codes_in_one_version(demo: Pat
         assert theme.definition
         assert theme.when_not_to_use
     assert CodebookVersion.objects.filter(study__slug=SLUG).count() == 1
+
+
+def test_the_interview_guide_is_a_free_standing_memo_covering_the_study_questions(demo: Path) -> None:
+    load("--no-recordings")
+    memo = Memo.objects.get(study__slug=SLUG, transcript=None, code=None)
+    assert memo.title.startswith("Interview guide")
+    for topic in (
+        "what role it plays",
+        "Gaps in everyday care",
+        "culture and language",
+        "Risks and harms",
+        "wish it did",
+    ):
+        assert topic in memo.text
 
 
 def test_quota_targets_sum_to_the_target_sample_size_on_each_dimension(demo: Path) -> None:

@@ -5,28 +5,36 @@ a consent document by language and text, a participant by the form token derived
 by the GUID derived from its seed keys), so a second run finds everything in place and changes nothing.
 Where a service exists (screening, invitation, consent, booking, codebook import, recording upload) it does
 the writing, with the same checks and side effects as in real use; rows no service writes yet (study details,
-questions, rules, strata, slots, a finished interview) are written here directly.
+questions, rules, strata, slots, a finished interview) are written here directly. The interview guide has no
+model field, so it becomes a free-standing memo of the study's owner.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from coding.codetree import CodeNode
-from coding.models import Code
+from coding.models import Code, Memo
 from coding.services import import_codebook
+from coding.services.codings import edit_memo, write_memo
 from studies.management.commands import _demo_recordings
+from studies.management.commands._demo_seeds import (
+    code_fields,
+    code_node,
+    flatten,
+    guide_text,
+    question_values,
+    read_seeds,
+    upsert,
+)
 from studies.models import (
     ConsentDocument,
     EligibilityRule,
@@ -47,34 +55,7 @@ from studies.services.scheduling import book_slot
 from studies.services.screening import Submission, submit_screening
 
 SEED_DIR = Path(settings.BASE_DIR) / "seeds" / "llm-chatbots-mental-health"
-# Code GUIDs are uuid5(CODE_NAMESPACE, "<slug>/<key>/<key>..."): stable across loads and machines.
-CODE_NAMESPACE = uuid.UUID("6f1d8c2e-8a4b-4f0e-9a57-2d4c1b7e3f10")
 S = Participant.Status
-# libyaml's safe loader when PyYAML was built with it (ten times faster), else the pure-Python one.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def read_seeds(folder: Path) -> dict[str, Any]:
-    """The seed files of one study, by file stem (study, screening, consent, codebook, participants)."""
-    names = ("study", "screening", "consent", "codebook", "participants")
-    try:
-        return {name: yaml.load((folder / f"{name}.yaml").read_bytes(), Loader=SAFE_LOADER) for name in names}  # noqa: S506 - a safe loader
-    except (OSError, yaml.YAMLError) as error:
-        raise CommandError(f"Cannot read the seed files in {folder}: {error}") from error
-
-
-def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[Any, str]:
-    """Find the row by its natural key; create it, update the fields that differ, or leave it alone."""
-    row = model._default_manager.filter(**lookup).first()
-    if row is None:
-        return model._default_manager.create(**lookup, **values), "created"
-    changed = [name for name, value in values.items() if getattr(row, name) != value]
-    if not changed:
-        return row, "unchanged"
-    for name in changed:
-        setattr(row, name, values[name])
-    row.save(update_fields=[*changed, "updated_at"])
-    return row, "updated"
 
 
 class Command(BaseCommand):
@@ -96,6 +77,7 @@ class Command(BaseCommand):
             self.load_consent(study)
             self.load_slots(study)
             self.load_codebook(study)
+            self.load_interview_guide(study)
             people = self.load_participants(study, questionnaire)
         if no_recordings:
             self.stdout.write("Recordings: skipped (--no-recordings).")
@@ -232,6 +214,25 @@ class Command(BaseCommand):
         tally = Counter({"codes created": report.created, "codes updated": report.updated, f"as version {number}": 1})
         self.report("Codebook", tally)
 
+    def load_interview_guide(self, study: Study) -> None:
+        # No model field holds a guide, so it is a free-standing memo of the study's owner (the REFI-QDA shape
+        # for project notes) that the team sees beside the codebook.
+        guide = self.seeds["interview_guide"]
+        text = guide_text(guide)
+        memo = Memo.objects.filter(study=study, title=guide["title"], transcript=None, code=None).first()
+        if memo is None:
+            owner = study.memberships.filter(role="owner").select_related("user").first()
+            if owner is None:
+                raise CommandError("The study needs an owner to write the interview guide memo.")
+            write_memo(study=study, author=owner.user, title=guide["title"], text=text)
+            state = "created"
+        elif memo.text != text.strip():
+            edit_memo(memo=memo, author=memo.author, title=guide["title"], text=text)
+            state = "updated"
+        else:
+            state = "unchanged"
+        self.report("Interview guide memo", Counter({state: 1}))
+
     # Participants ---------------------------------------------------------------------------------------------
 
     def load_participants(self, study: Study, questionnaire: Questionnaire) -> list[tuple[Participant, dict[str, Any]]]:
@@ -331,49 +332,3 @@ class Command(BaseCommand):
             tally["synthesized, encrypted and queued for transcription"] += 1
             self.stdout.write(f"  recording for {participant.code} ({person['interview']['voice']}) uploaded")
         self.report("Recordings", tally)
-
-
-def question_values(question: dict[str, Any], position: int) -> dict[str, Any]:
-    return {
-        "position": position,
-        "kind": question["kind"],
-        "text": question["text"],
-        "help_text": question.get("help_text", {}),
-        "choices": question.get("choices", []),
-        "required": question.get("required", True),
-        "min_value": question.get("min_value"),
-        "max_value": question.get("max_value"),
-        "show_if_key": question.get("show_if_key", ""),
-        "show_if_values": question.get("show_if_values", []),
-        "is_risk_item": question.get("risk_item", False),
-        "risk_values": question.get("risk_values", []),
-        "is_attention_check": question.get("attention_check", False),
-        "attention_answer": question.get("attention_answer", ""),
-    }
-
-
-def code_node(slug: str, data: dict[str, Any], path: tuple[str, ...]) -> CodeNode:
-    here = (*path, data["key"])
-    return CodeNode(
-        name=data["name"],
-        guid=uuid.uuid5(CODE_NAMESPACE, "/".join((slug, *here))),
-        definition=data.get("definition", ""),
-        when_to_use=data.get("when_to_use", ""),
-        when_not_to_use=data.get("when_not_to_use", ""),
-        example=data.get("example", ""),
-        colour=data.get("colour", ""),
-        children=[code_node(slug, child, here) for child in data.get("children", [])],
-    )
-
-
-def code_fields(code: Code | CodeNode, parent: uuid.UUID | None) -> tuple[Any, ...]:
-    fields = ("name", "definition", "when_to_use", "when_not_to_use", "example", "colour", "is_codable")
-    return (*(getattr(code, name) for name in fields), parent)
-
-
-def flatten(nodes: list[CodeNode], parent: uuid.UUID | None) -> dict[uuid.UUID, tuple[Any, ...]]:
-    found: dict[uuid.UUID, tuple[Any, ...]] = {}
-    for node in nodes:
-        found[node.guid] = code_fields(node, parent)
-        found.update(flatten(node.children, node.guid))
-    return found
