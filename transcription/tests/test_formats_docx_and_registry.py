@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import docx
 import pytest
@@ -102,3 +103,11 @@ def test_names_aliases_content_types_and_file_names() -> None:
     assert format_by_name("srt").content_type == "application/x-subrip; charset=utf-8"
     assert format_by_name("csv").content_type == "text/csv; charset=utf-8"
     assert filename(format_by_name("srt"), SAMPLE) == "P-017_Entrevista_v3.srt"
+
+
+def test_control_characters_that_xml_forbids_do_not_break_the_docx() -> None:
+    odd = replace(SAMPLE, segments=(replace(SEGMENTS[0], text="vertical\x0btab and NUL\x00"),))
+
+    (paragraph,) = _segment_paragraphs(docx.Document(io.BytesIO(render(format_by_name("docx"), odd))))
+
+    assert paragraph.runs[2].text == "vertical\ufffdtab and NUL\ufffd"
