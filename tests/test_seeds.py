@@ -169,8 +169,10 @@ def test_recordings_are_stored_encrypted_and_their_jobs_queued_on_commit(
         assert media.duration > 10
 
 
-def test_it_refuses_to_load_when_debug_is_off(demo: Path, settings: SettingsWrapper) -> None:
+def test_it_refuses_to_load_when_debug_is_off_unless_forced(demo: Path, settings: SettingsWrapper) -> None:
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         load()
     assert not Study.objects.filter(slug=SLUG).exists()
+    load("--force", "--no-recordings")
+    assert Study.objects.filter(slug=SLUG).exists()
