@@ -17,12 +17,16 @@ _MIN_POSSIBLE_DIGITS = 9
 
 
 def normalise_phone(number: str, region: str = "") -> str:
-    """E.164 ("+442079460958") when the number parses, else its digits; so spellings of one number compare equal."""
-    try:
-        parsed = phonenumbers.parse(number, region.upper() or None)
-    except phonenumbers.NumberParseException:
-        return "".join(c for c in number if c.isdigit())
-    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    """E.164 ("+442079460958"), so that spellings of one number compare equal. A number without a country code is
+    read in `region`, else in the first default region where it is valid; failing all, its digits."""
+    for candidate in dict.fromkeys([region.upper(), *DEFAULT_PHONE_REGIONS]):
+        try:
+            parsed = phonenumbers.parse(number, candidate or None)
+        except phonenumbers.NumberParseException:
+            continue
+        if candidate == region.upper() or phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    return "".join(c for c in number if c.isdigit())
 
 
 def find_phones(segment: int, text: str, regions: Sequence[str]) -> Iterator[Proposal]:

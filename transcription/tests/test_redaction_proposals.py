@@ -100,6 +100,13 @@ def test_it_recognises_the_participants_own_number_in_another_format() -> None:
     assert proposal.reason == "the participant's own phone number"
 
 
+def test_it_recognises_the_participants_own_number_recorded_without_a_region() -> None:
+    person = ParticipantIdentifiers(phones=("(212) 555-0182",))
+    (proposal,) = propose("it's +1 212 555 0182", participant=person)
+
+    assert proposal.reason == "the participant's own phone number"
+
+
 def test_it_finds_urls_handles_addresses_ids_and_dates_of_birth() -> None:
     proposals = propose(
         "See https://example.com/me and www.my-blog.net, or @maria_g90.",
