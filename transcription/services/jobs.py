@@ -104,8 +104,10 @@ def run_transcription_job(*, job_id: int, worker: str) -> str:
         # Erased while running (withdrawal) ends here quietly; anything else is a damaged or foreign file.
         return _finish(job, Status.FAILED, _("The stored recording could not be read back."))
     except EngineOutOfMemory as error:
-        requeue_job(job=job, reason=_("The GPU ran out of memory."), batch_size=max(1, batch_size // 2), enqueue=False)
-        raise TransientJobError("GPU out of memory") from error
+        reason, smaller = _("The GPU ran out of memory."), max(1, batch_size // 2)
+        if requeue_job(job=job, reason=reason, batch_size=smaller, enqueue=False):
+            raise TransientJobError("GPU out of memory") from error
+        return "failed"  # out of attempts: requeue_job failed it with the reason
     return "succeeded" if save_result(job=job, result=result) else "discarded"
 
 

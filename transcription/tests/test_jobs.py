@@ -13,6 +13,7 @@ from transcription.engine import EngineOutOfMemory
 from transcription.models import Recording, Segment, Transcript, TranscriptionJob, TranscriptVersion
 from transcription.services import RecordingPlan, add_recording
 from transcription.services.monitor import JobMonitor
+from transcription.tasks import transcribe_recording
 from transcription.tests import speech
 from transcription.tests.jobkit import consented_interview, private_media, speech_wav, upload_bytes
 
@@ -151,3 +152,25 @@ def test_the_heartbeat_writes_progress_and_eta_and_stops_a_job_taken_away() -> N
     TranscriptionJob.objects.filter(id=job.id).update(attempts=claimed.attempts + 1)
     monitor.beat()
     assert not monitor.should_continue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_retries_out_of_memory_with_halving_batches_then_fails_with_a_reason(
+    private_media: Path, monkeypatch: pytest.MonkeyPatch, settings: SettingsWrapper
+) -> None:
+    # No GPU here: its out-of-memory error is simulated (mocked: outside the platform). Run eagerly, Celery's
+    # retry re-runs the task at once instead of after the backoff.
+    batches: list[int | None] = []
+
+    def out_of_memory(*args: object, batch_size: int | None = None, **kwargs: object) -> None:
+        batches.append(batch_size)
+        raise EngineOutOfMemory("CUDA out of memory")
+
+    monkeypatch.setattr("transcription.pipeline.transcribe", out_of_memory)
+    settings.WHISPER_BATCH_SIZE, settings.TRANSCRIPTION_MAX_ATTEMPTS = 8, 3
+    job = new_job(speech_wav())
+    transcribe_recording.apply(args=(job.id,))
+    job.refresh_from_db()
+    assert batches == [8, 4, 2]
+    assert job.status == Status.FAILED
+    assert job.error_message == "Gave up after 3 attempts. Last problem: The GPU ran out of memory."
