@@ -110,10 +110,14 @@ def participant_needles(person: ParticipantIdentifiers) -> list[Needle]:
         needles.append(_needle(person.display_name, Kind.NAME, "the participant's own name", 0.95, name_key, source))
     for other in person.other_names:
         needles.append(_needle(other, Kind.NAME, "another name of the participant", 0.9, name_key, source))
-    if person.given_name:
-        needles.append(_needle(person.given_name, Kind.NAME, "the participant's given name", 0.85, name_key, source))
-    if person.family_name:
-        needles.append(_needle(person.family_name, Kind.NAME, "the participant's family name", 0.85, name_key, source))
+    # A record with only a full name still has a given and a family name: its first and last words.
+    words = person.display_name.split()
+    given = person.given_name or (words[0] if len(words) > 1 else "")
+    family = person.family_name or (words[-1] if len(words) > 1 else "")
+    if given:
+        needles.append(_needle(given, Kind.NAME, "the participant's given name", 0.85, name_key, source))
+    if family:
+        needles.append(_needle(family, Kind.NAME, "the participant's family name", 0.85, name_key, source))
     for value, kind, reason in (
         (person.address, Kind.ADDRESS, "the participant's address"),
         (person.city, Kind.PLACE, "the participant's city"),

@@ -46,6 +46,16 @@ def test_it_finds_the_participants_own_name_in_any_case_and_without_accents() ->
     assert {p.key for p in proposals} == {"maria garcia"}
 
 
+def test_a_full_name_alone_on_record_still_finds_the_given_and_family_name() -> None:
+    person = ParticipantIdentifiers(full_name="Ana María López")
+
+    assert spans(propose("Ana said López was right, Ana María López.", participant=person)) == [
+        ("Ana", Kind.NAME),
+        ("López", Kind.NAME),
+        ("Ana María López", Kind.NAME),
+    ]
+
+
 def test_it_matches_whole_words_only() -> None:
     assert propose("Mariana and Garciaville are not her.", participant=MARIA) == []
 
