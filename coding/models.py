@@ -1,4 +1,4 @@
-"""Codebook, codebook versions and (once transcripts exist) codings, assignments and memos.
+"""Codebook, codebook versions, codings, assignments, memos, the coding policy and adjudication.
 
 The shapes follow REFI-QDA from the start (../shared/refi-qda/): every code has a GUID that survives export and
 import, codes nest, and a code may be a non-codable folder (REFI-QDA `isCodable="false"`).
@@ -104,13 +104,17 @@ class Coding(TimeStampedModel):
     # The codebook as it stood when the coding was made; agreement can be computed per version.
     codebook_version = models.ForeignKey(CodebookVersion, on_delete=models.PROTECT, related_name="codings")
     memo = models.TextField(_("memo"), blank=True)
+    # A consensus coding belongs to the study's consensus set, written by adjudication (its `coder` is the
+    # adjudicator); it is never a coder's own work, so agreement and the blind views leave it out.
+    consensus = models.BooleanField(_("consensus"), default=False, db_index=True)
 
     class Meta:
         ordering = ("transcript_version", "start", "end", "id")
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="coding_span_not_empty"),
             models.UniqueConstraint(
-                fields=("transcript_version", "coder", "code", "start", "end"), name="one_coding_per_span_code_coder"
+                fields=("transcript_version", "coder", "code", "start", "end", "consensus"),
+                name="one_coding_per_span_code_coder",
             ),
         ]
         indexes = [models.Index(fields=("transcript_version", "coder"), name="coding_version_coder")]
@@ -177,3 +181,85 @@ class Memo(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title or f"memo {self.pk}"
+
+
+class CodingPolicy(TimeStampedModel):
+    """How a study's approved transcripts are shared among coders (coding.services.queue).
+
+    With no coders chosen, every member with the coder role takes part. `double_share` percent of transcripts
+    go to `coders_per_double` coders for reliability; which ones is decided by a hash of the transcript, so
+    re-running the queue never reshuffles.
+    """
+
+    study = models.OneToOneField(Study, on_delete=models.CASCADE, related_name="coding_policy")
+    coders = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    double_share = models.PositiveSmallIntegerField(_("share double-coded (%)"), default=25)
+    coders_per_double = models.PositiveSmallIntegerField(_("coders per double-coded transcript"), default=2)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(double_share__lte=100), name="double_share_is_a_percentage"),
+            models.CheckConstraint(condition=Q(coders_per_double__gte=2), name="double_coding_needs_two"),
+        ]
+
+    def __str__(self) -> str:
+        return f"coding policy of study {self.study_id}"
+
+
+class Adjudication(TimeStampedModel):
+    """The resolution of one double-coded transcript version into consensus codings."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    transcript_version = models.OneToOneField(
+        "transcription.TranscriptVersion", on_delete=models.PROTECT, related_name="adjudication"
+    )
+    adjudicator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["open", "done"]), name="adjudication_status_known"),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(finished_at__isnull=False), name="done_adjudications_have_finished_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"adjudication of version {self.transcript_version_id} ({self.status})"
+
+
+class AdjudicationDecision(TimeStampedModel):
+    """The adjudicator's ruling on one unit (the presence of one code in one segment) where coders disagreed."""
+
+    class Outcome(models.TextChoices):
+        ACCEPT = "accept", _("Accept one coder's coding")
+        MERGE = "merge", _("Merge both codings")
+        CONSENSUS = "consensus", _("Write a consensus coding")
+
+    adjudication = models.ForeignKey(Adjudication, on_delete=models.CASCADE, related_name="decisions")
+    segment = models.ForeignKey("transcription.Segment", on_delete=models.PROTECT, related_name="+")
+    code = models.ForeignKey(Code, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    # For ACCEPT: whose coding was accepted (their decision, present or absent, becomes the consensus).
+    accepted_coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("adjudication", "segment", "code"), name="one_decision_per_unit"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["accept", "merge", "consensus"]), name="decision_outcome_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="accept") | Q(accepted_coder__isnull=False), name="accepting_names_a_coder"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} on segment {self.segment_id} code {self.code_id}"

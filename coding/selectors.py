@@ -1,11 +1,15 @@
-"""Reads of the coding app: the data that agreement statistics (coding.agreement) are computed on."""
+"""Reads of the coding app: agreement input (coding.agreement), the blind views of codings, adjudication units."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from dataclasses import dataclass, field
 
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import User
 from coding.agreement import AgreementReport, presence_agreement
-from coding.models import CodebookVersion, Coding, CodingAssignment
+from coding.models import Adjudication, CodebookVersion, Coding, CodingAssignment
+from studies.permissions import MANAGERS
 from transcription.models import TranscriptVersion
 
 
@@ -35,7 +39,9 @@ def presence_by_coder(
     presence: dict[str, dict[int, set[int]]] = {
         str(coder_id): {s: set() for s, _, _ in spans} for coder_id in done.values_list("coder_id", flat=True)
     }
-    codings = Coding.objects.filter(transcript_version=version, coder_id__in=[int(c) for c in presence])
+    codings = Coding.objects.filter(
+        transcript_version=version, coder_id__in=[int(c) for c in presence], consensus=False
+    )
     if codebook_version is not None:
         codings = codings.filter(codebook_version=codebook_version)
     for coder_id, code_id, start, end in codings.values_list("coder_id", "code_id", "start", "end"):
@@ -84,3 +90,74 @@ def study_agreement(study_id: int, *, codebook_version: CodebookVersion | None =
         return None
     codes = sorted({code for by_unit in combined.values() for found in by_unit.values() for code in found})
     return presence_agreement(segments=segments, codes=codes, codings=combined)
+
+
+# Blindness. Coders never see another coder's codings before the transcript version is adjudicated: every page
+# and endpoint that shows codings goes through these functions, which filter by the viewer.
+
+
+def is_adjudicated(version: TranscriptVersion) -> bool:
+    return Adjudication.objects.filter(transcript_version=version, status=Adjudication.Status.DONE).exists()
+
+
+def visible_codings(*, user: User, role: str, study_id: int) -> QuerySet[Coding]:
+    """The codings of a study this member may see: owners and researchers see all (the consensus set too);
+    anyone else sees their own, plus every coding of versions whose adjudication is done."""
+    codings = Coding.objects.filter(transcript_version__transcript__recording__interview__study_id=study_id)
+    if role in MANAGERS:
+        return codings
+    adjudicated = Q(transcript_version__adjudication__status=Adjudication.Status.DONE)
+    return codings.filter((Q(coder=user) & Q(consensus=False)) | adjudicated)
+
+
+def own_codings(*, version: TranscriptVersion, coder: User) -> QuerySet[Coding]:
+    """What the coding workspace shows: only this coder's own codings of the version, never the others'."""
+    return Coding.objects.filter(transcript_version=version, coder=coder, consensus=False).select_related("code")
+
+
+@dataclass
+class Disagreement:
+    """One unit (a code's presence in a segment) on which the finished coders differ."""
+
+    segment_id: int
+    segment_start: int
+    segment_end: int
+    code_id: int
+    # coder id -> their spans (start, end) of this code overlapping the segment, clipped to it ([] = absent).
+    spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+def clipped_spans(
+    codings: list[tuple[int, int, int, int]], *, coder_id: int, code_id: int, seg_start: int, seg_end: int
+) -> list[tuple[int, int]]:
+    """(start, end) of one coder's codings of one code inside a segment, cut to the segment's bounds."""
+    return [
+        (max(start, seg_start), min(end, seg_end))
+        for c_coder, c_code, start, end in codings
+        if c_coder == coder_id and c_code == code_id and start < seg_end and seg_start < end
+    ]
+
+
+def units(version: TranscriptVersion) -> tuple[list[int], list[Disagreement], list[Disagreement]]:
+    """(finished coder ids, disagreements, agreed-present units) of a double-coded version, unit = code x segment."""
+    presence = presence_by_coder(version)
+    coders = sorted(int(c) for c in presence)
+    rows = list(
+        Coding.objects.filter(transcript_version=version, coder_id__in=coders, consensus=False).values_list(
+            "coder_id", "code_id", "start", "end"
+        )
+    )
+    codes = sorted({code for _, code, _, _ in rows})
+    differ: list[Disagreement] = []
+    agree: list[Disagreement] = []
+    for segment_id, seg_start, seg_end in segment_spans(version):
+        for code in codes:
+            found = {c: code in presence[str(c)][segment_id] for c in coders}
+            if not any(found.values()):
+                continue
+            unit = Disagreement(segment_id, seg_start, seg_end, code)
+            unit.spans = {
+                c: clipped_spans(rows, coder_id=c, code_id=code, seg_start=seg_start, seg_end=seg_end) for c in coders
+            }
+            (agree if all(found.values()) else differ).append(unit)
+    return coders, differ, agree

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from coding.models import Code, Coding, CodingAssignment, Memo
 from coding.services.codebook import current_codebook_version
+from coding.services.queue import mark_transcript_coded
 from studies.models import Study
 from transcription.models import Transcript, TranscriptVersion
 
@@ -48,7 +49,8 @@ def add_coding(*, version: TranscriptVersion, coder: User, code: Code, start: in
     codebook_version = current_codebook_version(study=code.study)
     if codebook_version is None:
         raise CodingError("The codebook has no version yet.")
-    if Coding.objects.filter(transcript_version=version, coder=coder, code=code, start=start, end=end).exists():
+    own = Coding.objects.filter(transcript_version=version, coder=coder, consensus=False)
+    if own.filter(code=code, start=start, end=end).exists():
         raise CodingError("You have already applied this code to exactly this span.")
     coding = Coding.objects.create(
         transcript_version=version,
@@ -68,7 +70,7 @@ def add_coding(*, version: TranscriptVersion, coder: User, code: Code, start: in
 
 def _own(coding: Coding, coder: User) -> Coding:
     locked = Coding.objects.select_for_update().get(pk=coding.pk)
-    if locked.coder_id != coder.id:
+    if locked.coder_id != coder.id or locked.consensus:
         raise CodingError("Only the coder who made a coding can change it.")
     return locked
 
@@ -80,6 +82,10 @@ def edit_coding(*, coding: Coding, coder: User, start: int, end: int, memo: str,
     version = coding.transcript_version
     if code is not None and code.id != coding.code_id:
         _checked_code(code, version)
+        if Coding.objects.filter(
+            transcript_version=version, coder=coder, consensus=False, code=code, start=start, end=end
+        ).exists():
+            raise CodingError("You have already applied this code to exactly this span.")
         coding.code = code
         coding.codebook_version = current_codebook_version(study=code.study) or coding.codebook_version
     coding.start, coding.end, coding.memo = start, end, memo.strip()
@@ -112,8 +118,10 @@ def start_assignment(*, assignment: CodingAssignment) -> bool:
     return moved == 1
 
 
+@transaction.atomic
 def finish_assignment(*, assignment: CodingAssignment) -> bool:
-    """Move assigned or in progress -> done; False if it was done already."""
+    """Move assigned or in progress -> done; False if it was done already. The last one done marks the
+    transcript coded."""
     now = timezone.now()
     moved = (
         CodingAssignment.objects.filter(pk=assignment.pk)
@@ -121,6 +129,8 @@ def finish_assignment(*, assignment: CodingAssignment) -> bool:
         .update(status=CodingAssignment.Status.DONE, finished_at=now)
     )
     CodingAssignment.objects.filter(pk=assignment.pk, started_at__isnull=True).update(started_at=now)
+    if moved:
+        mark_transcript_coded(transcript_id=assignment.transcript_id)
     return moved == 1
 
 
