@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from django.db.models import Max
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from accounts.models import User
 from coding.models import Code, CodebookVersion, Memo
 from config.media import open_decrypted
 from studies.models import ConsentDocument, Participant, Question, SafetyEvent, Study
@@ -176,3 +177,12 @@ def test_it_refuses_to_load_when_debug_is_off_unless_forced(demo: Path, settings
     assert not Study.objects.filter(slug=SLUG).exists()
     load("--force", "--no-recordings")
     assert Study.objects.filter(slug=SLUG).exists()
+
+
+def test_setup_demo_gives_the_demo_login_its_password_after_a_plain_load(demo: Path) -> None:
+    load("--no-recordings")
+    assert not User.objects.get(email="demo@example.org").has_usable_password()
+    call_command("setup_demo", stdout=io.StringIO())
+    user = User.objects.get(email="demo@example.org")
+    assert user.check_password("demo-password-local-only")
+    assert Study.objects.get(slug=SLUG).memberships.get(user=user).role == "owner"

@@ -30,7 +30,8 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             user, created = User.objects.get_or_create(email=DEMO_EMAIL, defaults={"display_name": "Demo researcher"})
-            if created:
+            # load_demo_study alone creates the login without a usable password; give it the demo one here.
+            if created or not user.has_usable_password():
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
         # The demo study itself (with the login above as its owner) comes from seeds/ (load_demo_study).
