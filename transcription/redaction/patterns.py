@@ -21,56 +21,19 @@ _SPOKEN_AT = r"(?:\s*[(\[]\s*(?:at|arroba)\s*[)\]]\s*|\s+(?:at|arroba)\s+|\s*@\s
 _SPOKEN_DOT = r"(?:\s*[(\[]\s*(?:dot|punto|point)\s*[)\]]\s*|\s+(?:dot|punto|point)\s+|\.)"
 _TLDS = r"com|org|net|edu|gov|info|io|co|uk|us|de|fr|es|it|nl|in|ie|ae|sa|eg|br|mx|ar|pt|ca|au|me|ac"
 _SPOKEN_EMAIL = re.compile(
-    rf"(?<![\w.+\-@])[\w+\-]+(?:{_SPOKEN_DOT}[\w+\-]+)*{_SPOKEN_AT}{_LABEL}(?:{_SPOKEN_DOT}{_LABEL})*"
+    rf"(?<![\w.+\-@'\u2019])[\w+\-]+(?:{_SPOKEN_DOT}[\w+\-]+)*{_SPOKEN_AT}{_LABEL}(?:{_SPOKEN_DOT}{_LABEL})*"
     rf"{_SPOKEN_DOT}(?:{_TLDS})(?![\w@])",
     re.IGNORECASE,
 )
 _SPOKEN_PART = re.compile(r"\s*[(\[]\s*(at|arroba|dot|punto|point)\s*[)\]]\s*|\s+(at|arroba|dot|punto|point)\s+", re.I)
 # Words that end up before " at " in ordinary speech ("I was looking at nhs dot uk"): never an email's local part.
-_NOT_A_LOCAL_PART = frozenset(
-    (
-        "i",
-        "me",
-        "you",
-        "we",
-        "us",
-        "they",
-        "them",
-        "he",
-        "him",
-        "she",
-        "her",
-        "it",
-        "its",
-        "is",
-        "was",
-        "were",
-        "are",
-        "am",
-        "be",
-        "been",
-        "look",
-        "looked",
-        "looking",
-        "looks",
-        "stay",
-        "stayed",
-        "live",
-        "lived",
-        "work",
-        "worked",
-        "working",
-        "go",
-        "went",
-        "arrived",
-        "there",
-        "here",
-        "that",
-        "this",
-        "people",
-        "someone",
-    )
-)
+# fmt: off
+_NOT_A_LOCAL_PART = frozenset({
+    "i", "me", "you", "we", "us", "they", "them", "he", "him", "she", "her", "it", "its", "is", "was", "were",
+    "are", "am", "be", "been", "look", "looked", "looking", "looks", "stay", "stayed", "live", "lived", "work",
+    "worked", "working", "go", "went", "arrived", "there", "here", "that", "this", "people", "someone",
+})
+# fmt: on
 
 
 def find_emails(segment: int, text: str) -> Iterator[Proposal]:

@@ -276,6 +276,7 @@ ORDINARY_SENTENCES = [
     "My counsellor at uni was great, room 204 in Building 3.",
     "I was looking at my phone at 3:45 in the morning, I'd rate it 10/10.",
     "We spent April 2020 locked down in a 2 bed flat.",
+    "She's at openai dot com now, building chatbots; I was looking at their site all night.",
 ]
 
 
