@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import stat
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,9 @@ def test_an_interrupted_upload_resumes_from_the_servers_offset_with_the_right_ch
     with pytest.raises(uploads.OffsetMismatch) as mismatch:
         uploads.append_chunk(upload=upload, offset=80_000, length=10, read=io.BytesIO(data[80_000:80_010]).read)
     resume = mismatch.value.offset
+    # Bytes in progress are private to the platform's user.
+    assert stat.S_IMODE(uploads.temp_path(upload).stat().st_mode) == 0o600
+    assert stat.S_IMODE(uploads.upload_dir().stat().st_mode) == 0o700
     assert resume == uploads.received_bytes(upload) == 65_000
     uploads.append_chunk(upload=upload, offset=resume, length=len(data) - resume, read=io.BytesIO(data[resume:]).read)
     recording = add_recording(interview=interview, user=user, plan=RecordingPlan("mixed", [upload.pk]))

@@ -15,7 +15,7 @@ from accounts.models import User
 from studies.models import Interview, Study
 from studies.tests.factories import ConsentFactory, InterviewFactory, ParticipantFactory
 from transcription.models import MediaFile, TranscriptionJob
-from transcription.tests.factories import MediaFileFactory, TranscriptionJobFactory
+from transcription.tests.factories import MediaFileFactory, TranscriptFactory, TranscriptionJobFactory
 from transcription.tests.jobkit import private_media, speech_wav, stored_files, temp_files
 
 __all__ = ["private_media"]
@@ -193,3 +193,21 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(interview: Interview) -> None:
     response = Client().get(reverse("transcription:interview", args=[interview.study.slug, interview.id]))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_the_interview_page_shows_the_transcript_state_and_hides_audio_from_coders(
+    coder: User, researcher: User, interview: Interview
+) -> None:
+    job = TranscriptionJobFactory(recording__interview=interview, status="succeeded", progress=100)
+    TranscriptFactory(recording=job.recording, language="es")
+    MediaFileFactory(recording=job.recording)
+    url = reverse("transcription:interview", args=[interview.study.slug, interview.id])
+    for_researcher = client_for(researcher).get(url).content.decode()
+    for_coder = client_for(coder).get(url).content.decode()
+    assert "Transcript: Transcribed (es)" in for_researcher
+    assert "Transcript: Transcribed (es)" in for_coder
+    assert "<audio" in for_researcher
+    assert "<audio" not in for_coder
+    assert 'id="upload-form"' in for_researcher
+    assert 'id="upload-form"' not in for_coder

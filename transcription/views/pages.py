@@ -16,14 +16,14 @@ from transcription.models import Recording, TranscriptionJob
 from transcription.views.roles import LISTENERS, UPLOADERS
 
 
-def _interview(membership: StudyMembership, interview_id: int) -> Interview:
+def interview_of(membership: StudyMembership, interview_id: int) -> Interview:
     return get_object_or_404(Interview.objects.select_related("participant"), id=interview_id, study=membership.study)
 
 
 @require_GET
 @study_role()
 def interview_page(request: HttpRequest, membership: StudyMembership, interview_id: int) -> HttpResponse:
-    interview = _interview(membership, interview_id)
+    interview = interview_of(membership, interview_id)
     recordings = list(selectors.recordings_of(interview))
     context = {
         "study": membership.study,
@@ -43,7 +43,7 @@ def interview_page(request: HttpRequest, membership: StudyMembership, interview_
 @require_GET
 @study_role()
 def interview_status(request: HttpRequest, membership: StudyMembership, interview_id: int) -> JsonResponse:
-    interview = _interview(membership, interview_id)
+    interview = interview_of(membership, interview_id)
     slug = membership.study.slug
     states = [selectors.recording_state(recording, slug=slug) for recording in selectors.recordings_of(interview)]
     return JsonResponse({"recordings": states})
@@ -53,7 +53,8 @@ def interview_status(request: HttpRequest, membership: StudyMembership, intervie
 @study_role()
 def job_list(request: HttpRequest, membership: StudyMembership) -> HttpResponse:
     jobs = selectors.jobs_of(membership.study)[:200]
-    context = {"study": membership.study, "membership": membership, "jobs": jobs}
+    can_retry = membership.role in UPLOADERS
+    context = {"study": membership.study, "membership": membership, "jobs": jobs, "can_retry": can_retry}
     return render(request, "transcription/job_list.html", context)
 
 

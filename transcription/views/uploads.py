@@ -19,7 +19,7 @@ from studies.models import StudyMembership
 from studies.permissions import study_role
 from transcription import services, uploads
 from transcription.models import Upload
-from transcription.views.pages import _interview
+from transcription.views.pages import interview_of
 from transcription.views.roles import UPLOADERS
 
 FINISH_BODY_LIMIT = 16 * 1024
@@ -53,7 +53,7 @@ def _int(value: object) -> int | None:
 @require_POST
 @study_role(*UPLOADERS)
 def start(request: HttpRequest, membership: StudyMembership, interview_id: int) -> JsonResponse:
-    interview = _interview(membership, interview_id)
+    interview = interview_of(membership, interview_id)
     data = _json(request)
     size = _int(data.get("size")) if data else None
     if size is None:
@@ -71,7 +71,7 @@ def start(request: HttpRequest, membership: StudyMembership, interview_id: int) 
 @require_http_methods(["GET", "PUT"])
 @study_role(*UPLOADERS)
 def chunk(request: HttpRequest, membership: StudyMembership, interview_id: int, upload_id: uuid.UUID) -> JsonResponse:
-    interview = _interview(membership, interview_id)
+    interview = interview_of(membership, interview_id)
     upload = get_object_or_404(Upload, pk=upload_id, interview=interview)
     if request.method == "GET":
         return JsonResponse({"id": str(upload.pk), "offset": uploads.received_bytes(upload), "size": upload.size})
@@ -90,7 +90,7 @@ def chunk(request: HttpRequest, membership: StudyMembership, interview_id: int, 
 @require_POST
 @study_role(*UPLOADERS)
 def finish(request: HttpRequest, membership: StudyMembership, interview_id: int) -> JsonResponse:
-    interview = _interview(membership, interview_id)
+    interview = interview_of(membership, interview_id)
     plan = _plan(_json(request))
     if plan is None:
         return _error(_("The request does not describe a recording."))
