@@ -18,6 +18,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from accounts.models import User
 from coding.models import Code, CodebookVersion, Memo
 from config.media import open_decrypted
+from studies.management.commands import _demo_recordings
 from studies.models import ConsentDocument, Participant, Question, SafetyEvent, Study
 from studies.services.consent import consent_text_sha256
 from transcription.models import MediaFile, Recording, TranscriptionJob
@@ -186,3 +187,14 @@ def test_setup_demo_gives_the_demo_login_its_password_after_a_plain_load(demo: P
     user = User.objects.get(email="demo@example.org")
     assert user.check_password("demo-password-local-only")
     assert Study.objects.get(slug=SLUG).memberships.get(user=user).role == "owner"
+
+
+def test_without_espeak_ng_the_recordings_are_skipped_with_a_clear_message(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # espeak-ng is a system program outside the platform: its absence is simulated.
+    monkeypatch.setattr(_demo_recordings, "espeak_available", lambda: False)
+    output = load()
+    assert "espeak-ng is not installed" in output
+    assert not Recording.objects.exists()
+    assert Participant.objects.filter(status="interviewed").count() == 6
