@@ -32,6 +32,8 @@ class Recording(TimeStampedModel):
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="recordings")
     layout = models.CharField(_("layout"), max_length=8, choices=Layout.choices, default=Layout.MIXED)
     expected_speakers = models.PositiveSmallIntegerField(_("expected speakers"), default=2)
+    # Also make an English translation layer (kept beside the original, never replacing it).
+    translate_to_english = models.BooleanField(_("also translate to English"), default=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

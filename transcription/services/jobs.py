@@ -71,7 +71,11 @@ def build_request(recording: Recording) -> results.TranscriptionRequest:
     labels = (INTERVIEWER_SPEAKER, participant.code) if recording.expected_speakers == 2 else ()
     hint = participant.language.split("-")[0].lower() or None
     return results.TranscriptionRequest(
-        tracks=tracks, language_hint=hint, expected_speakers=recording.expected_speakers, speaker_labels=labels
+        tracks=tracks,
+        language_hint=hint,
+        expected_speakers=recording.expected_speakers,
+        speaker_labels=labels,
+        translate_to_english=recording.translate_to_english,
     )
 
 

@@ -41,6 +41,7 @@ class RecordingPlan:
     upload_ids: list[uuid.UUID]
     speakers: list[str] = field(default_factory=list)
     expected_speakers: int = 2
+    translate_to_english: bool = False
 
 
 def speaker_choices(interview: Interview) -> list[str]:
@@ -145,6 +146,7 @@ def _create_rows(
         layout=plan.layout,
         uploaded_by=user,
         expected_speakers=plan.expected_speakers if plan.layout == Layout.MIXED else len(plan.speakers),
+        translate_to_english=plan.translate_to_english,
     )
     files = [
         MediaFile.objects.create(

@@ -174,3 +174,20 @@ def test_the_task_retries_out_of_memory_with_halving_batches_then_fails_with_a_r
     assert batches == [8, 4, 2]
     assert job.status == Status.FAILED
     assert job.error_message == "Gave up after 3 attempts. Last problem: The GPU ran out of memory."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_english_translation_is_kept_beside_the_spanish_original(private_media: Path) -> None:
+    interview = consented_interview(language="es")
+    user = UserFactory()
+    audio = speech.synthesize("Hablo con el asistente por la noche cuando no puedo dormir.", voice="es")
+    upload = upload_bytes(interview, user, speech.wav_bytes(audio))
+    plan = RecordingPlan("mixed", [upload.pk], translate_to_english=True)
+    job = add_recording(interview=interview, user=user, plan=plan).jobs.get()
+    assert services.run_transcription_job(job_id=job.id, worker="w") == "succeeded"
+    version = TranscriptVersion.objects.get()
+    assert Transcript.objects.get().language == "es"
+    assert "noche" in version.text().lower()
+    assert version.translation
+    english = " ".join(segment["text"] for segment in version.translation).lower()
+    assert "night" in english

@@ -116,4 +116,7 @@ def _plan(data: dict[str, object] | None) -> services.RecordingPlan | None:
         upload_ids = [uuid.UUID(item) for item in ids]
     except ValueError:
         return None
-    return services.RecordingPlan(layout, upload_ids, [str(s) for s in speakers], expected)
+    translate = data.get("translate_to_english", False)
+    if not isinstance(translate, bool):
+        return None
+    return services.RecordingPlan(layout, upload_ids, [str(s) for s in speakers], expected, translate)

@@ -109,7 +109,8 @@
         : layout.value === "stereo" ? Array.prototype.map.call(form.querySelectorAll("[data-for=stereo] [data-speaker]"), function (s) { return s.value; })
         : [];
       var body = { layout: layout.value, uploads: ids, speakers: speakers,
-                   expected_speakers: parseInt(document.getElementById("expected-speakers").value, 10) || 2 };
+                   expected_speakers: parseInt(document.getElementById("expected-speakers").value, 10) || 2,
+                   translate_to_english: document.getElementById("translate").checked };
       say("…");
       return request("POST", form.dataset.finishUrl, JSON.stringify(body), "application/json");
     }).then(function (data) {
