@@ -278,7 +278,7 @@ class Command(BaseCommand):
                 comprehension_answers=[question["answer"] for question in document.comprehension_questions],
                 signature_name=person["name"],
                 ip_address=person["ip"],
-                language=participant.language,
+                language=document.language,
             )
             participant.refresh_from_db()
         if participant.status == S.CONSENTED and stage == "scheduled":
