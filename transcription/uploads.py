@@ -114,9 +114,18 @@ def discard_upload(upload: Upload) -> None:
 
 
 def discard_expired_uploads() -> int:
-    """Remove uploads abandoned for longer than UPLOAD_EXPIRY_HOURS; returns how many."""
+    """Remove uploads abandoned for longer than UPLOAD_EXPIRY_HOURS, and temporary files of the same age whose
+    row is gone (an interview deleted around them); returns how many uploads and files went."""
     cutoff = timezone.now() - timedelta(hours=settings.UPLOAD_EXPIRY_HOURS)
     expired = list(Upload.objects.filter(updated_at__lt=cutoff))
     for upload in expired:
         discard_upload(upload)
-    return len(expired)
+    known = {str(pk) for pk in Upload.objects.values_list("pk", flat=True)}
+    orphans = [
+        path
+        for path in upload_dir().glob("*.part")
+        if path.stem not in known and path.stat().st_mtime < cutoff.timestamp()
+    ]
+    for path in orphans:
+        path.unlink(missing_ok=True)
+    return len(expired) + len(orphans)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -87,5 +89,9 @@ def test_the_sweep_removes_abandoned_uploads(settings: SettingsWrapper, tmp_path
     recording = RecordingFactory()
     upload = Upload.objects.create(interview=recording.interview, created_by=UserFactory(), size=10)
     Upload.objects.filter(pk=upload.pk).update(updated_at=timezone.now() - timedelta(hours=2))
-    assert services.sweep_transcription_jobs().uploads_removed == 1
+    orphan = tmp_path / "0b7a1c52-2f6e-4a8e-9a43-4f1f6c1d2e3f.part"
+    orphan.write_bytes(b"left behind")
+    os.utime(orphan, (time.time() - 3 * 3600, time.time() - 3 * 3600))
+    assert services.sweep_transcription_jobs().uploads_removed == 2
     assert not Upload.objects.exists()
+    assert not orphan.exists()
