@@ -7,11 +7,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from coding.models import Code
 from coding.services import CodeDraft
-from studies.models import Study
+from studies.models import Role, Study
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+CODING_ROLE_VALUES = (Role.OWNER, Role.RESEARCHER, Role.CODER)
 
 
 def _code_choices(study: Study, *, exclude: Code | None = None) -> Any:
@@ -86,3 +88,51 @@ class ImportForm(forms.Form):
         if not upload.name.lower().endswith((".qdc", ".csv")):
             raise forms.ValidationError(_("Choose a REFI-QDA codebook (.qdc) or a CSV file."))
         return upload
+
+
+class PolicyForm(forms.Form):
+    double_share = forms.IntegerField(label=_("Share of transcripts double-coded (%)"), min_value=0, max_value=100)
+    coders_per_double = forms.IntegerField(label=_("Coders per double-coded transcript"), min_value=2, max_value=10)
+    coders = forms.ModelMultipleChoiceField(
+        label=_("Coders (none chosen: every member with the coder role)"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = User.objects.filter(memberships__study=study, memberships__role__in=CODING_ROLE_VALUES)
+        self.fields["coders"].queryset = members.order_by("email")  # type: ignore[attr-defined]
+
+
+class DecisionForm(forms.Form):
+    """The adjudicator's ruling on one disagreement: accept a coder, merge, or write a consensus quote."""
+
+    outcome = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect)
+    quote = forms.CharField(
+        label=_("Consensus coding: the words to code, copied from the segment"), required=False, max_length=5000
+    )
+
+    def __init__(self, *args: Any, coders: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.coders = {str(c.id): c for c in coders}
+        accept = [(f"accept:{c.id}", _("Accept %(coder)s's decision") % {"coder": c}) for c in coders]
+        self.fields["outcome"].choices = [  # type: ignore[attr-defined]
+            *accept,
+            ("merge", _("Merge both codings")),
+            ("consensus", _("Write a consensus coding")),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("outcome") == "consensus" and not (data.get("quote") or "").strip():
+            self.add_error("quote", _("Copy the words to code from the segment."))
+        return data
+
+    def chosen_outcome(self) -> str:
+        return str(self.cleaned_data["outcome"]).split(":", 1)[0]
+
+    def accepted_coder(self) -> User | None:
+        kind, _sep, coder_id = str(self.cleaned_data["outcome"]).partition(":")
+        return self.coders.get(coder_id) if kind == "accept" else None

@@ -1,16 +1,33 @@
 from django.urls import path
 
-from coding import views
+from coding.views import autosave, codebook, review, workspace
 
 app_name = "coding"
-# Included under studies/<slug:slug>/codebook/ (config/urls.py).
+# Included under studies/<slug:slug>/ (config/urls.py).
+work = "coding/<int:assignment_id>/"
 urlpatterns = [
-    path("", views.codebook, name="codebook"),
-    path("add/", views.code_add, name="code_add"),
-    path("import/", views.codebook_import, name="import"),
-    path("export.<str:fmt>", views.codebook_export, name="export"),
-    path("codes/<uuid:guid>/", views.code_edit, name="code_edit"),
-    path("codes/<uuid:guid>/move/", views.code_move, name="code_move"),
-    path("codes/<uuid:guid>/merge/", views.code_merge, name="code_merge"),
-    path("codes/<uuid:guid>/delete/", views.code_delete, name="code_delete"),
+    path("codebook/", codebook.codebook, name="codebook"),
+    path("codebook/add/", codebook.code_add, name="code_add"),
+    path("codebook/import/", codebook.codebook_import, name="import"),
+    path("codebook/export.<str:fmt>", codebook.codebook_export, name="export"),
+    path("codebook/codes/<uuid:guid>/", codebook.code_edit, name="code_edit"),
+    path("codebook/codes/<uuid:guid>/move/", codebook.code_move, name="code_move"),
+    path("codebook/codes/<uuid:guid>/merge/", codebook.code_merge, name="code_merge"),
+    path("codebook/codes/<uuid:guid>/delete/", codebook.code_delete, name="code_delete"),
+    path("coding/", workspace.my_queue, name="queue"),
+    path("coding/next/", workspace.open_next, name="next"),
+    path(work, workspace.workspace, name="workspace"),
+    path(work + "codings/", autosave.coding_create, name="coding-create"),
+    path(work + "codings/<int:coding_id>/", autosave.coding_edit, name="coding-edit"),
+    path(work + "codings/<int:coding_id>/delete/", autosave.coding_delete, name="coding-delete"),
+    path(work + "memos/", autosave.memo_create, name="memo-create"),
+    path(work + "memos/<int:memo_id>/delete/", autosave.memo_delete, name="memo-delete"),
+    path(work + "finish/", autosave.finish, name="finish"),
+    path("coding/manage/", review.manage, name="manage"),
+    path("coding/agreement/", review.agreement, name="agreement"),
+    path("coding/adjudication/<int:version_id>/", review.adjudication, name="adjudication"),
+    path("coding/adjudication/<int:version_id>/decide/", review.decide, name="decide"),
+    path("coding/adjudication/<int:version_id>/finish/", review.adjudication_finish, name="adjudication-finish"),
+    path("coding/excerpts/", review.excerpt_list, name="excerpts"),
+    path("coding/strata/", review.strata, name="strata"),
 ]

@@ -16,7 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("studies/", include("studies.urls")),
-    path("studies/<slug:slug>/codebook/", include("coding.urls")),
+    path("studies/<slug:slug>/", include("coding.urls")),
     path("studies/<slug:slug>/", include("transcription.urls")),
     path("p/", include("studies.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

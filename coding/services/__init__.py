@@ -14,6 +14,7 @@ from coding.services.codebook import (
 from coding.services.codings import (
     CodingError,
     add_coding,
+    add_codings,
     assign_transcript,
     delete_memo,
     edit_coding,
@@ -31,6 +32,7 @@ __all__ = [
     "ImportReport",
     "add_code",
     "add_coding",
+    "add_codings",
     "assign_transcript",
     "current_codebook_version",
     "delete_code",

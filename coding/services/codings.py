@@ -68,6 +68,16 @@ def add_coding(*, version: TranscriptVersion, coder: User, code: Code, start: in
     return coding
 
 
+@transaction.atomic
+def add_codings(
+    *, version: TranscriptVersion, coder: User, codes: list[Code], start: int, end: int, memo: str = ""
+) -> list[Coding]:
+    """Apply several codes to one span at once: all are saved, or (one refused) none."""
+    if not codes:
+        raise CodingError("Choose at least one code.")
+    return [add_coding(version=version, coder=coder, code=c, start=start, end=end, memo=memo) for c in codes]
+
+
 def _own(coding: Coding, coder: User) -> Coding:
     locked = Coding.objects.select_for_update().get(pk=coding.pk)
     if locked.coder_id != coder.id or locked.consensus:

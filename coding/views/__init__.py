@@ -1,0 +1,1 @@
+"""Pages of the coding app, one module per feature."""
