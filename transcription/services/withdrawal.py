@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from collections import defaultdict
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,14 +38,14 @@ def withdraw_participant_work(*, participant: Participant, erase: bool) -> None:
         uploads = list(Upload.objects.filter(interview__participant=participant))
         temp_files = [temp_path(upload) for upload in uploads]
         count = recordings.count()
-        recordings.delete()  # cascades to files, tracks, jobs, transcripts, versions, segments
+        removed = delete_with_dependents(recordings)  # cascades to files, tracks, jobs, transcripts, versions
         Upload.objects.filter(pk__in=[upload.pk for upload in uploads]).delete()
         record_event(
             action="transcription.erased",
             actor_label="system",
             study_id=participant.study_id,
             target=participant,
-            detail={"recordings": count, "stored_files": len(names), "uploads": len(uploads)},
+            detail={"recordings": count, "stored_files": len(names), "uploads": len(uploads), "rows": removed},
         )
 
         def remove_files() -> None:
@@ -51,3 +55,29 @@ def withdraw_participant_work(*, participant: Participant, erase: bool) -> None:
                 path.unlink(missing_ok=True)
 
         transaction.on_commit(remove_files)
+
+
+def delete_with_dependents(queryset: models.QuerySet[Any], *, depth: int = 0) -> dict[str, int]:
+    """Delete the rows and everything that hangs on them, including rows of other apps that PROTECT them
+    (codings on a transcript version, for example): an erasure request outranks that safeguard, which is
+    there to stop accidental deletions. Returns the number of rows deleted per model label."""
+    removed: dict[str, int] = defaultdict(int)
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                _total, per_model = queryset.delete()
+        except ProtectedError as error:
+            if depth > 5:
+                raise
+            blocking: dict[type[models.Model], list[object]] = defaultdict(list)
+            for obj in error.protected_objects:
+                blocking[type(obj)].append(obj.pk)
+            for model, pks in blocking.items():
+                nested = delete_with_dependents(model._base_manager.filter(pk__in=pks), depth=depth + 1)
+                for label, count in nested.items():
+                    removed[label] += count
+            continue
+        for label, count in per_model.items():
+            removed[label] += count
+        return dict(removed)
+    raise RuntimeError("Could not delete the recordings: their dependents keep changing.")

@@ -113,3 +113,31 @@ def test_erasing_deletes_recordings_transcripts_uploads_and_the_stored_files(pri
     assert temp_files() == []
     for model in (Recording, MediaFile, TranscriptionJob, Transcript, Upload):
         assert not model.objects.exists(), model
+
+
+@pytest.mark.django_db
+def test_erasing_also_removes_codings_that_protect_the_transcript(private_media: Path) -> None:
+    from coding.models import Coding
+    from coding.services.codebook import record_codebook_version
+    from coding.tests.factories import CodeFactory
+
+    interview = consented_interview()
+    study = interview.study
+    recording = Recording.objects.create(interview=interview)
+    transcript = Transcript.objects.create(recording=recording, language="en")
+    version = transcript.versions.create(number=1, is_machine=True)
+    version.segments.create(index=0, start=0.0, end=2.0, text="I talk to it at night.")
+    coder = UserFactory()
+    Coding.objects.create(
+        transcript_version=version,
+        start=0,
+        end=6,
+        text="I talk",
+        code=CodeFactory(study=study),
+        coder=coder,
+        codebook_version=record_codebook_version(study=study, actor=coder, change="test"),
+    )
+    services.withdraw_participant_work(participant=interview.participant, erase=True)
+    assert not Coding.objects.exists()
+    assert not Transcript.objects.exists()
+    assert not Recording.objects.exists()
