@@ -59,10 +59,14 @@ def _page(request: HttpRequest, study: Study, form: ScreeningForm, status: int =
 
 @require_http_methods(["GET", "POST"])
 def screening(request: HttpRequest, slug: str) -> HttpResponse:
-    study = get_object_or_404(Study, slug=slug)
+    questionnaire = (
+        Questionnaire.objects.select_related("study")
+        .filter(study__slug=slug, kind=Questionnaire.Kind.SCREENING, study__status=Study.Status.RECRUITING)
+        .first()
+    )
+    study = questionnaire.study if questionnaire is not None else get_object_or_404(Study, slug=slug)
     language = use_study_language(request, study)
-    questionnaire = Questionnaire.objects.filter(study=study, kind=Questionnaire.Kind.SCREENING).first()
-    if study.status != Study.Status.RECRUITING or questionnaire is None:
+    if questionnaire is None:
         return render(request, "studies/public/closed.html", {"study": study})
     questions = list(questionnaire.questions.all())
     fallback = (study.languages or ["en"])[0]
@@ -96,7 +100,7 @@ def screening(request: HttpRequest, slug: str) -> HttpResponse:
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:400],
         honeypot=data["website"],
     )
-    outcome = submit_screening(study=study, questionnaire=questionnaire, submission=submission)
+    outcome = submit_screening(study=study, questionnaire=questionnaire, submission=submission, questions=questions)
     result = signing.dumps(outcome.response.id, salt=RESULT_SALT)
     return redirect("participate:screening_result", slug=study.slug, token=result)
 

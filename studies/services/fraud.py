@@ -27,12 +27,10 @@ def allow_submission(*, ip: str) -> bool:
     A fixed one-hour window in the shared cache (Redis in production), keyed by a hash of the address.
     """
     key = f"screening-rate:{keyed_hash(ip)}"
-    cache.add(key, 0, timeout=3600)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
+        count = cache.incr(key)  # one round trip in the common case
+    except ValueError:  # the first submission of this window
+        count = 1 if cache.add(key, 1, timeout=3600) else cache.incr(key)
     return count <= settings.SCREENING_RATE_LIMIT_PER_HOUR
 
 

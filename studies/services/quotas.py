@@ -45,8 +45,11 @@ def stratum_counts(*, study: Study, include_pending: bool = False) -> Counter[in
 
 def full_strata(*, study: Study, attributes: dict[str, object]) -> list[Stratum]:
     """The strata this person belongs to that have reached their maximum."""
+    mine = [stratum for stratum in study.strata.all() if stratum.matches(attributes)]
+    if not mine:
+        return []
     counts = stratum_counts(study=study)
-    return [s for s in study.strata.all() if s.matches(attributes) and counts[s.id] >= s.maximum]
+    return [stratum for stratum in mine if counts[stratum.id] >= stratum.maximum]
 
 
 @dataclass(frozen=True)

@@ -79,18 +79,17 @@ def _status(*, eligible: bool, flagged: bool, full: bool) -> str:
     return Participant.Status.WAITLISTED if full else Participant.Status.ELIGIBLE
 
 
-def submit_screening(*, study: Study, questionnaire: Questionnaire, submission: Submission) -> Outcome:
+def submit_screening(
+    *, study: Study, questionnaire: Questionnaire, submission: Submission, questions: list[Question] | None = None
+) -> Outcome:
     """Evaluate eligibility, fraud risk, quotas and risk items; create the participant and their response.
 
     The form token is unique: a double click, back-button resubmit or replay returns the first outcome and
     creates nothing. The caller has checked that the study is recruiting and the token's signature.
     """
-    existing = ScreeningResponse.objects.filter(form_token=submission.form_token).first()
-    if existing is not None:
-        return Outcome(existing, created=False, risk_items=[])
     try:
         with transaction.atomic():
-            return _save(study=study, questionnaire=questionnaire, submission=submission)
+            return _save(study=study, questionnaire=questionnaire, submission=submission, questions=questions)
     except IntegrityError:
         # A concurrent twin of this submission committed first; the unique token rolled this one back.
         existing = ScreeningResponse.objects.filter(form_token=submission.form_token).first()
@@ -99,9 +98,11 @@ def submit_screening(*, study: Study, questionnaire: Questionnaire, submission: 
         return Outcome(existing, created=False, risk_items=[])
 
 
-def _save(*, study: Study, questionnaire: Questionnaire, submission: Submission) -> Outcome:
+def _save(
+    *, study: Study, questionnaire: Questionnaire, submission: Submission, questions: list[Question] | None
+) -> Outcome:
     now = timezone.now()
-    questions = list(questionnaire.questions.all())
+    questions = questions if questions is not None else list(questionnaire.questions.all())
     attributes = derive_attributes(questions, submission.answers)
     eligibility = evaluate_eligibility(questionnaire=questionnaire, attributes=attributes)
     email_hash = keyed_hash(submission.email) if submission.email else ""
