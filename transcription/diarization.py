@@ -18,6 +18,11 @@ SAMPLE_RATE = 16_000
 # Below this much audio an embedding says little about the voice; such segments borrow a neighbour's label.
 MIN_EMBED_SECONDS = 0.6
 
+# Resemblyzer's front end: 40 mel bands over 25 ms windows every 10 ms at 16 kHz.
+N_FFT = 400
+HOP = 160
+N_MELS = 40
+
 _encoder: Any = None
 _encoder_lock = threading.Lock()
 
@@ -36,14 +41,64 @@ def _get_encoder() -> Any:
 
 
 def embed(audio: np.ndarray) -> np.ndarray | None:
-    """An L2-normed voice embedding of 16 kHz mono speech, or None when there is too little of it."""
+    """An L2-normed voice embedding of 16 kHz mono speech, or None when there is too little of it.
+
+    Resemblyzer's own embed_utterance, with the mel spectrogram computed here in numpy: librosa's version
+    pulls in numba and some 300 MB of memory per worker for one matrix product.
+    """
     if len(audio) < MIN_EMBED_SECONDS * SAMPLE_RATE:
         return None
     peak = float(np.max(np.abs(audio)))
     if peak == 0.0:
         return None
+    encoder = _get_encoder()
     # Level the volume so a quiet and a loud speaker differ by voice, not loudness.
-    return np.asarray(_get_encoder().embed_utterance((audio / peak * 0.5).astype(np.float32)), dtype=np.float32)
+    wav = (audio / peak * 0.5).astype(np.float32)
+    wav_slices, mel_slices = encoder.compute_partial_slices(len(wav), rate=1.3, min_coverage=0.75)
+    if wav_slices[-1].stop > len(wav):
+        wav = np.pad(wav, (0, wav_slices[-1].stop - len(wav)))
+    mel = mel_spectrogram(wav)
+    import torch
+
+    with torch.no_grad():
+        partials = encoder(torch.from_numpy(np.stack([mel[s] for s in mel_slices]))).numpy()
+    mean = partials.mean(axis=0)
+    return (mean / np.linalg.norm(mean)).astype(np.float32)
+
+
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale (librosa's default): linear below 1 kHz, logarithmic above."""
+    linear = hz / (200.0 / 3)
+    logarithmic = 15.0 + np.log(np.maximum(hz, 1e-10) / 1000.0) / (np.log(6.4) / 27.0)
+    return np.where(hz >= 1000.0, logarithmic, linear)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    linear = mel * (200.0 / 3)
+    logarithmic = 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0))
+    return np.where(mel >= 15.0, logarithmic, linear)
+
+
+def mel_filters(n_fft: int = N_FFT, n_mels: int = N_MELS) -> np.ndarray:
+    """Slaney-normalised triangular mel filters, as librosa.filters.mel(sr=16000, n_fft, n_mels) makes them."""
+    fft_hz = np.fft.rfftfreq(n_fft, 1.0 / SAMPLE_RATE)
+    edges = _mel_to_hz(np.linspace(0.0, float(_hz_to_mel(np.array(SAMPLE_RATE / 2.0))), n_mels + 2))
+    ramps = edges[:, None] - fft_hz[None, :]
+    widths = np.diff(edges)
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0.0, np.minimum(lower, upper))
+    return (weights * (2.0 / (edges[2:] - edges[:-2]))[:, None]).astype(np.float32)
+
+
+def mel_spectrogram(wav: np.ndarray) -> np.ndarray:
+    """Power mel spectrogram, frames by 40 bands (25 ms Hann windows every 10 ms, centred, zero-padded)."""
+    padded = np.pad(wav.astype(np.float32), N_FFT // 2)
+    count = 1 + (len(padded) - N_FFT) // HOP
+    frames = np.lib.stride_tricks.sliding_window_view(padded, N_FFT)[::HOP][:count]
+    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)  # periodic Hann
+    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
+    return (power @ _MEL_FILTERS.T).astype(np.float32)
 
 
 def cluster(embeddings: Sequence[np.ndarray | None], speakers: int) -> list[int]:
@@ -63,6 +118,9 @@ def cluster(embeddings: Sequence[np.ndarray | None], speakers: int) -> list[int]
     else:
         raw = dict.fromkeys(known, 0)
     return _in_order_of_appearance(raw, len(embeddings))
+
+
+_MEL_FILTERS = mel_filters()
 
 
 def _in_order_of_appearance(raw: dict[int, int], count: int) -> list[int]:

@@ -138,10 +138,13 @@ class _ChunkLanguagePipeline(BatchedInferencePipeline):
         super().__init__(model=model)
         self.fallback_language: str | None = None
         self.languages: dict[int, tuple[str, float]] = {}
+        self.speech: list[tuple[float, float]] = []  # VAD speech regions (seconds) of the chunks decoded so far
         self._seeks: list[int] = []
 
     def forward(self, features: Any, tokenizer: Any, chunks_metadata: Any, options: Any) -> Any:
         self._seeks = [int(chunk["offset"] * self.model.frames_per_second) for chunk in chunks_metadata]
+        for chunk in chunks_metadata:
+            self.speech += [(clip["start"] / SAMPLE_RATE, clip["end"] / SAMPLE_RATE) for clip in chunk["segments"]]
         return super().forward(features, tokenizer, chunks_metadata, options)
 
     def generate_segment_batched(self, features: Any, tokenizer: Any, options: Any) -> Any:
@@ -222,10 +225,16 @@ class Engine:
         task: str = "transcribe",
         language_hint: str | None = None,
         batch_size: int | None = None,
+        speech: list[tuple[float, float]] | None = None,
     ) -> Iterator[RawSegment]:
-        """Batched, VAD-cut decoding of 16 kHz mono float32 audio; each segment in its chunk's language."""
+        """Batched, VAD-cut decoding of 16 kHz mono float32 audio; each segment in its chunk's language.
+
+        `speech`, when given, receives the regions voice activity detection heard speech in, so the caller
+        can find speech the decoder skipped.
+        """
         pipeline = self._batched
         pipeline.fallback_language, pipeline.languages = language_hint, {}
+        pipeline.speech = speech if speech is not None else []
         with _out_of_memory_is_transient():
             segments, info = pipeline.transcribe(
                 audio,
@@ -234,9 +243,9 @@ class Engine:
                 task=task,
                 beam_size=self.config.beam_size,
                 batch_size=batch_size or self.config.batch_size,
+                # Word times, not timestamp tokens, cut chunks into sentences: in batched decoding timestamp
+                # tokens cost speed and drop words (measured: WER 0.02 -> 0.13 on the benchmark speech).
                 word_timestamps=True,
-                # Timestamp tokens let Whisper cut a 30 s chunk into sentences; speaker turns need that.
-                without_timestamps=False,
                 vad_filter=True,
                 condition_on_previous_text=False,
                 compression_ratio_threshold=COMPRESSION_RATIO_THRESHOLD,

@@ -7,6 +7,7 @@ loops decoded again (guards.py), and mono mixes get speakers by clustering voice
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -15,7 +16,7 @@ import numpy as np
 
 from transcription import diarization
 from transcription.audio import SAMPLE_RATE, Window, iter_windows, probe_duration
-from transcription.engine import FALLBACK_TEMPERATURES, Engine, RawSegment, get_engine
+from transcription.engine import FALLBACK_TEMPERATURES, Engine, RawSegment, RawWord, get_engine
 from transcription.guards import has_repetition_loop, segment_flags
 from transcription.results import (
     FLAG_LANGUAGE_SWITCH,
@@ -36,6 +37,13 @@ RECHECK_BELOW = 0.8
 MIN_RECHECK_SECONDS = 1.5
 # How sure Whisper must be of a segment's own language to decode it again in that language.
 SEGMENT_LANGUAGE_CONFIDENT = 0.7
+# Where a chunk is cut into sentences: a pause after . ? ! or any pause this long (seconds).
+SENTENCE_ENDS = (".", "?", "!", "\u3002", "\uff1f", "\uff01", "\u2026")
+SENTENCE_PAUSE = 0.3
+LONG_PAUSE = 1.0
+# A stretch of detected speech at least this long with words over less than this share of it was skipped.
+MIN_UNCOVERED_SECONDS = 1.0
+UNCOVERED_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -133,19 +141,83 @@ def _transcribe_track(
 def _transcribe_window(
     engine: Engine, window: Window, hint: str | None, task: str, progress: _Progress, batch_size: int | None
 ) -> list[_Decoded]:
-    """Decode one window with batched Whisper, then check each segment's language and loops."""
+    """Decode one window with batched Whisper; loops are checked per chunk, language per sentence."""
     found: list[_Decoded] = []
-    for segment in engine.transcribe(window.audio, task=task, language_hint=hint, batch_size=batch_size):
+    speech: list[tuple[float, float]] = []
+    for chunk in engine.transcribe(window.audio, task=task, language_hint=hint, batch_size=batch_size, speech=speech):
         progress.check()
+        decoded = [_Decoded(chunk)]
+        # A loop often spans sentences ("Thank you. Thank you. ..."), so look for it before splitting.
+        if has_repetition_loop(chunk.text):
+            decoded = [
+                _Decoded(retry, (FLAG_REPETITION_LOOP,)) for retry in _redecode_loop(engine, window, chunk, task)
+            ]
+        for item in decoded:
+            found += [_Decoded(sentence, item.flags) for sentence in _sentences(engine, window, item.raw, task)]
         if task == "transcribe":
-            segment = _recheck_language(engine, window, segment)
-            progress.report(window.offset + segment.end)
-        if has_repetition_loop(segment.text):
-            retried = _redecode_loop(engine, window, segment, task)
-            found += [_Decoded(raw, (FLAG_REPETITION_LOOP,)) for raw in retried]
-        else:
-            found.append(_Decoded(segment))
-    return found
+            progress.report(window.offset + chunk.end)
+    for start, end in uncovered_speech(speech, [item.raw for item in found]):
+        progress.check()
+        found += [_Decoded(raw) for raw in _recover(engine, window, start, end, task)]
+    return sorted(found, key=lambda item: item.raw.start)
+
+
+def _sentences(engine: Engine, window: Window, chunk: RawSegment, task: str) -> list[RawSegment]:
+    sentences = split_at_pauses(chunk)
+    return [_recheck_language(engine, window, s) for s in sentences] if task == "transcribe" else sentences
+
+
+def uncovered_speech(speech: list[tuple[float, float]], decoded: list[RawSegment]) -> list[tuple[float, float]]:
+    """Speech regions (from voice activity detection) that almost no decoded word falls in.
+
+    Whisper sometimes stops a chunk early, typically where the language changes mid-chunk; those
+    seconds of speech would otherwise vanish without a trace.
+    """
+    words = [(word.start, word.end) for segment in decoded for word in segment.words]
+    missing = []
+    for start, end in speech:
+        if end - start < MIN_UNCOVERED_SECONDS:
+            continue
+        heard = sum(max(0.0, min(end, w_end) - max(start, w_start)) for w_start, w_end in words)
+        if heard < UNCOVERED_SHARE * (end - start):
+            missing.append((start, end))
+    return missing
+
+
+def _recover(engine: Engine, window: Window, start: float, end: float, task: str) -> list[RawSegment]:
+    """Decode skipped speech on its own, in the language Whisper hears in it."""
+    clip = window.audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+    language, probability = engine.detect_language(clip)
+    again = engine.redecode(clip, language=language, task=task, temperatures=(0.0, *FALLBACK_TEMPERATURES))
+    return [replace(raw, language_probability=probability).shifted(start) for raw in again if raw.text]
+
+
+def split_at_pauses(segment: RawSegment) -> list[RawSegment]:
+    """Cut a decoded chunk (up to 30 s) at sentence ends followed by a pause, and at any long pause.
+
+    Speaker turns and language switches fall on such cuts. The pieces keep the chunk's decoder scores,
+    which Whisper computes per chunk.
+    """
+    if not segment.words:
+        return [segment]
+    groups: list[list[RawWord]] = [[segment.words[0]]]
+    for previous, word in itertools.pairwise(segment.words):
+        gap = word.start - previous.end
+        if gap >= LONG_PAUSE or (gap >= SENTENCE_PAUSE and previous.text.rstrip().endswith(SENTENCE_ENDS)):
+            groups.append([])
+        groups[-1].append(word)
+    if len(groups) < 2:
+        return [segment]
+    return [
+        replace(
+            segment,
+            start=group[0].start,
+            end=group[-1].end,
+            text="".join(w.text for w in group).strip(),
+            words=tuple(group),
+        )
+        for group in groups
+    ]
 
 
 def _clip(window: Window, segment: RawSegment) -> np.ndarray:

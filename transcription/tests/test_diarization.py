@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from transcription.diarization import cluster, label_for
+from transcription.diarization import cluster, label_for, mel_spectrogram
 from transcription.pipeline import transcribe
 from transcription.results import Segment, TranscriptionRequest
 from transcription.tests import speech
@@ -125,3 +125,14 @@ def test_a_single_expected_speaker_puts_everyone_in_one_cluster() -> None:
 
 def test_labels_come_from_the_request_then_fall_back_to_numbers() -> None:
     assert [label_for(number, ("INT",)) for number in range(3)] == ["INT", "SPEAKER_2", "SPEAKER_3"]
+
+
+def test_the_numpy_mel_front_end_matches_librosa() -> None:
+    import librosa
+
+    wav = np.random.default_rng(1).standard_normal(speech.RATE * 2).astype(np.float32) * 0.1
+    ours = mel_spectrogram(wav)
+    theirs = librosa.feature.melspectrogram(y=wav, sr=speech.RATE, n_fft=400, hop_length=160, n_mels=40).T
+
+    assert ours.shape == theirs.shape
+    assert np.allclose(ours, theirs, rtol=1e-4, atol=1e-6 * float(theirs.max()))
