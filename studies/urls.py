@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studies import participant_views, schedule_views, views
+from studies import builder_views, participant_views, schedule_views, views
 from studies.dashboard import views as dashboard_views
 
 app_name = "studies"
@@ -14,6 +14,8 @@ urlpatterns = [
     path("<slug:slug>/participants/<str:code>/review/", participant_views.review, name="review"),
     path("<slug:slug>/participants/<str:code>/withdraw/", schedule_views.withdraw, name="withdraw"),
     path("<slug:slug>/slots/", schedule_views.slots, name="slots"),
+    path("<slug:slug>/questionnaires/", builder_views.questionnaire_list, name="questionnaires"),
+    path("<slug:slug>/questionnaires/<int:pk>/", builder_views.questionnaire_detail, name="questionnaire"),
     path("<slug:slug>/dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("<slug:slug>/dashboard/panels/<str:panel>/", dashboard_views.dashboard_panel, name="dashboard_panel"),
     path("<slug:slug>/dashboard/jobs/<int:job_id>/retry/", dashboard_views.retry, name="dashboard_retry"),
