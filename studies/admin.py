@@ -2,6 +2,7 @@
 crisis resources. Participants' contact details are not in the admin (they are audited views)."""
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from studies.models import (
@@ -16,6 +17,7 @@ from studies.models import (
     Study,
     StudyMembership,
 )
+from studies.services.consent import publish_consent_version
 
 
 class MembershipInline(admin.TabularInline):
@@ -87,6 +89,15 @@ class SlotAdmin(admin.ModelAdmin):
 class ConsentDocumentAdmin(admin.ModelAdmin):
     list_display = ("study", "language", "version", "title", "published_at")
     list_filter = ("language",)
+    readonly_fields = ("published_at",)
+    actions = ("publish",)
+
+    @admin.action(description="Publish, and ask people not yet interviewed to re-consent")
+    def publish(self, request: HttpRequest, queryset: QuerySet[ConsentDocument]) -> None:
+        asked = sum(
+            publish_consent_version(document=document) for document in queryset.filter(published_at__isnull=True)
+        )
+        self.message_user(request, f"Published. {asked} participants were asked to re-consent.")
 
 
 @admin.register(CrisisResource)
