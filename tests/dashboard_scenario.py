@@ -43,8 +43,9 @@ class Scenario:
     version: TranscriptVersion
 
 
-def screen(study: Study, *, age: int = 30, country: str = "KE", used: str = "yes", crisis: str = "no",
-           attention: str = "no") -> Participant:  # fmt: skip
+def screen(
+    study: Study, *, age: int = 30, country: str = "KE", used: str = "yes", crisis: str = "no", attention: str = "no"
+) -> Participant:
     """Submit one screening form through the real service; each person from their own device."""
     number = next(_tokens)
     outcome = submit_screening(

@@ -267,3 +267,8 @@ def test_an_empty_study_shows_every_panel_without_error(study: Study, owner: Use
         assert "<svg" in _panel(client, study, name) or name in ("diversity", "coding", "safety")
     assert "No job is running." in _panel(client, study, "transcription")
     assert "No transcript has been finished by two coders yet." in _panel(client, study, "coding")
+
+
+def test_the_study_page_links_to_the_dashboard(study: Study, viewer: User) -> None:
+    page = _client(viewer).get(reverse("studies:detail", args=[study.slug])).content.decode()
+    assert reverse("studies:dashboard", args=[study.slug]) in page

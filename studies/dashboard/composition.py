@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import HasAnyKeys, KeyTextTransform, KeyTransform
 from django.db.models.lookups import In
 from django.utils.functional import Promise
@@ -81,6 +81,8 @@ class Dimension:
     strata: list[StratumFill] = field(default_factory=list)
     outside: int = 0  # counted people in none of this dimension's strata
     values: list[ValueCount] = field(default_factory=list)
+    # The answers' own breakdown adds nothing when every stratum is one answer (the strata table shows it).
+    show_values: bool = True
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,10 @@ class Diversity:
 
 
 def _latest_responses(study: Study) -> QuerySet[ScreeningResponse]:
-    latest = (
-        ScreeningResponse.objects.filter(study=study, questionnaire__kind=Questionnaire.Kind.SCREENING)
-        .order_by("participant_id", "-submitted_at")
-        .distinct("participant_id")
-        .values("id")
-    )
-    return ScreeningResponse.objects.filter(id__in=latest).order_by()
+    """Each person's latest screening response (an anti-join: PostgreSQL hashes it, no sort per query)."""
+    screening = ScreeningResponse.objects.filter(study=study, questionnaire__kind=Questionnaire.Kind.SCREENING)
+    newer = screening.filter(participant=OuterRef("participant"), submitted_at__gt=OuterRef("submitted_at"))
+    return screening.filter(~Exists(newer)).order_by()
 
 
 def _matches(key: str, values: list[str]) -> Q:
@@ -210,7 +209,9 @@ def diversity(*, study: Study) -> Diversity:
         mine = [fill for fill in fills if fill.key == key]
         outside = totals["counted"] - totals[f"in:{key}"] if mine else 0
         values = _value_counts(counted_rows, key, questions.get(key))
-        dimensions.append(Dimension(key, _label(key, questions), mine, outside, values))
+        grouped = any(len(s.values) > 1 for s in strata if s.key == key)
+        show = not mine or grouped
+        dimensions.append(Dimension(key, _label(key, questions), mine, outside, values, show))
     region_values = next((d.values for d in dimensions if d.key == "region"), [])
     return Diversity(
         stage=str(QuotaStage(stage).label),
