@@ -204,15 +204,17 @@
   var graphemes = window.Intl && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
   var words = window.Intl && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "word" }) : null;
 
-  function stops(segmentText, byWord) {
-    // Code-point positions a keyboard move may land on, from the segmenter's UTF-16 indices.
+  function stops(segmentText, byWord, forward) {
+    // Code-point positions a keyboard move may land on, from the segmenter's UTF-16 indices. By word, a forward
+    // move lands at the end of the next word and a backward move at the start of the previous one.
     var result = [0];
     var segmenter = byWord ? words : graphemes;
     if (segmenter) {
       Array.from(segmenter.segment(segmentText)).forEach(function (part) {
-        if (!byWord || part.isWordLike) {
+        if (!byWord) {
           result.push(unitsToCp(segmentText, part.index));
-          result.push(unitsToCp(segmentText, part.index + part.segment.length));
+        } else if (part.isWordLike) {
+          result.push(unitsToCp(segmentText, forward ? part.index + part.segment.length : part.index));
         }
       });
     } else {
@@ -235,7 +237,7 @@
     var rtl = getComputedStyle(box.querySelector(".segment-text")).direction === "rtl";
     var forward = (event.key === "ArrowRight") !== rtl;
     var here = selection.focus - offset;
-    var marks = stops(segment.text, event.ctrlKey || event.altKey);
+    var marks = stops(segment.text, event.ctrlKey || event.altKey, forward);
     var next = forward ? marks.find(function (m) { return m > here; }) :
       marks.slice().reverse().find(function (m) { return m < here; });
     if (next === undefined) { return; }
@@ -291,6 +293,10 @@
         data.codings = data.codings.concat(json.codings);
         memo.value = "";
         document.querySelectorAll("#code-list input:checked").forEach(function (b) { b.checked = false; });
+        // The span is coded: drop the selection, so the next mouse press starts a new one instead of dragging it.
+        selection = null;
+        window.getSelection().removeAllRanges();
+        document.getElementById("selection-status").textContent = "";
         render();
       }).catch(function () {});
   }
