@@ -134,6 +134,10 @@ def check_coding(page: Any, study: Study) -> None:
         mine = done.filter(coder=coder).count()
         assert _text(page, f'#panel-coding tr[data-coder="{coder.display_name}"] .done .value') == str(mine)
     assert page.locator("#panel-coding .agreement-table tbody tr").count() == 2
+    double = (
+        done.values("transcript_version").annotate(coders=Count("coder", distinct=True)).filter(coders__gte=2).count()
+    )
+    assert _text(page, '#panel-coding [data-figure="double"] .count') == str(double)
 
 
 def check_safety(page: Any, study: Study) -> None:
