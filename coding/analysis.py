@@ -90,10 +90,17 @@ def excerpts(*, study: Study, code: Code, final: bool = True, with_audio: bool =
 
     `with_audio`: add a playback link (only for roles allowed to listen; the caller decides).
     """
+    codings = (
+        codings_for_analysis(study, final=final).filter(code=code).order_by("transcript_version_id", "start", "id")
+    )
+    return excerpts_of(list(codings), study=study, with_audio=with_audio)
+
+
+def excerpts_of(codings: list[Coding], *, study: Study, with_audio: bool) -> list[Excerpt]:
+    """`codings` (of `study`) as excerpts; one query per kind of fact, however many codings."""
     codings = list(
-        codings_for_analysis(study, final=final)
-        .filter(code=code)
-        .select_related("transcript_version__transcript__recording__interview__participant", "coder")
+        Coding.objects.filter(id__in=[c.id for c in codings])
+        .select_related("transcript_version__transcript__recording__interview__participant", "coder", "code")
         .order_by("transcript_version_id", "start", "id")
     )
     people = {c.transcript_version.transcript.recording.interview.participant for c in codings}

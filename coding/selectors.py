@@ -67,6 +67,18 @@ def transcript_agreement(
     return presence_agreement(segments=segments, codes=codes, codings=presence)
 
 
+def double_coded_versions(study_id: int) -> list[TranscriptVersion]:
+    """The study's transcript versions that two or more coders have finished, oldest first."""
+    done = Q(assignments__status=CodingAssignment.Status.DONE)
+    return list(
+        TranscriptVersion.objects.filter(transcript__recording__interview__study_id=study_id)
+        .annotate(finished=Count("assignments", filter=done, distinct=True))
+        .filter(finished__gte=2)
+        .select_related("transcript__recording__interview__participant", "adjudication")
+        .order_by("id")
+    )
+
+
 def study_agreement(study_id: int, *, codebook_version: CodebookVersion | None = None) -> AgreementReport | None:
     """Agreement over every double-coded transcript version of a study (None: none has two finished coders).
 

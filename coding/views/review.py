@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from coding.agreement import AgreementReport
 from coding.analysis import code_by_stratum, excerpts
 from coding.forms import DecisionForm, PolicyForm
 from coding.models import Adjudication, Code, CodebookVersion, CodingAssignment
-from coding.selectors import study_agreement, transcript_agreement, units
+from coding.selectors import double_coded_versions, study_agreement, transcript_agreement, units
 from coding.services.adjudication import decide_unit, finish_adjudication, open_adjudication
 from coding.services.codings import CodingError
 from coding.services.queue import policy_for, update_policy
@@ -75,17 +74,6 @@ def _names(report: AgreementReport | None, codes: dict[int, str], people: dict[i
     }
 
 
-def _double_coded(study_id: int) -> list[TranscriptVersion]:
-    done = Q(assignments__status=CodingAssignment.Status.DONE)
-    return list(
-        TranscriptVersion.objects.filter(transcript__recording__interview__study_id=study_id)
-        .annotate(finished=Count("assignments", filter=done, distinct=True))
-        .filter(finished__gte=2)
-        .select_related("transcript__recording__interview__participant", "adjudication")
-        .order_by("id")
-    )
-
-
 @require_GET
 @study_role(*MANAGERS)
 def agreement(request: HttpRequest, membership: StudyMembership) -> HttpResponse:
@@ -103,7 +91,7 @@ def agreement(request: HttpRequest, membership: StudyMembership) -> HttpResponse
     )
     transcripts = [
         {"version": v, "report": _names(transcript_agreement(v, codebook_version=chosen), codes, people)}
-        for v in _double_coded(study.id)
+        for v in double_coded_versions(study.id)
     ]
     context = {
         "study": study,
