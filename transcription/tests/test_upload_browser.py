@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -60,6 +61,9 @@ def page(chromium_path: str, live_server: Any, interviewer: User) -> Iterator[An
         context = browser.new_context()
         context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
         yield context.new_page()
+        # Inside Playwright's sync API the test's ORM calls get their own connection (another context);
+        # close it here, or it keeps a session open on the test database and blocks its removal.
+        connections.close_all()
         browser.close()
 
 
