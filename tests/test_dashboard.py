@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry, User
+from coding.models import CodebookVersion, Coding
 from coding.selectors import transcript_agreement
+from coding.services.adjudication import open_adjudication
 from coding.services.codings import add_coding
 from studies.dashboard import selectors
 from studies.models import Study
@@ -272,3 +274,31 @@ def test_an_empty_study_shows_every_panel_without_error(study: Study, owner: Use
 def test_the_study_page_links_to_the_dashboard(study: Study, viewer: User) -> None:
     page = _client(viewer).get(reverse("studies:detail", args=[study.slug])).content.decode()
     assert reverse("studies:dashboard", args=[study.slug]) in page
+
+
+def test_adjudications_are_counted_and_consensus_codings_are_nobodys_own_work(
+    scenario: Scenario, owner: User, researcher: User
+) -> None:
+    panel = selectors.coding_progress(study=scenario.study)
+    assert (panel.open_adjudications, panel.not_adjudicated) == (0, 1)
+    assert [(p.participant, p.status) for p in panel.pending] == [(scenario.people["germany"].code, "")]
+    open_adjudication(version=scenario.version, adjudicator=owner)
+    coder_a = scenario.coders[0]
+    Coding.objects.create(
+        transcript_version=scenario.version,
+        start=40,
+        end=50,
+        text=scenario.version.text()[40:50],
+        code=scenario.codes["Support"],
+        coder=coder_a,
+        codebook_version=CodebookVersion.objects.filter(study=scenario.study).latest("number"),
+        consensus=True,
+    )
+    panel = selectors.coding_progress(study=scenario.study)
+    assert (panel.open_adjudications, panel.not_adjudicated) == (1, 0)
+    assert [p.status for p in panel.pending] == ["open"]
+    assert {c.name: c.codings for c in panel.coders}["Coder A"] == 2
+    assert panel.agreement is not None
+    assert {row.name: row.percent for row in panel.agreement.codes}["Support"] == 1.0
+    page = _client(researcher).get(reverse("studies:dashboard_panel", args=[scenario.study.slug, "coding"]))
+    assert reverse("coding:adjudication", args=[scenario.study.slug, scenario.version.id]) in page.content.decode()

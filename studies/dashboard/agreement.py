@@ -62,7 +62,7 @@ def double_coded_versions(*, study: Study) -> list[int]:
 
 def _fingerprint(study: Study, versions: Sequence[int]) -> str:
     """Changes whenever a coding or an assignment of these versions is added, edited, finished or removed."""
-    codings = Coding.objects.filter(transcript_version_id__in=versions).aggregate(
+    codings = Coding.objects.filter(transcript_version_id__in=versions, consensus=False).aggregate(
         n=Count("id"), changed=Max("updated_at"), spans=Sum("start") + Sum("end")
     )
     done = CodingAssignment.objects.filter(
@@ -115,7 +115,8 @@ def _presence(versions: Sequence[int]) -> tuple[list[Unit], dict[str, dict[Unit,
     finished = set(done.values_list("transcript_version_id", "coder_id"))
     for version_id, coder_id in finished:
         presence[str(coder_id)].update({(version_id, s): set() for s in spans[version_id][0]})
-    codings = Coding.objects.filter(transcript_version_id__in=versions).values_list(
+    # Consensus codings come from adjudication: they are nobody's own decisions (as in coding.selectors).
+    codings = Coding.objects.filter(transcript_version_id__in=versions, consensus=False).values_list(
         "transcript_version_id", "coder_id", "code_id", "start", "end"
     )
     used: set[int] = set()

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from coding.models import Code, Coding, CodingAssignment
+from coding.models import Adjudication, Code, Coding, CodingAssignment
 from studies.dashboard import agreement, composition
 from studies.models import Consent, Interview, Participant, Questionnaire, SafetyEvent, ScreeningResponse, Study
-from transcription.models import Transcript, TranscriptionJob
+from transcription.models import Transcript, TranscriptionJob, TranscriptVersion
 
 S = Participant.Status
 T = Transcript.State
@@ -30,6 +30,7 @@ WEEKS_SHOWN = 12
 FAILURES_SHOWN = 20
 RUNNING_SHOWN = 20
 SAFETY_SHOWN = 50
+ADJUDICATIONS_SHOWN = 10
 # A worker counts as alive when a job of its heartbeated or finished this recently (workers report nothing
 # else: they are seen only through the jobs they claim).
 WORKER_WINDOW = timedelta(minutes=10)
@@ -292,18 +293,30 @@ class CoderProgress:
 
 
 @dataclass(frozen=True)
+class PendingAdjudication:
+    version_id: int
+    participant: str
+    status: str  # "open", or "" when nobody has started it
+
+
+@dataclass(frozen=True)
 class CodingPanel:
     coders: list[CoderProgress]
     transcripts_ready: int  # approved, in coding or coded
     transcripts_assigned: int
-    double_coded: int  # transcripts with two or more finished coders
+    double_coded: int  # transcript versions with two or more finished coders
     agreement: agreement.PooledAgreement | None
-    # Open adjudications: None while the platform has no adjudication records (coding app).
-    open_adjudications: int | None = None
+    open_adjudications: int
+    not_adjudicated: int  # double-coded versions with no adjudication started
+    pending: list[PendingAdjudication]
 
 
 def coding_progress(*, study: Study) -> CodingPanel:
-    """Assignments and codings per coder, the double-coded share and agreement per code on it."""
+    """Assignments and codings per coder, the double-coded share, agreement per code on it, adjudications.
+
+    Consensus codings (written by adjudication) are nobody's own work: they count neither for a coder nor
+    for agreement.
+    """
     assignments = CodingAssignment.objects.filter(transcript__recording__interview__study=study)
     A = CodingAssignment.Status
     per_coder = (
@@ -315,7 +328,8 @@ def coding_progress(*, study: Study) -> CodingPanel:
             done=Count("id", filter=Q(status=A.DONE)),
         )
     )
-    codings = dict(Coding.objects.filter(code__study=study).order_by().values_list("coder_id").annotate(n=Count("id")))
+    own = Coding.objects.filter(code__study=study, consensus=False).order_by()
+    codings = dict(own.values_list("coder_id").annotate(n=Count("id")))
     coders = [
         CoderProgress(
             row["coder__display_name"] or row["coder__email"],
@@ -329,13 +343,29 @@ def coding_progress(*, study: Study) -> CodingPanel:
     coders.sort(key=lambda coder: coder.name.casefold())
     transcripts = Transcript.objects.filter(recording__interview__study=study)
     versions = agreement.double_coded_versions(study=study)
+    status = dict(
+        Adjudication.objects.filter(transcript_version_id__in=versions).values_list("transcript_version_id", "status")
+    )
     return CodingPanel(
         coders=coders,
         transcripts_ready=transcripts.filter(state__in=(T.APPROVED, T.IN_CODING, T.CODED)).count(),
         transcripts_assigned=assignments.values("transcript_id").distinct().count(),
         double_coded=len(versions),
         agreement=agreement.pooled_agreement(study=study, code_names=_code_names(study), versions=versions),
+        open_adjudications=sum(1 for value in status.values() if value == Adjudication.Status.OPEN),
+        not_adjudicated=sum(1 for version in versions if version not in status),
+        pending=_pending_adjudications(versions, status),
     )
+
+
+def _pending_adjudications(versions: list[int], status: dict[int, str]) -> list[PendingAdjudication]:
+    waiting = [v for v in versions if status.get(v) != Adjudication.Status.DONE][:ADJUDICATIONS_SHOWN]
+    codes = dict(
+        TranscriptVersion.objects.filter(id__in=waiting).values_list(
+            "id", "transcript__recording__interview__participant__code"
+        )
+    )
+    return [PendingAdjudication(v, codes.get(v, "?"), status.get(v, "")) for v in sorted(waiting)]
 
 
 def _code_names(study: Study) -> dict[int, str]:

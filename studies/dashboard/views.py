@@ -120,7 +120,8 @@ def _transcription(study: Study, membership: StudyMembership) -> dict[str, Any]:
 
 
 def _coding(study: Study, membership: StudyMembership) -> dict[str, Any]:
-    return {"coding": selectors.coding_progress(study=study)}
+    # Adjudication and the full agreement report are the coding app's pages for owners and researchers.
+    return {"coding": selectors.coding_progress(study=study), "can_adjudicate": membership.role in MANAGERS}
 
 
 def _safety(study: Study, membership: StudyMembership) -> dict[str, Any]:
