@@ -93,8 +93,12 @@ class Track(TimeStampedModel):
             models.UniqueConstraint(
                 fields=("recording", "speaker"), condition=~Q(speaker=""), name="one_track_per_speaker"
             ),
+            # Two partial constraints rather than nulls_distinct=False, which SQLite (the demo's database) lacks.
             models.UniqueConstraint(
-                fields=("media_file", "channel"), nulls_distinct=False, name="one_track_per_file_channel"
+                fields=("media_file", "channel"), condition=Q(channel__isnull=False), name="one_track_per_file_channel"
+            ),
+            models.UniqueConstraint(
+                fields=("media_file",), condition=Q(channel__isnull=True), name="one_whole_file_track_per_file"
             ),
         ]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from transcription.models import Transcript, TranscriptionJob, TranscriptVersion
-from transcription.tests.factories import RecordingFactory, TranscriptFactory
+from transcription.models import Track, Transcript, TranscriptionJob, TranscriptVersion
+from transcription.tests.factories import RecordingFactory, TrackFactory, TranscriptFactory
 
 
 @pytest.mark.django_db
@@ -48,3 +48,14 @@ def test_a_version_text_joins_its_segments_in_order() -> None:
     version.segments.create(index=1, start=2.0, end=3.0, text="¿Qué tal?")
     version.segments.create(index=0, start=0.0, end=1.5, text="Hola")
     assert version.text() == "Hola\n¿Qué tal?"
+
+
+@pytest.mark.django_db
+def test_a_file_is_transcribed_whole_once_or_once_per_channel() -> None:
+    track = TrackFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Track.objects.create(recording=track.recording, media_file=track.media_file)
+    stereo = TrackFactory(channel=0, speaker="interviewer")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Track.objects.create(recording=stereo.recording, media_file=stereo.media_file, channel=0, speaker="P-1")
+    assert Track.objects.create(recording=stereo.recording, media_file=stereo.media_file, channel=1).channel == 1
