@@ -22,7 +22,10 @@ def questionnaire_list(request: HttpRequest, membership: StudyMembership) -> Htt
         language = (study.languages or ["en"])[0]
         try:
             created = builder.create_questionnaire(
-                study=study, kind=form.cleaned_data["kind"], title={language: form.cleaned_data["title"]}
+                study=study,
+                kind=form.cleaned_data["kind"],
+                title={language: form.cleaned_data["title"]},
+                available_from=form.cleaned_data["available_from"],
             )
         except IntegrityError:
             form.add_error("kind", _("This study already has a screening questionnaire."))

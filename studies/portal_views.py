@@ -13,15 +13,17 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import client_ip
 from studies.forms.portal import BookingForm, ConsentForm, TimeZoneForm, WithdrawalForm
+from studies.forms.screening import QuestionsForm, localized
 from studies.models import Participant
 from studies.services import consent as consent_service
 from studies.services import scheduling
 from studies.services.portal import InvalidLink, participant_from_token
+from studies.services.stage_questionnaires import answer_questionnaire, due_questionnaires
 from studies.services.withdrawal import withdraw_participant
 
 SESSION_KEY = "portal_participant"
 
-PortalView = Callable[[HttpRequest, Participant], HttpResponse]
+PortalView = Callable[..., HttpResponse]
 
 
 def enter(request: HttpRequest, token: str) -> HttpResponse:
@@ -35,11 +37,11 @@ def enter(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("participate:portal")
 
 
-def portal_view(view: PortalView) -> Callable[[HttpRequest], HttpResponse]:
+def portal_view(view: PortalView) -> Callable[..., HttpResponse]:
     """Require a portal session whose link has not been revoked; pages speak the participant's language."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest) -> HttpResponse:
+    def wrapper(request: HttpRequest, **kwargs: int) -> HttpResponse:
         pid, version = request.session.get(SESSION_KEY) or (0, -1)
         participant = Participant.objects.select_related("study").filter(id=int(pid), link_version=int(version)).first()
         if participant is None or participant.status == Participant.Status.WITHDRAWN:
@@ -49,7 +51,7 @@ def portal_view(view: PortalView) -> Callable[[HttpRequest], HttpResponse]:
         if chosen not in (participant.study.languages or ["en"]):
             translation.activate(participant.language)
             request.LANGUAGE_CODE = participant.language
-        return view(request, participant)
+        return view(request, participant, **kwargs)
 
     return wrapper
 
@@ -77,7 +79,27 @@ def home(request: HttpRequest, participant: Participant) -> HttpResponse:
         consent=participant.consents.filter(superseded_at__isnull=True).first(),
         needs_consent=consent_service.needs_consent(participant),
         can_book=participant.status in scheduling.BOOKABLE,
+        due=due_questionnaires(participant=participant),
     )
+
+
+@portal_view
+def questionnaire(request: HttpRequest, participant: Participant, pk: int) -> HttpResponse:
+    due = {q.id: q for q in due_questionnaires(participant=participant)}
+    if pk not in due:
+        return redirect("participate:portal")
+    chosen = due[pk]
+    questions = list(chosen.questions.all())
+    language = translation.get_language() or participant.language
+    fallback = (participant.study.languages or ["en"])[0]
+    form = QuestionsForm(request.POST or None, questions=questions, language=language, fallback=fallback)
+    if request.method == "POST" and form.is_valid():
+        answer_questionnaire(
+            participant=participant, questionnaire=chosen, questions=questions, answers=form.answers, language=language
+        )
+        return redirect("participate:portal")
+    context = {"questionnaire": chosen, "title": localized(chosen.title, language, fallback), "form": form}
+    return _render(request, participant, "studies/portal/questionnaire.html", 400 if form.errors else 200, **context)
 
 
 @portal_view

@@ -15,6 +15,9 @@ from studies.services.questionnaires import parse_choices
 class QuestionnaireForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Questionnaire.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
+    available_from = forms.ChoiceField(
+        label=_("Asked from the stage (not for screening)"), choices=Questionnaire.Stage.choices
+    )
 
 
 class QuestionForm(forms.Form):

@@ -98,17 +98,8 @@ def question_field(question: Question, language: str, fallback: str) -> forms.Fi
     return forms.BooleanField(**common)
 
 
-class ScreeningForm(forms.Form):
-    token = forms.CharField(widget=forms.HiddenInput)
-    # The honeypot: hidden from people by CSS and from assistive technology; bots fill it in.
-    website = forms.CharField(
-        required=False,
-        label=_("Leave this field empty"),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
-    name = forms.CharField(label=_("Your name or nickname"), max_length=120, required=False)
-    email = forms.EmailField(label=_("Email address"), help_text=_("We use it only to contact you about this study."))
-    phone = forms.CharField(label=_("Phone (optional)"), max_length=40, required=False)
+class QuestionsForm(forms.Form):
+    """A questionnaire's questions in one language, with skip logic enforced on the server."""
 
     def __init__(self, *args: Any, questions: list[Question], language: str, fallback: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,3 +140,18 @@ class ScreeningForm(forms.Form):
             answers[question.key] = value
         self.answers = answers
         return cleaned
+
+
+class ScreeningForm(QuestionsForm):
+    """The public screening: the questions plus contact details, the form token and the honeypot."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+    # The honeypot: hidden from people by CSS and from assistive technology; bots fill it in.
+    website = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    name = forms.CharField(label=_("Your name or nickname"), max_length=120, required=False)
+    email = forms.EmailField(label=_("Email address"), help_text=_("We use it only to contact you about this study."))
+    phone = forms.CharField(label=_("Phone (optional)"), max_length=40, required=False)

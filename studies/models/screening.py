@@ -14,6 +14,11 @@ from studies.models.core import Participant, Study
 
 
 class Questionnaire(TimeStampedModel):
+    class Stage(models.TextChoices):
+        CONSENTED = "consented", _("After consent")
+        SCHEDULED = "scheduled", _("After booking an interview")
+        INTERVIEWED = "interviewed", _("After the interview")
+
     class Kind(models.TextChoices):
         SCREENING = "screening", _("Screening")
         BACKGROUND = "background", _("Background")
@@ -25,6 +30,10 @@ class Questionnaire(TimeStampedModel):
     title = models.JSONField(_("title per language"), default=dict)
     # Responses faster than this are flagged as likely automated.
     min_completion_seconds = models.PositiveIntegerField(_("minimum completion time (seconds)"), default=20)
+    # For questionnaires other than screening: the stage from which participants are asked to answer it.
+    available_from = models.CharField(
+        _("asked from the stage"), max_length=16, choices=Stage.choices, default=Stage.CONSENTED
+    )
 
     class Meta:
         constraints = [

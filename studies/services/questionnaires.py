@@ -23,9 +23,11 @@ def parse_choices(text: str, languages: list[str]) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def create_questionnaire(*, study: Study, kind: str, title: dict[str, str]) -> Questionnaire:
+def create_questionnaire(
+    *, study: Study, kind: str, title: dict[str, str], available_from: str = Questionnaire.Stage.CONSENTED
+) -> Questionnaire:
     """A new questionnaire; a study has at most one screening questionnaire (database constraint)."""
-    return Questionnaire.objects.create(study=study, kind=kind, title=title)
+    return Questionnaire.objects.create(study=study, kind=kind, title=title, available_from=available_from)
 
 
 @transaction.atomic

@@ -59,7 +59,7 @@ def create_participant(*, study: Study, status: str, language: str) -> Participa
     raise RuntimeError("No free pseudonym after 20 attempts.")
 
 
-def _triggered_risk_items(questions: list[Question], answers: dict[str, Any]) -> list[str]:
+def triggered_risk_items(questions: list[Question], answers: dict[str, Any]) -> list[str]:
     keys = []
     for question in questions:
         if not question.is_risk_item or question.key not in answers:
@@ -148,7 +148,7 @@ def _save(
         review=ScreeningResponse.Review.PENDING if risk.reasons else ScreeningResponse.Review.NOT_NEEDED,
         client_hash=client,
     )
-    risk_items = _triggered_risk_items(questions, submission.answers)
+    risk_items = triggered_risk_items(questions, submission.answers)
     record_safety_events(participant=participant, question_keys=risk_items)
     return Outcome(response, created=True, risk_items=risk_items)
 

@@ -20,7 +20,10 @@ def signed_in(user: User) -> Client:
 
 def test_a_researcher_builds_a_screening_with_translated_choices_and_a_rule(study: Study, researcher: User) -> None:
     client = signed_in(researcher)
-    created = client.post(reverse("studies:questionnaires", args=[study.slug]), {"kind": "screening", "title": "S"})
+    created = client.post(
+        reverse("studies:questionnaires", args=[study.slug]),
+        {"kind": "screening", "title": "S", "available_from": "consented"},
+    )
     questionnaire = Questionnaire.objects.get(study=study)
     assert created["Location"] == reverse("studies:questionnaire", args=[study.slug, questionnaire.pk])
     url = created["Location"]
@@ -51,8 +54,14 @@ def test_a_researcher_builds_a_screening_with_translated_choices_and_a_rule(stud
 
 def test_bad_builder_input_gets_a_message_and_saves_nothing(study: Study, owner: User) -> None:
     client = signed_in(owner)
-    client.post(reverse("studies:questionnaires", args=[study.slug]), {"kind": "screening", "title": "S"})
-    second = client.post(reverse("studies:questionnaires", args=[study.slug]), {"kind": "screening", "title": "T"})
+    client.post(
+        reverse("studies:questionnaires", args=[study.slug]),
+        {"kind": "screening", "title": "S", "available_from": "consented"},
+    )
+    second = client.post(
+        reverse("studies:questionnaires", args=[study.slug]),
+        {"kind": "screening", "title": "T", "available_from": "consented"},
+    )
     assert second.status_code == 400
     assert "already has a screening questionnaire" in second.content.decode()
     questionnaire = Questionnaire.objects.get(study=study)
@@ -69,7 +78,7 @@ def test_only_managers_use_the_builder_and_outsiders_get_404(
     url = reverse("studies:questionnaires", args=[study.slug])
     assert signed_in(coder).get(url).status_code == 403
     assert signed_in(outsider).get(url).status_code == 404
-    signed_in(owner).post(url, {"kind": "feedback", "title": "F"})
+    signed_in(owner).post(url, {"kind": "feedback", "title": "F", "available_from": "interviewed"})
     detail = reverse("studies:questionnaire", args=[study.slug, Questionnaire.objects.get().pk])
     assert signed_in(outsider).get(detail).status_code == 404
     assert signed_in(coder).get(detail).status_code == 403

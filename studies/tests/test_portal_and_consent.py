@@ -142,3 +142,33 @@ def test_a_new_version_asks_people_not_yet_interviewed_to_re_consent(
     assert Consent.objects.get(participant=done).superseded_at is None
     page = portal_client(waiting).get(reverse("participate:portal")).content.decode()
     assert reverse("participate:portal_consent") in page
+
+
+def test_a_later_stage_questionnaire_is_asked_once_in_the_portal_and_its_risk_items_alert(
+    study: Study, django_capture_on_commit_callbacks: object
+) -> None:
+    from studies.models import SafetyEvent, ScreeningResponse
+    from studies.tests.factories import YES_NO, QuestionFactory, QuestionnaireFactory
+
+    wellbeing = QuestionnaireFactory(study=study, kind="wellbeing", available_from="consented")
+    QuestionFactory(questionnaire=wellbeing, key="mood", kind="likert", min_value=1, max_value=5)
+    QuestionFactory(
+        questionnaire=wellbeing, key="harm", kind="single", choices=YES_NO, is_risk_item=True, risk_values=["yes"]
+    )
+    feedback = QuestionnaireFactory(study=study, kind="feedback", available_from="interviewed")
+    participant = invited(study)
+    client = portal_client(participant)
+    url = reverse("participate:portal_questionnaire", args=[wellbeing.pk])
+    assert url not in client.get(reverse("participate:portal")).content.decode()  # not consented yet
+    Participant.objects.filter(pk=participant.pk).update(status=Participant.Status.CONSENTED)
+    home = client.get(reverse("participate:portal")).content.decode()
+    assert url in home
+    assert reverse("participate:portal_questionnaire", args=[feedback.pk]) not in home
+    assert client.post(url, {"q_mood": "9"}).status_code == 400
+    with django_capture_on_commit_callbacks() as callbacks:  # type: ignore[operator]
+        assert client.post(url, {"q_mood": "2", "q_harm": "yes"}).status_code == 302
+    assert len(callbacks) == 1
+    assert SafetyEvent.objects.get().question_key == "harm"
+    assert client.post(url, {"q_mood": "4", "q_harm": "no"}).status_code == 302  # no longer due: ignored
+    saved = ScreeningResponse.objects.get(participant=participant, questionnaire=wellbeing)
+    assert saved.answers == {"mood": "2", "harm": "yes"}
