@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "studies",
     "transcription",
     "coding",
+    "review",
 ]
 
 MIDDLEWARE = [

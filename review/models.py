@@ -1,0 +1,140 @@
+"""Transcript review: the study's list of identifiers, redaction decisions, study-wide tags, redacted versions
+and approvals. Transcript text itself lives in transcription.TranscriptVersion / Segment (immutable versions);
+everything here that holds an original (a name, an email) is encrypted at rest.
+
+Offsets are Unicode code points into one segment's text of one version.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import TimeStampedModel
+from config.fields import EncryptedTextField
+from studies.models import Study
+from transcription.models import Transcript, TranscriptVersion
+from transcription.redaction import Kind
+
+KIND_CHOICES = [(kind.value, kind.value.replace("_", " ").capitalize()) for kind in Kind]
+LISTED_KINDS = [
+    (Kind.NAME.value, _("Person")),
+    (Kind.PLACE.value, _("Place")),
+    (Kind.ORGANISATION.value, _("Organisation")),
+]
+
+
+class StudyIdentifier(TimeStampedModel):
+    """A person, place or organisation to remove from every transcript of the study (the study's list)."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="review_identifiers")
+    kind = models.CharField(_("kind"), max_length=16, choices=LISTED_KINDS)
+    name = EncryptedTextField(_("name"))
+    # Other spellings, one per line (short forms, the name in another script).
+    aliases = EncryptedTextField(_("other spellings, one per line"), blank=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["NAME", "PLACE", "ORGANISATION"]), name="identifier_kind_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} identifier {self.pk}"
+
+
+class RedactionTag(TimeStampedModel):
+    """One thing replaced in the study's transcripts and its tag number: [NAME-3] is (NAME, 3).
+
+    Looked up by a keyed hash of (kind, normalised value) so the original never needs decrypting to find it.
+    """
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="redaction_tags")
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
+    value_hash = models.CharField(max_length=64)
+    original = EncryptedTextField()
+    number = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ("kind", "number")
+        constraints = [
+            models.UniqueConstraint(fields=("study", "kind", "value_hash"), name="one_tag_per_value"),
+            models.UniqueConstraint(fields=("study", "kind", "number"), name="one_value_per_tag_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="tag_numbers_start_at_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.kind}-{self.number}]"
+
+    @property
+    def tag(self) -> str:
+        return f"[{self.kind}-{self.number}]"
+
+
+class RedactionMark(TimeStampedModel):
+    """A reviewer's decision on one span of one version: a proposal accepted or rejected, or a span marked by hand."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    version = models.ForeignKey(TranscriptVersion, on_delete=models.CASCADE, related_name="redaction_marks")
+    segment = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
+    source = models.CharField(max_length=16)  # transcription.redaction.Source
+    reason = models.CharField(max_length=300, blank=True)
+    confidence = models.FloatField(default=1.0)
+    text = EncryptedTextField()
+    key = EncryptedTextField()
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ("version", "segment", "start")
+        constraints = [
+            models.UniqueConstraint(fields=("version", "segment", "start", "end"), name="one_mark_per_span"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="mark_span_not_empty"),
+            models.CheckConstraint(condition=Q(decision__in=["accepted", "rejected"]), name="mark_decision_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"mark {self.segment}:{self.start}-{self.end} on version {self.version_id}"
+
+
+class RedactedVersion(TimeStampedModel):
+    """Marks a version as the redacted form of another; holds the tag-to-original mapping (encrypted JSON)."""
+
+    version = models.OneToOneField(TranscriptVersion, on_delete=models.CASCADE, related_name="redaction")
+    source = models.ForeignKey(TranscriptVersion, on_delete=models.CASCADE, related_name="redacted_forms")
+    mapping = EncryptedTextField(blank=True)  # JSON {tag: original}; owner/researcher only, audited
+    # [{"segment", "start", "end", "tag", "time_start", "time_end"}]: positions in the source, no original text.
+    replacements = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(version=models.F("source")), name="redacted_from_another_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"redacted version {self.version_id} of {self.source_id}"
+
+
+class Approval(TimeStampedModel):
+    """A researcher approved this (redacted) version for coding; the version is frozen: codings point at it."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="approvals")
+    version = models.OneToOneField(TranscriptVersion, on_delete=models.CASCADE, related_name="approval")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"approval of {self.version_id}"
