@@ -88,6 +88,11 @@ def journey_study(language: str) -> tuple[Study, list[Any]]:
     return study, slots
 
 
+def fits_a_phone(page: Any) -> bool:
+    """Nothing wider than the 360 px viewport: no sideways scrolling."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
 def local_label(moment: datetime, zone: str) -> str:
     return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}"
 
@@ -106,6 +111,7 @@ def test_a_person_goes_from_the_screening_link_to_withdrawal(
         # 1. Screening link → eligible.
         page.goto(live_server.url + reverse("participate:screening", args=[study.slug]))
         assert page.locator("html").get_attribute("lang") == language
+        assert fits_a_phone(page)
         page.get_by_label(_("Email address")).fill("journey@example.org")
         page.locator("#id_q_age").fill("31")
         page.locator("#id_q_country").select_option("MX" if language == "es" else "IN")
@@ -124,6 +130,7 @@ def test_a_person_goes_from_the_screening_link_to_withdrawal(
         token = make_link_token(participant=participant)
         page.goto(live_server.url + reverse("participate:portal_enter", args=[token]))
         assert participant.code in page.content()
+        assert fits_a_phone(page)
 
         # 2. Consent: a wrong comprehension answer is refused, the right one signs.
         page.get_by_role("link", name=_("Read the information and give your consent")).click()
@@ -151,6 +158,7 @@ def test_a_person_goes_from_the_screening_link_to_withdrawal(
         # Chromium may report a legacy alias of the zone (Asia/Calcutta for Asia/Kolkata): same clock.
         detected = parse_qs(urlparse(page.url).query)["tz"][0]
         assert ZoneInfo(detected).utcoffset(first_slot.start) == ZoneInfo(zone).utcoffset(first_slot.start)
+        assert fits_a_phone(page)
         page.get_by_label(local_label(first_slot.start, zone), exact=False).check()
         page.get_by_role("button", name=_("Book this time")).click()
         page.wait_for_selector("[data-booking-start]")
