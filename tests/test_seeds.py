@@ -16,7 +16,7 @@ from django.db.models import Max
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import User
-from coding.models import Code, CodebookVersion, Memo
+from coding.models import Code, CodebookVersion, CodingPolicy, Memo
 from config.media import open_decrypted
 from studies.management.commands import _demo_recordings
 from studies.models import ConsentDocument, Participant, Question, SafetyEvent, Study
@@ -100,7 +100,7 @@ def test_the_consent_form_exists_in_three_languages_that_differ(demo: Path) -> N
         assert len(document.comprehension_questions) == 3
 
 
-def test_the_codebook_has_the_six_themes_with_sub_codes_in_one_version(demo: Path) -> None:
+def test_the_codebook_has_the_six_themes_with_sub_codes_in_one_version_and_a_coding_policy(demo: Path) -> None:
     load("--no-recordings")
     themes = Code.objects.filter(study__slug=SLUG, parent=None)
     assert set(themes.values_list("name", flat=True)) == {
@@ -117,6 +117,12 @@ def test_the_codebook_has_the_six_themes_with_sub_codes_in_one_version(demo: Pat
         assert theme.definition
         assert theme.when_not_to_use
     assert CodebookVersion.objects.filter(study__slug=SLUG).count() == 1
+    policy = CodingPolicy.objects.get(study__slug=SLUG)
+    assert policy.double_share == 50
+    assert sorted(policy.coders.values_list("email", flat=True)) == [
+        "coder-a.demo@example.org",
+        "coder-b.demo@example.org",
+    ]
 
 
 def test_the_interview_guide_is_a_free_standing_memo_covering_the_study_questions(demo: Path) -> None:
@@ -161,6 +167,8 @@ def test_recordings_are_stored_encrypted_and_their_jobs_queued_on_commit(
     assert "Recordings: 6 synthesized" in output
     assert len(callbacks) == 6  # one transcription job sent per recording, nothing else changed
     assert Recording.objects.count() == 6
+    translated = Recording.objects.filter(translate_to_english=True)
+    assert sorted(translated.values_list("interview__participant__language", flat=True)) == ["de", "es"]
     assert set(TranscriptionJob.objects.values_list("status", flat=True)) == {TranscriptionJob.Status.QUEUED}
     for media in MediaFile.objects.all():
         raw = (demo / media.storage_name).read_bytes()

@@ -69,7 +69,9 @@ def stereo_wav(script: list[list[str]], voice: str, variants: tuple[str, str]) -
     return buffer.getvalue()
 
 
-def upload_script(*, interview: Interview, script: list[list[str]], voice: str, variants: tuple[str, str]) -> Recording:
+def upload_script(
+    *, interview: Interview, script: list[list[str]], voice: str, variants: tuple[str, str], translate: bool = False
+) -> Recording:
     """Synthesize the script and store it through the upload services; the job is queued on commit."""
     data = stereo_wav(script, voice, variants)
     user = interview.interviewer or interview.study.memberships.filter(role="owner").get().user
@@ -79,5 +81,7 @@ def upload_script(*, interview: Interview, script: list[list[str]], voice: str, 
         piece = data[offset : offset + chunk]
         offset = uploads.append_chunk(upload=upload, offset=offset, length=len(piece), read=io.BytesIO(piece).read)
     speakers = [INTERVIEWER_SPEAKER, interview.participant.code]
-    plan = RecordingPlan(layout=Recording.Layout.STEREO, upload_ids=[upload.pk], speakers=speakers)
+    plan = RecordingPlan(
+        layout=Recording.Layout.STEREO, upload_ids=[upload.pk], speakers=speakers, translate_to_english=translate
+    )
     return add_recording(interview=interview, user=user, plan=plan)

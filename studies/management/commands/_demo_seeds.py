@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +32,28 @@ def read_seeds(folder: Path) -> dict[str, Any]:
         raise CommandError(f"Cannot read the seed files in {folder}: {error}") from error
 
 
-def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[Any, str]:
-    """Find the row by its natural key; create it, update the fields that differ, or leave it alone."""
-    row = model._default_manager.filter(**lookup).first()
+def upsert(
+    model: type[models.Model],
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    create: Callable[[], models.Model] | None = None,
+) -> tuple[Any, str]:
+    """Find the row by its natural key; create it, update the fields that differ, or leave it alone.
+
+    `create` is the service that makes a missing row (with the lookup fields at least); fields it does not
+    take are then set like an update. Without it the row is created here.
+    """
+    row, state = model._default_manager.filter(**lookup).first(), "updated"
     if row is None:
-        return model._default_manager.create(**lookup, **values), "created"
+        if create is None:
+            return model._default_manager.create(**lookup, **values), "created"
+        row, state = create(), "created"
     changed = [name for name, value in values.items() if getattr(row, name) != value]
-    if not changed:
-        return row, "unchanged"
-    for name in changed:
-        setattr(row, name, values[name])
-    row.save(update_fields=[*changed, "updated_at"])
-    return row, "updated"
+    if changed:
+        for name in changed:
+            setattr(row, name, values[name])
+        row.save(update_fields=[*changed, "updated_at"])
+    return row, state if changed or state == "created" else "unchanged"
 
 
 def question_values(question: dict[str, Any], position: int) -> dict[str, Any]:

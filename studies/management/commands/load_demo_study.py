@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from coding.models import Code, Memo
+from coding.models import Code, CodingPolicy, Memo
 from coding.services import import_codebook
 from coding.services.codings import edit_memo, write_memo
+from coding.services.queue import update_policy
 from studies.management.commands import _demo_recordings
 from studies.management.commands._demo_seeds import (
     code_fields,
@@ -50,6 +52,7 @@ from studies.models import (
 )
 from studies.services import create_study, set_member_role
 from studies.services.consent import current_document, publish_consent_version, sign_consent
+from studies.services.questionnaires import add_question, add_rule, create_questionnaire
 from studies.services.quotas import invite_participants
 from studies.services.scheduling import book_slot
 from studies.services.screening import Submission, submit_screening
@@ -77,6 +80,7 @@ class Command(BaseCommand):
             self.load_consent(study)
             self.load_slots(study)
             self.load_codebook(study)
+            self.load_coding_policy(study)
             self.load_interview_guide(study)
             people = self.load_participants(study, questionnaire)
         if no_recordings:
@@ -122,21 +126,33 @@ class Command(BaseCommand):
     # Screening questionnaire, eligibility and quotas --------------------------------------------------------------
 
     def load_screening(self, study: Study) -> Questionnaire:
-        data = self.seeds["screening"]
+        # Missing rows are made by the questionnaire builder's services; later changes are field updates.
+        data, kind = self.seeds["screening"], Questionnaire.Kind.SCREENING
         questionnaire, state = upsert(
             Questionnaire,
-            {"study": study, "kind": Questionnaire.Kind.SCREENING},
+            {"study": study, "kind": kind},
             {"title": data["title"], "min_completion_seconds": data["min_completion_seconds"]},
+            create=lambda: create_questionnaire(study=study, kind=kind, title=data["title"]),
         )
         tally: Counter[str] = Counter({f"questionnaire {state}": 1})
         for position, question in enumerate(data["questions"]):
+            values = question_values(question, position)
             _row, state = upsert(
-                Question, {"questionnaire": questionnaire, "key": question["key"]}, question_values(question, position)
+                Question,
+                {"questionnaire": questionnaire, "key": question["key"]},
+                values,
+                create=partial(add_question, questionnaire=questionnaire, key=question["key"], **values),
             )
             tally[f"questions {state}"] += 1
         for rule in self.seeds["study"]["eligibility"]:
             lookup = {"questionnaire": questionnaire, "key": rule["key"], "operator": rule["operator"]}
-            _row, state = upsert(EligibilityRule, lookup, {"value": rule["value"], "description": rule["description"]})
+            values = {"value": rule["value"], "description": rule["description"]}
+            _row, state = upsert(
+                EligibilityRule,
+                lookup,
+                values,
+                create=partial(add_rule, **lookup, **values),
+            )
             tally[f"rules {state}"] += 1
         for quota in self.seeds["study"]["quotas"]:
             values = {name: quota[name] for name in ("key", "values", "target", "maximum")}
@@ -213,6 +229,27 @@ class Command(BaseCommand):
         number = report.version.number if report.version else 0
         tally = Counter({"codes created": report.created, "codes updated": report.updated, f"as version {number}": 1})
         self.report("Codebook", tally)
+
+    def load_coding_policy(self, study: Study) -> None:
+        data = self.seeds["study"]["coding_policy"]
+        coders = [self.user(email) for email in data["coders"]]
+        wanted = (data["double_share"], data["coders_per_double"], {coder.id for coder in coders})
+        policy = CodingPolicy.objects.filter(study=study).first()
+        if policy is not None and wanted == (
+            policy.double_share,
+            policy.coders_per_double,
+            set(policy.coders.values_list("id", flat=True)),
+        ):
+            state = "unchanged"
+        else:
+            update_policy(
+                study=study,
+                double_share=data["double_share"],
+                coders_per_double=data["coders_per_double"],
+                coders=coders,
+            )
+            state = "set"
+        self.report("Coding policy", Counter({state: 1}))
 
     def load_interview_guide(self, study: Study) -> None:
         # No model field holds a guide, so it is a free-standing memo of the study's owner (the REFI-QDA shape
@@ -328,6 +365,7 @@ class Command(BaseCommand):
                 script=person["script"],
                 voice=person["interview"]["voice"],
                 variants=(defaults["interviewer_variant"], person["interview"]["variant"]),
+                translate=person["interview"].get("translate_to_english", False),
             )
             tally["synthesized, encrypted and queued for transcription"] += 1
             self.stdout.write(f"  recording for {participant.code} ({person['interview']['voice']}) uploaded")
