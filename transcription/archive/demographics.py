@@ -1,0 +1,45 @@
+"""Participants' screening demographics, pseudonymous by construction.
+
+Only closed answers travel (choices, scales, country, language) plus the derived age band and world region:
+free-text answers may hold anything a person typed, an exact age or birth year narrows a person down, and risk
+items and attention checks are not demographics. Contact details are never read here (studies.ContactDetails).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from studies.models import Question, ScreeningResponse
+
+CLOSED_KINDS = (
+    Question.Kind.SINGLE,
+    Question.Kind.MULTIPLE,
+    Question.Kind.LIKERT,
+    Question.Kind.COUNTRY,
+    Question.Kind.LANGUAGE,
+)
+DERIVED_KEYS = ("age_band", "region")
+
+
+def demographic_keys(study_id: int) -> list[str]:
+    """The keys shared for a study: derived ones first, then closed screening questions in their order."""
+    questions = Question.objects.filter(
+        questionnaire__study_id=study_id, kind__in=CLOSED_KINDS, is_risk_item=False, is_attention_check=False
+    ).order_by("questionnaire_id", "position", "id")
+    keys = list(DERIVED_KEYS)
+    for key in questions.values_list("key", flat=True):
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def demographics_of(participant_ids: Iterable[int], keys: list[str]) -> dict[int, dict[str, object]]:
+    """participant id -> {key: value} from the latest screening response (absent keys left out)."""
+    found: dict[int, dict[str, object]] = {}
+    responses = ScreeningResponse.objects.filter(participant_id__in=list(participant_ids)).order_by(
+        "participant_id", "-submitted_at"
+    )
+    for participant_id, attributes in responses.values_list("participant_id", "attributes").iterator():
+        if participant_id not in found:
+            found[participant_id] = {key: attributes[key] for key in keys if key in attributes}
+    return found

@@ -1,0 +1,71 @@
+"""Which version of a transcript a caller may read, and that version as an `ExportTranscript`.
+
+The decision belongs to the review app: `review.selectors.visible_version(transcript, role)` gives the approved,
+redacted version to every role but owner and researcher, and the raw version to those two. Until that app is
+installed nothing is visible here: exports never fall back to raw machine text.
+
+Redacted is the default for everyone. Owners and researchers get the redacted version by asking the selector as a
+coder would see it; raw text only when they ask for it (`raw=True`), and the caller audit-logs that read.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import cast
+
+from studies.models import Role
+from studies.permissions import MANAGERS
+from transcription.formats import ExportTranscript, export_rows
+from transcription.models import Segment, Transcript, TranscriptVersion
+
+Selector = Callable[[Transcript, str], TranscriptVersion | None]
+# The role whose view is the redacted, approved text (the review app's rule for everyone but managers).
+REDACTED_VIEW = Role.CODER
+
+
+class RawNotAllowed(PermissionError):
+    """Raw (unredacted) text was asked for by a role that may not read it."""
+
+
+def _selector() -> Selector | None:
+    try:
+        module = importlib.import_module("review.selectors")
+    except ModuleNotFoundError:
+        return None
+    return cast("Selector | None", getattr(module, "visible_version", None))
+
+
+def visible_version(transcript: Transcript, role: str) -> TranscriptVersion | None:
+    """The review app's answer; None when the app is absent (never the raw machine version by default)."""
+    selector = _selector()
+    return selector(transcript, role) if selector is not None else None
+
+
+def version_for(transcript: Transcript, *, role: str, raw: bool = False) -> TranscriptVersion | None:
+    """The version `role` reads: redacted by default; raw only for owners and researchers who ask for it."""
+    if raw:
+        if role not in MANAGERS:
+            raise RawNotAllowed("Only owners and researchers may read raw transcripts.")
+        return visible_version(transcript, role)
+    if visible_version(transcript, role) is None:
+        return None
+    return visible_version(transcript, REDACTED_VIEW if role in MANAGERS else role)
+
+
+def export_document(version: TranscriptVersion, *, title: str, language: str, redacted: bool) -> ExportTranscript:
+    """The version as the format writers' plain description (segments in order, words included)."""
+    rows = (
+        Segment.objects.filter(version=version)
+        .order_by("index")
+        .only("start", "end", "speaker", "language", "text", "words")
+    )
+    return ExportTranscript(
+        title=title,
+        language=language,
+        engine=version.engine,
+        model=version.model_name,
+        version=version.number,
+        segments=export_rows(rows.iterator(chunk_size=500)),
+        redacted=redacted,
+    )
