@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from fpdf import FPDF
 from studies.models import Consent, ConsentDocument, ConsentItem, Participant, Study
 
 CONSENTABLE = (Participant.Status.INVITED, Participant.Status.CONSENTED, Participant.Status.SCHEDULED)
+# fontTools logs every font subset at INFO; a consent copy is not worth a log line.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/noto"))
 
 
@@ -124,40 +128,65 @@ def _font(name: str) -> str | None:
     return None
 
 
+DEVANAGARI = re.compile(r"[\u0900-\u097F\uA8E0-\uA8FF]")
+NEUTRAL = re.compile(r"[\s\d.,:;!?()\-\u2013\u2014\"'/]")
+
+
+def _script_runs(text: str) -> list[tuple[bool, str]]:
+    """Split text into runs of Devanagari and of everything else; spaces and punctuation stay in the run
+    they follow, so words are never split from their punctuation."""
+    runs: list[tuple[bool, str]] = []
+    for char in text:
+        devanagari = bool(DEVANAGARI.match(char)) if not NEUTRAL.match(char) or not runs else runs[-1][0]
+        if runs and runs[-1][0] == devanagari:
+            runs[-1] = (devanagari, runs[-1][1] + char)
+        else:
+            runs.append((devanagari, char))
+    return runs
+
+
 def consent_pdf(consent: Consent) -> bytes:
     """A PDF copy of the signed text, the choices and the signature record.
 
-    DejaVu covers Latin, Greek and Cyrillic; Noto Sans Devanagari (Debian fonts-noto-core) covers Hindi,
-    shaped with HarfBuzz so conjuncts render correctly.
+    DejaVu Sans covers Latin (Spanish included), Greek and Cyrillic; Noto Sans Devanagari (Debian
+    fonts-noto-core) covers Hindi, shaped with HarfBuzz so conjuncts render correctly. Each run of text is
+    written in the font of its script.
     """
     document = consent.document
     pdf = FPDF(format="A4")
     pdf.set_margins(18, 18, 18)
-    pdf.add_font("body", fname=_font("DejaVuSans.ttf"))
-    fallbacks = []
-    if (devanagari := _font("NotoSansDevanagari-Regular.ttf")) is not None:
-        pdf.add_font("deva", fname=devanagari)
-        fallbacks.append("deva")
-    pdf.set_fallback_fonts(fallbacks)
+    latin, devanagari = _font("DejaVuSans.ttf"), _font("NotoSansDevanagari-Regular.ttf")
+    if latin is None:
+        raise RuntimeError("The DejaVu fonts (Debian fonts-dejavu-core) are needed for consent PDFs.")
+    pdf.add_font("latin", fname=latin)
+    pdf.add_font("deva", fname=devanagari or latin)
     pdf.set_text_shaping(True)
     pdf.add_page()
-    pdf.set_font("body", size=15)
-    pdf.multi_cell(0, 8, document.title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("body", size=10.5)
+
+    def write(text: str, size: float = 10.5) -> None:
+        height = size * 0.55
+        for paragraph in text.split("\n"):
+            for is_devanagari, run in _script_runs(paragraph):
+                pdf.set_font("deva" if is_devanagari else "latin", size=size)
+                pdf.write(height, run)
+            pdf.ln(height)
+
+    write(document.title, size=15)
     text = html.unescape(nh3.clean(render_consent(document).replace("</p>", "</p>\n"), tags=set()))
-    pdf.multi_cell(0, 5.5, text.strip(), new_x="LMARGIN", new_y="NEXT")
+    write(text.strip())
     pdf.ln(4)
     for item in document.items:
-        label = str(ConsentItem(item).label)
         answer = _("Yes") if consent.choices.get(item) else _("No")
-        pdf.multi_cell(0, 5.5, f"{label}: {answer}", new_x="LMARGIN", new_y="NEXT")
+        write(f"{ConsentItem(item).label}: {answer}")
     pdf.ln(4)
-    record = _("Signed by %(name)s on %(when)s (UTC), version %(version)s, language %(language)s.") % {
-        "name": consent.signature_name,
-        "when": consent.signed_at.strftime("%Y-%m-%d %H:%M"),
-        "version": document.version,
-        "language": consent.language,
-    }
-    pdf.multi_cell(0, 5.5, record, new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 5.5, f"SHA-256: {consent.text_sha256}", new_x="LMARGIN", new_y="NEXT")
+    write(
+        _("Signed by %(name)s on %(when)s (UTC), version %(version)s, language %(language)s.")
+        % {
+            "name": consent.signature_name,
+            "when": consent.signed_at.strftime("%Y-%m-%d %H:%M"),
+            "version": document.version,
+            "language": consent.language,
+        }
+    )
+    write(f"SHA-256: {consent.text_sha256}")
     return bytes(pdf.output())

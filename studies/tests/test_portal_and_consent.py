@@ -98,6 +98,16 @@ def test_a_wrong_comprehension_answer_or_a_missing_required_item_signs_nothing(s
     assert not Consent.objects.exists()
 
 
+def test_mixed_script_text_is_split_into_runs_of_one_script() -> None:
+    from studies.services.consent import _script_runs
+
+    assert _script_runs("Signed by राम शर्मा on 2026") == [
+        (False, "Signed by "),
+        (True, "राम शर्मा "),
+        (False, "on 2026"),
+    ]
+
+
 def test_the_consent_hash_changes_when_the_text_changes(study: Study) -> None:
     first = document(study, version=1)
     second = document(study, version=2, body_markdown=first.body_markdown + " Also video.")
@@ -116,6 +126,9 @@ def test_the_pdf_copy_is_emailed_and_downloadable_in_spanish_and_hindi(study: St
         consent = Consent.objects.get(participant=participant)
         pdf = consent_pdf(consent)
         assert pdf.startswith(b"%PDF")
+        # Hindi runs are set in Noto Sans Devanagari, everything else in DejaVu Sans.
+        assert b"NotoSansDevanagari" in pdf or language != "hi"
+        assert b"DejaVuSans" in pdf
         assert doc.title
         download = client.get(reverse("participate:portal_consent_pdf"))
         assert download["Content-Type"] == "application/pdf"
