@@ -206,3 +206,15 @@ def test_without_espeak_ng_the_recordings_are_skipped_with_a_clear_message(
     assert "espeak-ng is not installed" in output
     assert not Recording.objects.exists()
     assert Participant.objects.filter(status="interviewed").count() == 6
+
+
+@needs_espeak
+def test_a_recording_the_consent_no_longer_allows_is_refused_with_a_message(demo: Path) -> None:
+    load("--no-recordings")
+    withdrawn = Participant.objects.filter(status="interviewed").order_by("id").first()
+    assert withdrawn is not None
+    Participant.objects.filter(pk=withdrawn.pk).update(status=Participant.Status.WITHDRAWN)
+    output = load()
+    assert f"recording for {withdrawn.code} refused" in output
+    assert Recording.objects.count() == 5
+    assert not Recording.objects.filter(interview__participant=withdrawn).exists()

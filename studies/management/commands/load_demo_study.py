@@ -56,6 +56,7 @@ from studies.services.questionnaires import add_question, add_rule, create_quest
 from studies.services.quotas import invite_participants
 from studies.services.scheduling import book_slot
 from studies.services.screening import Submission, submit_screening
+from transcription.services import RecordingRefused
 
 SEED_DIR = Path(settings.BASE_DIR) / "seeds" / "llm-chatbots-mental-health"
 S = Participant.Status
@@ -360,13 +361,19 @@ class Command(BaseCommand):
             if interview.recordings.exists():
                 tally["unchanged"] += 1
                 continue
-            _demo_recordings.upload_script(
-                interview=interview,
-                script=person["script"],
-                voice=person["interview"]["voice"],
-                variants=(defaults["interviewer_variant"], person["interview"]["variant"]),
-                translate=person["interview"].get("translate_to_english", False),
-            )
+            try:
+                _demo_recordings.upload_script(
+                    interview=interview,
+                    script=person["script"],
+                    voice=person["interview"]["voice"],
+                    variants=(defaults["interviewer_variant"], person["interview"]["variant"]),
+                    translate=person["interview"].get("translate_to_english", False),
+                )
+            except RecordingRefused as refused:
+                # For example a demo participant withdrawn since the last load: their consent no longer allows it.
+                self.stdout.write(self.style.WARNING(f"  recording for {participant.code} refused: {refused}"))
+                tally["refused"] += 1
+                continue
             tally["synthesized, encrypted and queued for transcription"] += 1
             self.stdout.write(f"  recording for {participant.code} ({person['interview']['voice']}) uploaded")
         self.report("Recordings", tally)
