@@ -1,0 +1,1 @@
+"""Review services: edits as new versions, redaction, approval. Import from the submodules."""
