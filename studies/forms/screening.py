@@ -7,6 +7,7 @@ logic shows, so the server, not the browser, decides what had to be answered.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -14,6 +15,7 @@ import pycountry
 from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -35,18 +37,29 @@ def _iso_names(domain: str, language: str) -> gettext.NullTranslations:
     return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language], fallback=True)
 
 
+class FixedChoices(BaseChoiceIterator):
+    """A ready list of choices: Django takes a choice iterator as it is, instead of normalising ~250 country
+    names again for every form it builds."""
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        self.rows = rows
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.rows)
+
+
 @cache
-def country_choices(language: str) -> list[tuple[str, str]]:
+def country_choices(language: str) -> FixedChoices:
     names = _iso_names("iso3166-1", language)
     rows = [(c.alpha_2, names.gettext(c.name)) for c in pycountry.countries]
-    return [("", "—"), *sorted(rows, key=lambda row: row[1])]
+    return FixedChoices([("", "—"), *sorted(rows, key=lambda row: row[1])])
 
 
 @cache
-def language_choices(language: str) -> list[tuple[str, str]]:
+def language_choices(language: str) -> FixedChoices:
     names = _iso_names("iso639-3", language)
     rows = [(lang.alpha_2, names.gettext(lang.name)) for lang in pycountry.languages if hasattr(lang, "alpha_2")]
-    return [("", "—"), *sorted(rows, key=lambda row: row[1])]
+    return FixedChoices([("", "—"), *sorted(rows, key=lambda row: row[1])])
 
 
 class LongSelect(forms.Select):
