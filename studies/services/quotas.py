@@ -22,13 +22,14 @@ POOL = (S.ELIGIBLE, S.WAITLISTED)
 
 
 def _attributes_by_participant(study: Study, statuses: tuple[str, ...]) -> dict[int, dict[str, object]]:
+    # Oldest first, so the dict keeps each participant's newest answers. (DISTINCT ON would be shorter, but
+    # the embedded-defaults run uses SQLite, which lacks it.)
     rows = (
         ScreeningResponse.objects.filter(study=study, participant__status__in=statuses, questionnaire__kind="screening")
-        .order_by("participant_id", "-submitted_at")
-        .distinct("participant_id")
+        .order_by("participant_id", "submitted_at", "id")
         .values_list("participant_id", "attributes")
     )
-    return dict(rows)
+    return dict(rows.iterator())
 
 
 def stratum_counts(*, study: Study, include_pending: bool = False) -> Counter[int]:
