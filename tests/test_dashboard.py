@@ -3,14 +3,17 @@ pages and fragments, the retry button, and who may see what."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from accounts.models import AuditEntry, User
 from coding.models import CodebookVersion, Coding
@@ -18,7 +21,8 @@ from coding.selectors import transcript_agreement
 from coding.services.adjudication import open_adjudication
 from coding.services.codings import add_coding
 from studies.dashboard import selectors
-from studies.models import Study
+from studies.models import Participant, Stratum, Study
+from studies.tests.factories import QuestionFactory
 from tests.dashboard_scenario import Scenario, build
 from transcription.models import TranscriptionJob
 
@@ -99,20 +103,26 @@ def test_diversity_counts_the_sample_per_stratum_against_targets(scenario: Scena
 
 
 def test_diversity_counts_invited_people_and_multiple_choice_answers(scenario: Scenario) -> None:
+    study = scenario.study
+    questionnaire = study.questionnaires.get(kind="screening")
+    choices = [{"value": v, "labels": {"en": v.title()}} for v in ("replika", "pi", "claude")]
+    QuestionFactory(questionnaire=questionnaire, key="chatbots", kind="multiple", choices=choices)
+    Stratum.objects.create(study=study, name="Used Replika", key="chatbots", values=["replika"], target=2, maximum=3)
     eligible = scenario.people["eligible"]
-    eligible.status = "invited"
-    eligible.save()
-    response = eligible.responses.get()
-    response.attributes = {**response.attributes, "region": "africa"}
-    response.save()
-    for participant in (scenario.people["kenya"], scenario.people["germany"]):
-        latest = participant.responses.get()
-        latest.attributes = {**latest.attributes, "region": ["africa", "europe"]}  # a list answer
-        latest.save()
-    region = next(d for d in selectors.sample_diversity(study=scenario.study).dimensions if d.key == "region")
-    fills = {fill.name: fill for fill in region.strata}
-    assert (fills["Region: Africa"].counted, fills["Region: Africa"].invited) == (3, 1)
-    assert fills["Region: Europe"].counted == 2
+    Participant.objects.filter(pk=eligible.pk).update(status="invited")
+    answers = {"kenya": ["replika", "pi"], "germany": ["claude"], "nigeria": ["pi"], "eligible": ["replika"]}
+    for name, chosen in answers.items():
+        response = scenario.people[name].responses.get()
+        response.attributes = {**response.attributes, "chatbots": chosen}
+        response.save()
+    diversity = selectors.sample_diversity(study=study)
+    chatbots = next(d for d in diversity.dimensions if d.key == "chatbots")
+    fill = chatbots.strata[0]
+    assert (fill.counted, fill.invited, fill.state) == (1, 1, "under")
+    assert chatbots.outside == 2  # Germany and Nigeria
+    assert {(v.value, v.count) for v in chatbots.values} == {("pi", 2), ("replika", 1), ("claude", 1)}
+    assert next(v.label for v in chatbots.values if v.value == "pi") == "Pi"
+    assert diversity.invited == 1
 
 
 def test_the_queue_shows_states_running_progress_failures_throughput_and_workers(scenario: Scenario) -> None:
@@ -302,3 +312,18 @@ def test_adjudications_are_counted_and_consensus_codings_are_nobodys_own_work(
     assert {row.name: row.percent for row in panel.agreement.codes}["Support"] == 1.0
     page = _client(researcher).get(reverse("studies:dashboard_panel", args=[scenario.study.slug, "coding"]))
     assert reverse("coding:adjudication", args=[scenario.study.slug, scenario.version.id]) in page.content.decode()
+
+
+def test_the_demo_study_shows_on_the_dashboard(settings: Settings) -> None:
+    settings.DEBUG = True  # the demo loader refuses to run otherwise
+    call_command("load_demo_study", "--no-recordings", stdout=io.StringIO())
+    study = Study.objects.get(slug="llm-chatbots-mental-health")
+    owner = study.memberships.get(role="owner").user
+    page = _client(owner).get(reverse("studies:dashboard", args=[study.slug])).content.decode()
+    funnel = selectors.recruitment_funnel(study=study)
+    screened = funnel.steps[0].count
+    assert screened == Participant.objects.filter(study=study).count() > 0
+    assert f'<td class="count">{screened}</td>' in page
+    diversity = selectors.sample_diversity(study=study)
+    assert {d.key for d in diversity.dimensions} >= {"region", "gender"}
+    assert "Gender: non-binary or self-described" in page

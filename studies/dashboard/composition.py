@@ -9,6 +9,7 @@ aggregate for every stratum and one grouped query per dimension.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -102,12 +103,24 @@ def _latest_responses(study: Study) -> QuerySet[ScreeningResponse]:
     return screening.filter(~Exists(newer)).order_by()
 
 
-def _matches(key: str, values: list[str]) -> Q:
-    """Stratum membership as SQL: the text value is one of `values`, or the list value includes one."""
+def _matches(key: str, values: list[str], *, listed: bool | None = None) -> Q:
+    """Stratum membership as SQL: the text value is one of `values`, or the list value includes one.
+
+    `listed` says which of the two the key holds (True: a multiple-choice answer); None tests both.
+    """
     if not values:
         return Q(pk__in=[])
-    text = KeyTextTransform(key, "attributes")
-    return Q(In(text, values)) | Q(HasAnyKeys(KeyTransform(key, "attributes"), values))
+    text = Q(In(KeyTextTransform(key, "attributes"), values))
+    includes = Q(HasAnyKeys(KeyTransform(key, "attributes"), values))
+    return includes if listed else text if listed is False else text | includes
+
+
+def _listed(key: str, questions: dict[str, Question]) -> bool | None:
+    """Whether the key holds a list (a multiple-choice answer), a text or number, or (None) either."""
+    if key in DERIVED_LABELS:
+        return False
+    question = questions.get(key)
+    return None if question is None else question.kind == Question.Kind.MULTIPLE
 
 
 def _questions(study: Study) -> dict[str, Question]:
@@ -137,21 +150,29 @@ def _value_label(key: str, value: str, question: Question | None) -> str:
     return value
 
 
-def _aggregate(rows: QuerySet[ScreeningResponse], strata: list[Stratum], stage: str) -> dict[str, int]:
-    """One aggregate: counted and invited people, per stratum, and per dimension those in any of its strata."""
-    counted = Q(participant__status__in=COUNTED[QuotaStage(stage)])
-    pending = Q(participant__status__in=PENDING)
-    aggregates = {"counted": Count("id", filter=counted), "invited": Count("id", filter=pending)}
+def _aggregate(
+    rows: QuerySet[ScreeningResponse], strata: list[Stratum], stage: str, questions: dict[str, Question]
+) -> dict[str, int]:
+    """One query: counted ("c:") and invited ("p:") people in all ("n"), per stratum ("s<id>") and per
+    dimension in any of its strata ("in:<key>"). Grouped by status, so each figure is one FILTER clause."""
+    counted = COUNTED[QuotaStage(stage)]
+    aggregates = {"n": Count("id")}
     by_key: dict[str, list[Q]] = {}
     for stratum in strata:
-        match = _matches(stratum.key, [str(value) for value in stratum.values])
-        aggregates[f"c{stratum.id}"] = Count("id", filter=counted & match)
-        aggregates[f"p{stratum.id}"] = Count("id", filter=pending & match)
+        match = _matches(stratum.key, [str(v) for v in stratum.values], listed=_listed(stratum.key, questions))
+        aggregates[f"s{stratum.id}"] = Count("id", filter=match)
         by_key.setdefault(stratum.key, []).append(match)
-    for index, matches in enumerate(by_key.values()):
-        aggregates[f"k{index}"] = Count("id", filter=counted & reduce(or_, matches))
-    totals = rows.aggregate(**aggregates)
-    totals.update({f"in:{key}": totals[f"k{index}"] for index, key in enumerate(by_key)})
+    for key, matches in by_key.items():
+        aggregates[f"in:{key}"] = Count("id", filter=reduce(or_, matches))
+    grouped = (
+        rows.filter(participant__status__in=counted + PENDING).values("participant__status").annotate(**aggregates)
+    )
+    totals: dict[str, int] = defaultdict(int)
+    counted_values = {str(status) for status in counted}
+    for row in grouped:
+        prefix = "c" if row["participant__status"] in counted_values else "p"
+        for name in aggregates:
+            totals[f"{prefix}:{name}"] += int(row[name])  # type: ignore[literal-required]
     return totals
 
 
@@ -159,7 +180,8 @@ def _value_counts(rows: QuerySet[ScreeningResponse], key: str, question: Questio
     """How many counted people gave each value; multiple-choice answers count once per chosen option."""
     if question is not None and question.kind == Question.Kind.MULTIPLE:
         options = [str(choice.get("value")) for choice in question.choices]
-        totals = rows.aggregate(**{f"o{i}": Count("id", filter=_matches(key, [v])) for i, v in enumerate(options)})
+        matches = {f"o{i}": Count("id", filter=_matches(key, [v], listed=True)) for i, v in enumerate(options)}
+        totals = rows.aggregate(**matches)
         found = [(value, totals[f"o{i}"]) for i, value in enumerate(options)]
     else:
         grouped = rows.annotate(value=KeyTextTransform(key, "attributes")).values("value").annotate(n=Count("id"))
@@ -199,24 +221,25 @@ def diversity(*, study: Study) -> Diversity:
     rows = _latest_responses(study)
     strata = list(study.strata.all())
     questions = _questions(study)
-    totals = _aggregate(rows, strata, stage)
-    fills = [StratumFill(s.name, s.key, totals[f"c{s.id}"], totals[f"p{s.id}"], s.target, s.maximum) for s in strata]
+    totals = _aggregate(rows, strata, stage, questions)
+    fills = [
+        StratumFill(s.name, s.key, totals[f"c:s{s.id}"], totals[f"p:s{s.id}"], s.target, s.maximum) for s in strata
+    ]
     counted_rows = rows.filter(participant__status__in=COUNTED[QuotaStage(stage)])
     keys = list(dict.fromkeys(s.key for s in strata))
     keys += [key for key in USUAL_DIMENSIONS if key not in keys and _available(key, questions)]
     dimensions = []
     for key in keys:
         mine = [fill for fill in fills if fill.key == key]
-        outside = totals["counted"] - totals[f"in:{key}"] if mine else 0
+        outside = totals["c:n"] - totals[f"c:in:{key}"] if mine else 0
         values = _value_counts(counted_rows, key, questions.get(key))
         grouped = any(len(s.values) > 1 for s in strata if s.key == key)
-        show = not mine or grouped
-        dimensions.append(Dimension(key, _label(key, questions), mine, outside, values, show))
+        dimensions.append(Dimension(key, _label(key, questions), mine, outside, values, not mine or grouped))
     region_values = next((d.values for d in dimensions if d.key == "region"), [])
     return Diversity(
         stage=str(QuotaStage(stage).label),
-        counted=totals["counted"],
-        invited=totals["invited"],
+        counted=totals["c:n"],
+        invited=totals["p:n"],
         dimensions=dimensions,
         under_filled=sorted((f for f in fills if f.state == "under"), key=lambda f: (f.share, f.name)),
         regions=_regions(region_values, strata),

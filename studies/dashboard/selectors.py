@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import Greatest, TruncHour, TruncWeek
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -145,7 +145,7 @@ def screening_by_week(*, study: Study, now: datetime | None = None) -> list[Week
     """Screened, eligible and (by now) consented people per week of their screening, oldest first, no gaps."""
     now = now or timezone.now()
     since = now - timedelta(weeks=WEEKS_SHOWN)
-    consented = Exists(Consent.objects.filter(participant=OuterRef("participant")))
+    consented = Q(participant__in=Consent.objects.filter(participant__study=study).values("participant_id"))
     rows = (
         ScreeningResponse.objects.filter(
             study=study, questionnaire__kind=Questionnaire.Kind.SCREENING, submitted_at__gte=since
@@ -155,7 +155,7 @@ def screening_by_week(*, study: Study, now: datetime | None = None) -> list[Week
         .annotate(
             screened=Count("participant", distinct=True),
             eligible=Count("participant", filter=Q(eligible=True), distinct=True),
-            consented=Count("participant", filter=Q(consented), distinct=True),
+            consented=Count("participant", filter=consented, distinct=True),
         )
         .order_by("week")
     )
