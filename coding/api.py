@@ -32,7 +32,11 @@ from transcription.models import TranscriptVersion
 from transcription.views.roles import LISTENERS
 
 PERMISSIONS = [IsAuthenticated, StudyRolePermission]
-SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The study's slug.")
+# Path parts match anything but "/" (config/routers.py, lookup_value_regex), so a malformed slug, GUID or id still
+# reaches the API and gets its JSON 404 rather than the site's HTML one.
+SLUG = OpenApiParameter(
+    "slug", str, OpenApiParameter.PATH, description="The study's slug.", pattern=r"^[-a-zA-Z0-9_]+$"
+)
 
 
 def _membership(request: Request) -> StudyMembership:
@@ -63,6 +67,9 @@ class CodeSerializer(serializers.ModelSerializer[Code]):
 
 
 @extend_schema(parameters=[SLUG])
+@extend_schema_view(
+    retrieve=extend_schema(parameters=[OpenApiParameter("guid", OpenApiTypes.UUID, OpenApiParameter.PATH)])
+)
 class CodeViewSet(viewsets.ReadOnlyModelViewSet[Code]):
     """The study's codebook (every member may read it, as on the codebook page)."""
 
@@ -70,6 +77,7 @@ class CodeViewSet(viewsets.ReadOnlyModelViewSet[Code]):
 
     serializer_class = CodeSerializer
     lookup_field = "guid"
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self) -> QuerySet[Code]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reads the model, not a request
@@ -151,6 +159,7 @@ class CodingViewSet(
     permission_classes = PERMISSIONS
 
     serializer_class = CodingSerializer
+    lookup_value_regex = "[^/]+"
     study_roles = frozenset({Role.OWNER, Role.RESEARCHER, Role.CODER})
 
     def get_queryset(self) -> QuerySet[Coding]:
