@@ -20,7 +20,7 @@ from coding.models import CodebookVersion, Coding
 from coding.selectors import transcript_agreement
 from coding.services.adjudication import open_adjudication
 from coding.services.codings import add_coding
-from studies.dashboard import selectors
+from studies.dashboard import agreement, selectors
 from studies.models import Participant, Stratum, Study
 from studies.tests.factories import QuestionFactory
 from tests.dashboard_scenario import Scenario, build
@@ -327,3 +327,13 @@ def test_the_demo_study_shows_on_the_dashboard(settings: Settings) -> None:
     diversity = selectors.sample_diversity(study=study)
     assert {d.key for d in diversity.dimensions} >= {"region", "gender"}
     assert "Gender: non-binary or self-described" in page
+
+
+def test_a_coder_still_at_work_does_not_invalidate_the_cached_agreement(scenario: Scenario) -> None:
+    versions = agreement.double_coded_versions(study=scenario.study)
+    before = agreement._fingerprint(scenario.study, versions)
+    coder_c = scenario.coders[2]  # assigned, not finished
+    add_coding(version=scenario.version, coder=coder_c, code=scenario.codes["Risk"], start=0, end=5)
+    assert agreement._fingerprint(scenario.study, versions) == before
+    add_coding(version=scenario.version, coder=scenario.coders[0], code=scenario.codes["Risk"], start=0, end=5)
+    assert agreement._fingerprint(scenario.study, versions) != before

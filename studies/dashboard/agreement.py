@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Sum
 from django.db.models.functions import Length
 
 from coding.agreement import CodeAgreement, Statistic, presence_agreement
@@ -61,14 +61,19 @@ def double_coded_versions(*, study: Study) -> list[int]:
 
 
 def _fingerprint(study: Study, versions: Sequence[int]) -> str:
-    """Changes whenever a coding or an assignment of these versions is added, edited, finished or removed."""
-    codings = Coding.objects.filter(transcript_version_id__in=versions, consensus=False).aggregate(
-        n=Count("id"), changed=Max("updated_at"), spans=Sum("start") + Sum("end")
-    )
+    """Changes whenever a finished coder's coding of these versions is added, edited or removed, or another
+    coder finishes; a coder still at work (whose codings do not count yet) leaves it alone."""
     done = CodingAssignment.objects.filter(
         transcript_version_id__in=versions, status=CodingAssignment.Status.DONE
-    ).aggregate(n=Count("id"), finished=Max("finished_at"))
-    raw = f"{study.id}|{sorted(versions)}|{codings}|{done}"
+    ).order_by()
+    finished = done.filter(transcript_version_id=OuterRef("transcript_version_id"), coder_id=OuterRef("coder_id"))
+    codings = (
+        Coding.objects.filter(transcript_version_id__in=versions, consensus=False)
+        .filter(Exists(finished))
+        .aggregate(n=Count("id"), changed=Max("updated_at"), spans=Sum("start") + Sum("end"))
+    )
+    assignments = done.aggregate(n=Count("id"), finished=Max("finished_at"))
+    raw = f"{study.id}|{sorted(versions)}|{codings}|{assignments}"
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
