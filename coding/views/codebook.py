@@ -16,7 +16,7 @@ from accounts.audit import record_event
 from coding import services
 from coding.codetree import CodebookError, tree_from_study
 from coding.csv_io import read_codebook_csv, write_codebook_csv
-from coding.forms import CodeForm, ImportForm, MergeForm, MoveForm, NewCodeForm
+from coding.forms import CODING_ROLE_VALUES, CodeForm, ImportForm, MergeForm, MoveForm, NewCodeForm
 from coding.models import Code, CodebookVersion
 from coding.refi import read_codebook, write_codebook
 from studies.models import Study, StudyMembership
@@ -34,6 +34,7 @@ def _page(request: HttpRequest, membership: StudyMembership, form: NewCodeForm, 
     context = {
         "study": study,
         "can_edit": membership.role in MANAGERS,
+        "can_code": membership.role in CODING_ROLE_VALUES,
         "tree": tree_from_study(study.id),
         "codes": {str(code.guid): code for code in Code.objects.filter(study=study)},
         "versions": CodebookVersion.objects.filter(study=study).select_related("created_by").order_by("-number")[:10],

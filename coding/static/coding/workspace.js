@@ -395,7 +395,8 @@
     data.memos.forEach(function (memo) {
       var item = document.createElement("li");
       var head = document.createElement("strong");
-      var about = memo.about === "code" && codesById[memo.code] ? codesById[memo.code].name : memo.about;
+      var about = memo.about === "code" && codesById[memo.code] ? codesById[memo.code].name :
+        (memo.about === "transcript" ? text.textAboutTranscript : text.textAboutFree);
       head.textContent = (memo.title || "") + " [" + about + "] ";
       item.appendChild(head);
       var body = document.createElement("span");
