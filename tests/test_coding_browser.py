@@ -176,6 +176,9 @@ def _first_coder_codes_english(
     assert page.locator(".run.coded").count() >= 2
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # fits a phone without sideways scrolling
+    page.set_viewport_size({"width": 1280, "height": 1000})
     page.click("button[name=then][value=next]")
 
 
