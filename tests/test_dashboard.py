@@ -337,3 +337,10 @@ def test_a_coder_still_at_work_does_not_invalidate_the_cached_agreement(scenario
     assert agreement._fingerprint(scenario.study, versions) == before
     add_coding(version=scenario.version, coder=scenario.coders[0], code=scenario.codes["Risk"], start=0, end=5)
     assert agreement._fingerprint(scenario.study, versions) != before
+
+
+def test_jobs_link_to_their_interview_page(scenario: Scenario, coder: User) -> None:
+    html = _panel(_client(coder), scenario.study, "transcription")
+    interview = scenario.failed.recording.interview_id
+    assert reverse("transcription:interview", args=[scenario.study.slug, interview]) in html
+    assert reverse("transcription:jobs", args=[scenario.study.slug]) in html

@@ -208,7 +208,7 @@ def test_a_failed_job_is_retried_from_the_page_with_the_keyboard(
     assert page.locator(f'#panel-transcription tr[data-job="{scenario.failed.id}"]').count() == 0
 
 
-def test_the_coder_sees_no_safety_panel_and_a_tablet_reads_it_in_one_column(
+def test_the_coder_sees_no_safety_panel_and_tablets_and_phones_read_it_in_one_column(
     browser: Any, live_server: Any, scenario: Scenario, coder: User
 ) -> None:
     page = signed_in_page(browser, live_server, coder, viewport={"width": 768, "height": 1024})
@@ -220,3 +220,5 @@ def test_the_coder_sees_no_safety_panel_and_a_tablet_reads_it_in_one_column(
     assert diversity["y"] > funnel["y"] + funnel["height"] - 1  # stacked, not side by side
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing spills sideways
     page.screenshot(path=str(SCREENSHOTS / "dashboard-tablet.png"))
+    page.set_viewport_size({"width": 360, "height": 740})  # a small phone: wide tables scroll inside their box
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
