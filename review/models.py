@@ -56,7 +56,7 @@ class RedactionTag(TimeStampedModel):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="redaction_tags")
     kind = models.CharField(max_length=16, choices=KIND_CHOICES)
     value_hash = models.CharField(max_length=64)
-    original = EncryptedTextField()
+    original = EncryptedTextField(blank=True)  # the fullest spelling replaced so far
     number = models.PositiveIntegerField()
 
     class Meta:

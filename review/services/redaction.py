@@ -31,7 +31,6 @@ from transcription.redaction import (
     apply_redactions,
     manual_proposal,
     merge_overlapping,
-    normalise_key,
     propose_redactions,
 )
 
@@ -51,9 +50,8 @@ class DatabaseTagRegistry:
         if found is not None:
             return found.number
         top = RedactionTag.objects.filter(study=self.study, kind=kind).aggregate(top=Max("number"))["top"] or 0
-        RedactionTag.objects.create(
-            study=self.study, kind=kind, value_hash=value_hash, original=normalised_value, number=top + 1
-        )
+        # The original spelling is filled in from the applied text (_keep_fullest_spelling), not the folded key.
+        RedactionTag.objects.create(study=self.study, kind=kind, value_hash=value_hash, original="", number=top + 1)
         return top + 1
 
 
@@ -178,8 +176,7 @@ def _keep_fullest_spelling(study: Study, mapping: dict[str, str]) -> None:
         row = RedactionTag.objects.filter(study=study, kind=kind, number=int(number)).first()
         if row is None or row.original == original:
             continue
-        # The registry first stores the folded key ("maría lópez"); any real spelling of it reads better.
-        if len(original) > len(row.original) or row.original == normalise_key(original):
+        if len(original) > len(row.original):
             RedactionTag.objects.filter(pk=row.pk).update(original=original)
 
 
