@@ -143,6 +143,28 @@ def team(study: Study, researcher: User, coder: User) -> dict[str, Any]:
     return {"second": second, "english": english, "hindi": hindi}
 
 
+def _check_code_point_helpers(page: Any) -> None:
+    """codepoints.js against Python's own counting: emoji are 2 UTF-16 units, Hindi marks and Arabic 1."""
+    found = page.evaluate(
+        """() => [
+          CodePoints.cpLength("It helped 🙂 a lot."),
+          CodePoints.unitsToCp("🙂🙂x", 4),
+          CodePoints.cpToUnits("a🙂b", 2),
+          CodePoints.cpSlice("नमस्ते 🙂 مرحبا", 7, 8),
+          CodePoints.stops("मैंने रात", false, true),
+          CodePoints.stops("كنت أثق", true, true),
+        ]"""
+    )
+    assert found == [
+        len("It helped 🙂 a lot."),
+        2,
+        3,
+        "🙂",
+        [0, 3, 5, 6, 8, 9],  # graphemes: मैं (3 code points), ने (2), space, रा (2), त
+        [0, 3, 7],  # word ends: كنت, أثق
+    ]
+
+
 def _first_coder_codes_english(
     page: Any, live_server: Any, study: Study, english: TranscriptVersion, coder: User
 ) -> None:
@@ -150,6 +172,7 @@ def _first_coder_codes_english(
     page.click("#open-next")
     assignment = CodingAssignment.objects.get(transcript_version=english, coder=coder)
     page.wait_for_url(f"**/coding/{assignment.id}/")
+    _check_code_point_helpers(page)
     _drag_select(page, 2, "like a friend")
     _apply(page, "tru", memo="friend metaphor")
     assert _codings(english, coder) == [("Trust", "like a friend", *_at(ENGLISH, "like a friend"))]

@@ -1,13 +1,5 @@
 // The coding workspace: select a span (mouse or keyboard), apply codes, memos; every action is saved at once.
-//
-// OFFSETS ARE UNICODE CODE POINTS into the approved transcript version's text (its segments joined by "\n"),
-// because the server (Python str) counts code points. JavaScript strings count UTF-16 code units instead: an emoji
-// such as "🙂" is ONE code point but TWO units, so "🙂".length === 2. Devanagari (Hindi, with combining vowel signs
-// like "ि") and Arabic are one unit per code point, but one emoji before a span would shift every later offset.
-// So text is never measured with .length or cut with .slice on raw strings: every conversion goes through
-// Array.from(), which iterates by code point (cpLength, unitsToCp, cpToUnits below).
-// Keyboard moves step by grapheme (what a reader sees as one letter: "कि" is two code points) with Intl.Segmenter,
-// so a selection never splits a consonant from its vowel sign; the offsets sent are still code points.
+// Offsets are Unicode code points, never UTF-16 units: every conversion goes through codepoints.js (read it first).
 (function () {
   "use strict";
   var root = document.getElementById("workspace");
@@ -24,9 +16,9 @@
   });
   var selection = null;  // {start, end, anchor, focus} in code points of the whole version text
 
-  function cpLength(s) { return Array.from(s).length; }
-  function unitsToCp(s, units) { return Array.from(s.slice(0, units)).length; }
-  function cpToUnits(s, cp) { return Array.from(s).slice(0, cp).join("").length; }
+  var cpLength = CodePoints.cpLength;
+  var unitsToCp = CodePoints.unitsToCp;
+  var cpToUnits = CodePoints.cpToUnits;
 
   function clock(seconds) {
     var s = Math.floor(seconds);
@@ -196,34 +188,11 @@
   function versionText() { return data.segments.map(function (s) { return s.text; }).join("\n"); }
 
   function describeSelection() {
-    var words = Array.from(versionText()).slice(selection.start, selection.end).join("");
+    var words = CodePoints.cpSlice(versionText(), selection.start, selection.end);
     document.getElementById("selection-status").textContent = "“" + words + "” [" + selection.start + "–" + selection.end + "]";
   }
 
   // Keyboard: in a focused segment, Shift+Arrow extends by a grapheme, Ctrl+Shift+Arrow by a word.
-  var graphemes = window.Intl && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
-  var words = window.Intl && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "word" }) : null;
-
-  function stops(segmentText, byWord, forward) {
-    // Code-point positions a keyboard move may land on, from the segmenter's UTF-16 indices. By word, a forward
-    // move lands at the end of the next word and a backward move at the start of the previous one.
-    var result = [0];
-    var segmenter = byWord ? words : graphemes;
-    if (segmenter) {
-      Array.from(segmenter.segment(segmentText)).forEach(function (part) {
-        if (!byWord) {
-          result.push(unitsToCp(segmentText, part.index));
-        } else if (part.isWordLike) {
-          result.push(unitsToCp(segmentText, forward ? part.index + part.segment.length : part.index));
-        }
-      });
-    } else {
-      for (var i = 1; i <= cpLength(segmentText); i += 1) { result.push(i); }
-    }
-    result.push(cpLength(segmentText));
-    return Array.from(new Set(result)).sort(function (a, b) { return a - b; });
-  }
-
   function onKey(event) {
     var box = event.target.closest(".segment");
     if (!box || (event.key !== "ArrowRight" && event.key !== "ArrowLeft") || !event.shiftKey) { return; }
@@ -237,7 +206,7 @@
     var rtl = getComputedStyle(box.querySelector(".segment-text")).direction === "rtl";
     var forward = (event.key === "ArrowRight") !== rtl;
     var here = selection.focus - offset;
-    var marks = stops(segment.text, event.ctrlKey || event.altKey, forward);
+    var marks = CodePoints.stops(segment.text, event.ctrlKey || event.altKey, forward);
     var next = forward ? marks.find(function (m) { return m > here; }) :
       marks.slice().reverse().find(function (m) { return m < here; });
     if (next === undefined) { return; }
