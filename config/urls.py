@@ -2,12 +2,13 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.health import healthz
 from config.routers import api_router
+from studies.api import api_not_found
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="studies:list", permanent=False), name="home"),
@@ -24,5 +25,6 @@ urlpatterns = [
     path("api/v1/", include((api_router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", api_not_found),  # unmatched API paths answer with the JSON error body
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest, JsonResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
@@ -164,3 +165,8 @@ class ParticipantViewSet(viewsets.ReadOnlyModelViewSet[Participant]):
 
     def _demographics_for(self, ids: Iterable[int]) -> dict[int, dict[str, object]]:
         return demographics_of(ids, demographic_keys(membership_of(self.request).study_id))
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any /api/ path no route matches (a slug with a dot, a malformed id): the JSON error body, not an HTML page."""
+    return JsonResponse({"error": {"status": 404, "code": "not_found", "message": "Not found."}}, status=404)

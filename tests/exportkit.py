@@ -1,41 +1,25 @@
 """Test data for the API, REFI-QDA and archive tests: transcripts with a raw and a redacted version.
 
-The review app decides which version a role reads (`review.selectors.visible_version`). Where that app is not
-installed, `install_review_stand_in` puts a stand-in in its place with the documented rule: owners and researchers
-get the raw machine version, everyone else the latest (redacted) version of an approved transcript.
+Version 1 is the machine's raw text; version 2 its redacted form (review.RedactedVersion), approved
+(review.Approval) when the transcript's state says so. The review app decides who reads which.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
+from accounts.models import User
+from coding.models import Code, CodebookVersion, Coding
+from review.models import Approval, RedactedVersion
 from studies.models import Interview, Participant, Question, Questionnaire, ScreeningResponse, Study
-from studies.permissions import MANAGERS
 from studies.tests.factories import InterviewFactory, ParticipantFactory
-from transcription.archive import sources
 from transcription.models import Recording, Segment, Transcript, TranscriptVersion
 
 RAW = ("Hello, I am Maria Lopez from Quito.", "I use the chatbot 😀 every night.")
 REDACTED = ("Hello, I am [NAME-1] from [PLACE-1].", "I use the chatbot 😀 every night.")
 READABLE = {Transcript.State.APPROVED, Transcript.State.IN_CODING, Transcript.State.CODED}
-
-
-def stand_in_visible_version(transcript: Transcript, role: str) -> TranscriptVersion | None:
-    if transcript.state not in READABLE:
-        return None
-    versions = TranscriptVersion.objects.filter(transcript=transcript)
-    if role in MANAGERS:
-        return versions.filter(is_machine=True).first()
-    return versions.filter(is_machine=False).order_by("-number").first()
-
-
-def install_review_stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Use the review app's selector when it exists; otherwise the stand-in (module docstring)."""
-    if sources._selector() is None:
-        monkeypatch.setattr(sources, "_selector", lambda: stand_in_visible_version)
 
 
 def _segments(version: TranscriptVersion, texts: tuple[str, ...], language: str) -> None:
@@ -73,6 +57,9 @@ def make_transcript(
     edited = TranscriptVersion.objects.create(transcript=transcript, number=2, engine="faster-whisper 1.2.1",
                                               model_name="base")  # fmt: skip
     _segments(edited, redacted, language)
+    RedactedVersion.objects.create(version=edited, source=machine)
+    if state in READABLE:
+        Approval.objects.create(transcript=transcript, version=edited)
     return transcript
 
 
@@ -88,3 +75,14 @@ def screen(participant: Participant, attributes: dict[str, object]) -> Screening
         form_token=f"token-{participant.pk}", language="en", answers=attributes, attributes=attributes,
         started_at=now - timedelta(minutes=5), submitted_at=now,
     )  # fmt: skip
+
+
+def code_span(version: TranscriptVersion, *, coder: User, code: Code, start: int, end: int, memo: str = "") -> Coding:
+    """A coding of version.text()[start:end] under the study's latest codebook version (made if none)."""
+    study = code.study
+    book = CodebookVersion.objects.filter(study=study).order_by("-number").first()
+    if book is None:
+        book = CodebookVersion.objects.create(study=study, number=1, change="test", snapshot=[])
+    text = version.text()[start:end]
+    return Coding.objects.create(transcript_version=version, start=start, end=end, text=text, code=code,
+                                 coder=coder, codebook_version=book, memo=memo)  # fmt: skip

@@ -15,16 +15,11 @@ from docx import Document
 from accounts.models import AuditEntry, User
 from studies.models import Study
 from studies.tests.factories import ParticipantFactory
-from tests.exportkit import RAW, REDACTED, install_review_stand_in, make_transcript, screen
+from tests.exportkit import RAW, REDACTED, make_transcript, screen
 from transcription.models import Transcript, TranscriptionJob
 from transcription.tests.factories import MediaFileFactory, TranscriptionJobFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def review(monkeypatch: pytest.MonkeyPatch) -> None:
-    install_review_stand_in(monkeypatch)
 
 
 def signed_in(user: User) -> Client:
@@ -103,11 +98,14 @@ def test_transcripts_are_redacted_by_default_and_raw_only_for_managers_with_an_a
     assert signed_in(coder).get(f"{url}/segments/").json()["results"][0]["text"] == REDACTED[0]
 
 
-def test_a_transcript_not_yet_approved_has_no_readable_text(study: Study, owner: User) -> None:
+def test_a_transcript_without_a_redacted_version_is_not_readable_unless_raw(study: Study, owner: User) -> None:
     transcript = make_transcript(study, state=Transcript.State.TRANSCRIBED)
-    response = signed_in(owner).get(f"{base(study)}/transcripts/{transcript.id}/export/?format=txt")
+    transcript.versions.filter(number=2).delete()  # only the machine's raw version is left
+    url = f"{base(study)}/transcripts/{transcript.id}/export/?format=txt"
+    response = signed_in(owner).get(url)
     assert response.status_code == 404
     assert "Maria" not in response.content.decode()
+    assert "Maria" in _export(signed_in(owner), f"{url}&raw=true").decode()
 
 
 def _export(client: Client, url: str, **headers: str) -> bytes:

@@ -317,7 +317,7 @@ class TranscriptViewSet(StudyScoped, mixins.ListModelMixin, mixins.RetrieveModel
     def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
         """The transcript as a file: JSON, plain text, SRT, WebVTT, DOCX or CSV (streamed)."""
         try:
-            name = request.query_params.get("format")
+            name = request.query_params.get("format") or kwargs.get("format")  # ?format=srt or …/export.srt
             fmt = format_by_name(name) if name is not None else format_for_accept(request.headers.get("Accept"))
         except UnknownFormat as error:
             raise exceptions.NotAcceptable(str(error)) from error

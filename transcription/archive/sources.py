@@ -1,8 +1,8 @@
 """Which version of a transcript a caller may read, and that version as an `ExportTranscript`.
 
-The decision belongs to the review app: `review.selectors.visible_version(transcript, role)` gives the approved,
-redacted version to every role but owner and researcher, and the raw version to those two. Until that app is
-installed nothing is visible here: exports never fall back to raw machine text.
+The decision belongs to the review app: `review.selectors.visible_version(transcript, role)` gives the approved
+(else the latest redacted) version to every role but owner and researcher, and the latest version to those two.
+Without that app nothing is visible here: exports never fall back to raw machine text.
 
 Redacted is the default for everyone. Owners and researchers get the redacted version by asking the selector as a
 coder would see it; raw text only when they ask for it (`raw=True`), and the caller audit-logs that read.
@@ -47,7 +47,11 @@ def version_for(transcript: Transcript, *, role: str, raw: bool = False) -> Tran
     if raw:
         if role not in MANAGERS:
             raise RawNotAllowed("Only owners and researchers may read raw transcripts.")
-        return visible_version(transcript, role)
+        version = visible_version(transcript, role)
+        # The latest version is often the redacted one (review.RedactedVersion, reverse name `redaction`); raw
+        # text is the version it was redacted from.
+        redaction = getattr(version, "redaction", None)
+        return redaction.source if redaction is not None else version
     if visible_version(transcript, role) is None:
         return None
     return visible_version(transcript, REDACTED_VIEW if role in MANAGERS else role)
