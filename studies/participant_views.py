@@ -58,6 +58,8 @@ def participant_detail(request: HttpRequest, membership: StudyMembership, code: 
         "can_manage": membership.role in MANAGERS,
         "safety_events": participant.safety_events.all(),
         "interviews": participant.interviews.order_by("-scheduled_start"),
+        "consents": participant.consents.select_related("document"),
+        "can_meet": membership.role in CONTACT_ROLES,
     }
     return render(request, "studies/participant_detail.html", context)
 

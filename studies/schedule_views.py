@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from studies.forms.slots import ResearcherWithdrawalForm, SlotForm
-from studies.models import Participant, StudyMembership
-from studies.permissions import MANAGERS, study_role
+from studies.models import Interview, Participant, StudyMembership
+from studies.permissions import CONTACT_ROLES, MANAGERS, study_role
+from studies.services.scheduling import complete_interview
 from studies.services.withdrawal import withdraw_participant
 
 
@@ -41,4 +42,15 @@ def withdraw(request: HttpRequest, membership: StudyMembership, code: str) -> Ht
     if form.is_valid() and participant.status != Participant.Status.WITHDRAWN:
         withdraw_participant(participant=participant, scope=form.cleaned_data["scope"], request=request)
         messages.success(request, _("The participant was withdrawn."))
+    return redirect("studies:participant", slug=membership.study.slug, code=code)
+
+
+@require_POST
+@study_role(*CONTACT_ROLES)
+def interview_done(request: HttpRequest, membership: StudyMembership, code: str, pk: int) -> HttpResponse:
+    interview = get_object_or_404(
+        Interview, pk=pk, participant__code=code, study=membership.study, status=Interview.Status.SCHEDULED
+    )
+    complete_interview(interview=interview)
+    messages.success(request, _("The interview was recorded as done."))
     return redirect("studies:participant", slug=membership.study.slug, code=code)

@@ -13,6 +13,11 @@ urlpatterns = [
     path("<slug:slug>/participants/<str:code>/", participant_views.participant_detail, name="participant"),
     path("<slug:slug>/participants/<str:code>/review/", participant_views.review, name="review"),
     path("<slug:slug>/participants/<str:code>/withdraw/", schedule_views.withdraw, name="withdraw"),
+    path(
+        "<slug:slug>/participants/<str:code>/interviews/<int:pk>/done/",
+        schedule_views.interview_done,
+        name="interview_done",
+    ),
     path("<slug:slug>/slots/", schedule_views.slots, name="slots"),
     path("<slug:slug>/questionnaires/", builder_views.questionnaire_list, name="questionnaires"),
     path("<slug:slug>/questionnaires/<int:pk>/", builder_views.questionnaire_detail, name="questionnaire"),

@@ -128,3 +128,18 @@ def claim_reminder(*, interview_id: int, hours: int, now: datetime) -> bool:
         # Booked less than a day ahead: the 1-hour reminder replaces the 24-hour one.
         Interview.objects.filter(id=interview_id, reminder_24h_sent_at__isnull=True).update(reminder_24h_sent_at=now)
     return claimed
+
+
+@transaction.atomic
+def complete_interview(*, interview: Interview) -> Interview:
+    """Record that a booked interview took place: the participant counts as interviewed from now on (quotas
+    at that stage, feedback questionnaires). The caller has checked the team member's role."""
+    interview = Interview.objects.select_for_update().get(pk=interview.pk)
+    if interview.status != Interview.Status.SCHEDULED:
+        return interview
+    interview.status = Interview.Status.COMPLETED
+    interview.save(update_fields=["status", "updated_at"])
+    Participant.objects.filter(pk=interview.participant_id).exclude(status=Participant.Status.WITHDRAWN).update(
+        status=Participant.Status.INTERVIEWED
+    )
+    return interview

@@ -140,3 +140,26 @@ def test_a_researcher_clears_a_flagged_response_into_the_pool(study: Study, rese
     participant.refresh_from_db()
     assert participant.status == Participant.Status.ELIGIBLE
     assert participant.responses.get().review == ScreeningResponse.Review.CLEARED
+
+
+def test_an_interviewer_records_an_interview_as_done_and_the_person_counts_as_interviewed(
+    study: Study, interviewer: User, coder: User, outsider: User
+) -> None:
+    participant = screened_and_booked(study)
+    interview = Interview.objects.get(participant=participant, status="scheduled")
+    url = reverse("studies:interview_done", args=[study.slug, participant.code, interview.pk])
+    assert signed_in_client(outsider).post(url).status_code == 404
+    assert signed_in_client(coder).post(url).status_code == 403
+    assert signed_in_client(interviewer).post(url).status_code == 302
+    interview.refresh_from_db()
+    participant.refresh_from_db()
+    assert interview.status == Interview.Status.COMPLETED
+    assert participant.status == Participant.Status.INTERVIEWED
+    page = signed_in_client(interviewer).get(reverse("studies:participant", args=[study.slug, participant.code]))
+    assert participant.consents.get().text_sha256 in page.content.decode()
+
+
+def signed_in_client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
