@@ -346,7 +346,8 @@ WHISPER_MODEL = envstr("WHISPER_MODEL", "bundled-base")
 WHISPER_MODELS_DIR = Path(envstr("WHISPER_MODELS_DIR", str(VAR_DIR / "models")))
 WHISPER_DEVICE = envstr("WHISPER_DEVICE", "auto")
 WHISPER_COMPUTE_TYPE = envstr("WHISPER_COMPUTE_TYPE", "auto")
-WHISPER_BATCH_SIZE = envint("WHISPER_BATCH_SIZE", 8)
+# 0 = auto: 16 on CUDA, 4 on CPU (on CPU each chunk of a batch holds ~75 MB of encoder attention).
+WHISPER_BATCH_SIZE = envint("WHISPER_BATCH_SIZE", 0)
 WHISPER_BEAM_SIZE = envint("WHISPER_BEAM_SIZE", 5)
 
 # --- Recording uploads and transcription jobs ------------------------------------------------------------

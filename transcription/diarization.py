@@ -36,6 +36,11 @@ def _get_encoder() -> Any:
                 warnings.simplefilter("ignore")
                 from resemblyzer import VoiceEncoder  # type: ignore[import-untyped]
 
+            import torch
+
+            # One thread: the network is small, and PyTorch's default pool spin-waits on the cores Whisper
+            # needs (measured: 20x the CPU time per embedding on a busy 2-core machine).
+            torch.set_num_threads(1)
             _encoder = VoiceEncoder(device="cpu", verbose=False)
         return _encoder
 

@@ -49,9 +49,10 @@ def test_auto_picks_cpu_and_int8_without_a_gpu(settings: SettingsWrapper, monkey
     settings.WHISPER_DEVICE, settings.WHISPER_COMPUTE_TYPE = "auto", "auto"
     monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 0)
 
+    settings.WHISPER_BATCH_SIZE = 0
     config = engine.resolve_config()
 
-    assert (config.device, config.compute_type) == ("cpu", "int8")
+    assert (config.device, config.compute_type, config.batch_size) == ("cpu", "int8", engine.CPU_BATCH_SIZE)
 
 
 def test_auto_picks_cuda_and_float16_when_a_gpu_is_seen(
@@ -61,9 +62,10 @@ def test_auto_picks_cuda_and_float16_when_a_gpu_is_seen(
     settings.WHISPER_DEVICE, settings.WHISPER_COMPUTE_TYPE = "auto", "auto"
     monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
 
+    settings.WHISPER_BATCH_SIZE = 0
     config = engine.resolve_config()
 
-    assert (config.device, config.compute_type) == ("cuda", "float16")
+    assert (config.device, config.compute_type, config.batch_size) == ("cuda", "float16", engine.GPU_BATCH_SIZE)
 
 
 def test_explicit_settings_win_over_auto(settings: SettingsWrapper) -> None:

@@ -1,0 +1,222 @@
+"""Transcription benchmark: the real pipeline on ≥10 minutes of espeak-ng speech, against plain faster-whisper.
+
+    .venv/bin/python bench/transcription_bench.py speed [--minutes 10]
+    .venv/bin/python bench/transcription_bench.py memory [--long-minutes 120]
+
+`speed` prints audio-seconds per wall-second, word error rate (jiwer, case and punctuation folded) and peak
+memory for (a) transcription.pipeline.transcribe and (b) one plain sequential WhisperModel.transcribe call
+with faster-whisper's defaults, on the same audio and the same model, in the same run.
+`memory` compares the pipeline's peak memory on a 10-minute and a long (default 2-hour) recording.
+Each measurement runs in its own subprocess, so peak RSS (ru_maxrss) belongs to that measurement alone.
+The speech is synthesized here (a fixed seed), so the reference text is known exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from transcription.engine import Engine
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SUBJECTS = ["my mother", "the nurse", "our neighbour", "my brother", "the teacher", "a friend of mine", "the manager"]
+VERBS = ["always said", "told me", "believed", "explained", "never thought", "wrote to me", "noticed"]
+CLAUSES = [
+    "that the village school would close before the winter",
+    "that working at night was harder than anyone expected",
+    "that the bus to the city left much too early",
+    "that we should save money for a small house",
+    "that the river flooded the fields every spring",
+    "that the hospital needed more people on the weekend",
+    "that learning another language opens many doors",
+    "that the market was busier on Saturday morning",
+    "that nobody in the family could afford a car",
+    "that the new road changed how people travelled",
+]
+ENDINGS = ["and I agreed with that.", "but I was not so sure.", "and it turned out to be true.", "so we moved away."]
+
+
+def reference_sentences(minutes: float, seed: int = 11) -> list[str]:
+    """Enough interview-like sentences for about `minutes` of espeak-ng speech at 160 words a minute."""
+    rng = random.Random(seed)
+    count = int(minutes * 160 / 14) + 1
+    return [
+        f"{rng.choice(SUBJECTS).capitalize()} {rng.choice(VERBS)} {rng.choice(CLAUSES)}, {rng.choice(ENDINGS)}"
+        for _ in range(count)
+    ]
+
+
+def synthesize_file(sentences: list[str], path: Path, repeat: int = 1) -> float:
+    """Speak the sentences (one espeak-ng call each, 0.5 s apart) into a 16 kHz WAV; returns its duration."""
+    from transcription.tests import speech
+
+    pieces = [speech.join(speech.synthesize(text, speed=160), speech.silence(0.5)) for text in sentences]
+    frames = b"".join(speech.wav_bytes(piece)[44:] for piece in pieces)  # PCM after the 44-byte header
+    with wave.open(str(path), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(speech.RATE)
+        for _ in range(repeat):  # a long recording is the same speech again: memory is what is measured
+            writer.writeframes(frames)
+    return repeat * len(frames) / 2 / speech.RATE
+
+
+def _opener(path: str) -> Callable[[], BinaryIO]:
+    return lambda: open(path, "rb")  # the pipeline closes every stream it opens
+
+
+def _warm_up(engine: Engine) -> None:
+    """One short decode first, as a worker that has already served a job (first calls allocate buffers)."""
+    from transcription.tests import speech
+
+    list(engine.transcribe(speech.synthesize("Good morning, and thank you for coming.")))
+
+
+def _child(mode: str, path: str, speakers: str) -> None:
+    """Runs in a subprocess: one measurement, printed as JSON on the last line."""
+    import django
+
+    # The test settings need no secrets from the environment; only WHISPER_* settings matter here.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    django.setup()
+    import resource
+
+    from transcription.engine import get_engine
+
+    engine = get_engine()  # loaded before the clock starts, as in a warm worker
+    _warm_up(engine)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    if mode == "pipeline":
+        from transcription.pipeline import transcribe
+        from transcription.results import Track, TranscriptionRequest
+
+        speaker = None if speakers == "cluster" else "P01"
+        request = TranscriptionRequest(tracks=(Track(open=_opener(path), speaker=speaker),))
+        text = " ".join(segment.text for segment in transcribe(request).segments)
+    else:
+        import numpy as np
+
+        from transcription.audio import iter_windows
+        from transcription.results import Track
+
+        # The same decoder, one window for the whole file: the plain call gets the whole recording at once.
+        audio = np.concatenate([w.audio for w in iter_windows(Track(open=_opener(path)), window_s=1e9)])
+        text = " ".join(segment.text for segment in engine.transcribe_plain(audio))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    shown = {
+        "text": text,
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "peak_mb": peak_mb,
+        "config": engine.config.as_dict(),
+    }
+    print(json.dumps(shown))
+
+
+def measure(mode: str, path: Path, speakers: str = "cluster") -> dict[str, object]:
+    shown = subprocess.run(
+        [sys.executable, __file__, "_child", mode, str(path), speakers],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return dict(json.loads(shown.stdout.strip().splitlines()[-1]))
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    import re
+
+    import jiwer
+
+    def fold(text: str) -> str:
+        return re.sub(r"[^\w\s']", " ", text.casefold())
+
+    return float(jiwer.wer(fold(reference), fold(hypothesis)))
+
+
+def _report(label: str, result: dict[str, object], duration: float, reference: str) -> float:
+    seconds, cpu = float(result["seconds"]), float(result["cpu_seconds"])  # type: ignore[arg-type]
+    wer = word_error_rate(reference, str(result["text"]))
+    print(
+        f"{label:<36} {duration / seconds:6.1f}x real time (wall)  {duration / cpu:6.1f}x per CPU-second  "
+        f"WER {wer:.3f}  peak {result['peak_mb']:.0f} MB"
+    )
+    return seconds
+
+
+def _load() -> str:
+    """Other work on the machine skews wall-clock figures; the load average says how much there was."""
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def run_speed(minutes: float, speakers: str) -> None:
+    sentences = reference_sentences(minutes)
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        path = Path(folder) / "speech.wav"
+        duration = synthesize_file(sentences, path)
+        reference = " ".join(sentences)
+        print(
+            f"audio: {duration / 60:.1f} min of espeak-ng speech, {len(reference.split())} words, {os.cpu_count()} CPUs"
+        )
+        pipeline = measure("pipeline", path, speakers)
+        print(f"settings: {pipeline['config']}, speakers: {speakers}")
+        fast = _report("pipeline (batched, windows, guards)", pipeline, duration, reference)
+        slow = _report("plain WhisperModel.transcribe", measure("plain", path), duration, reference)
+        print(f"pipeline speed-up over the plain call (wall): {slow / fast:.2f}x; {_load()}")
+
+
+def run_memory(long_minutes: float, speakers: str) -> None:
+    sentences = reference_sentences(10)
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        short, long = Path(folder) / "short.wav", Path(folder) / "long.wav"
+        duration = synthesize_file(sentences, short)
+        repeat = max(1, round(long_minutes * 60 / duration))
+        synthesize_file(sentences, long, repeat=repeat)
+        results = {}
+        for label, path, seconds in (("10 min", short, duration), (f"{repeat}x", long, duration * repeat)):
+            results[label] = measure("pipeline", path, speakers)
+            rate = seconds / float(results[label]["seconds"])  # type: ignore[arg-type]
+            peak = results[label]["peak_mb"]
+            print(f"{label}: {seconds / 60:6.1f} min audio  peak {peak:.0f} MB  {rate:.1f}x real time; {_load()}")
+        peaks = [float(result["peak_mb"]) for result in results.values()]  # type: ignore[arg-type]
+        print(f"long / short peak memory: {peaks[1] / peaks[0]:.3f}")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_child":
+        _child(*sys.argv[2:5])
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", choices=("speed", "memory"))
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--long-minutes", type=float, default=120.0)
+    parser.add_argument(
+        "--speakers",
+        choices=("cluster", "track"),
+        default="cluster",
+        help="cluster: a mono mix whose voices are clustered (the heavier path); track: one labelled track",
+    )
+    arguments = parser.parse_args()
+    if arguments.mode == "speed":
+        run_speed(arguments.minutes, arguments.speakers)
+    else:
+        run_memory(arguments.long_minutes, arguments.speakers)
+
+
+if __name__ == "__main__":
+    main()
