@@ -9,14 +9,16 @@ aggregate for every stratum and one grouped query per dimension.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import HasAnyKeys, KeyTextTransform, KeyTransform
-from django.db.models.lookups import In
+from django.db.models.lookups import Contains, In
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -111,7 +113,13 @@ def _matches(key: str, values: list[str], *, listed: bool | None = None) -> Q:
     if not values:
         return Q(pk__in=[])
     text = Q(In(KeyTextTransform(key, "attributes"), values))
-    includes = Q(HasAnyKeys(KeyTransform(key, "attributes"), values))
+    if connection.vendor == "postgresql":
+        includes = Q(HasAnyKeys(KeyTransform(key, "attributes"), values))
+    else:
+        # SQLite (the demo's embedded database) has no test for a JSON array element; a list of choice values
+        # is matched on its JSON text, where each element appears quoted.
+        as_text = KeyTextTransform(key, "attributes")
+        includes = reduce(or_, (Q(Contains(as_text, json.dumps(value))) for value in values))
     return includes if listed else text if listed is False else text | includes
 
 

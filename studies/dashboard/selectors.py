@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
-from django.db.models.functions import Greatest, TruncHour, TruncWeek
+from django.db.models.functions import TruncHour, TruncWeek
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -259,21 +259,28 @@ def _throughput(jobs: QuerySet[TranscriptionJob], now: datetime) -> Throughput:
 def workers_seen(*, now: datetime | None = None) -> list[Worker]:
     """Workers whose jobs (any study's) heartbeated or finished within WORKER_WINDOW, with the device and
     model of their latest job. Busy means a running job with a fresh heartbeat. Workers are shared
-    infrastructure, so this shows their names and hardware only, never other studies' jobs."""
+    infrastructure, so this shows their names and hardware only, never other studies' jobs.
+
+    The rows are the jobs active in the window (a handful), so picking each worker's latest in Python stays
+    cheap and works on SQLite too (the demo's database has no DISTINCT ON).
+    """
     now = now or timezone.now()
-    fresh = now - timedelta(seconds=settings.TRANSCRIPTION_STALE_SECONDS)
+    since, fresh = now - WORKER_WINDOW, now - timedelta(seconds=settings.TRANSCRIPTION_STALE_SECONDS)
     rows = (
         TranscriptionJob.objects.exclude(worker="")
-        .annotate(seen=Greatest("heartbeat_at", "finished_at"))
-        .filter(seen__gte=now - WORKER_WINDOW)
-        .order_by("worker", "-seen")
-        .distinct("worker")
-        .values_list("worker", "device", "model_name", "seen", "status", "heartbeat_at")
+        .filter(Q(heartbeat_at__gte=since) | Q(finished_at__gte=since))
+        .values_list("worker", "device", "model_name", "status", "heartbeat_at", "finished_at")
     )
-    return [
-        Worker(name, device, model, seen, status == Job.RUNNING and beat is not None and beat >= fresh)
-        for name, device, model, seen, status, beat in rows
-    ]
+    latest: dict[str, Worker] = {}
+    for name, device, model, status, beat, finished in rows:
+        seen = max(moment for moment in (beat, finished) if moment is not None)
+        busy = status == Job.RUNNING and beat is not None and beat >= fresh
+        known = latest.get(name)
+        if known is None or seen > known.last_seen:
+            latest[name] = Worker(name, device, model, seen, busy or bool(known and known.busy))
+        elif busy:
+            latest[name] = Worker(known.name, known.device, known.model_name, known.last_seen, True)
+    return sorted(latest.values(), key=lambda worker: worker.name)
 
 
 # --- Coding -----------------------------------------------------------------------------------------------
