@@ -71,12 +71,17 @@ def test_the_agreement_page_shows_study_and_transcript_figures(
     assert "Trust" in page.content.decode()
     by_version = _client(researcher).get(_url("agreement", study), {"codebook_version": "1"})
     assert by_version.context["chosen"].number == 1
+    huge = _client(researcher).get(_url("agreement", study), {"codebook_version": "9" * 30})
+    assert huge.status_code == 200
+    assert huge.context["chosen"] is None
 
 
 def test_the_adjudication_view_shows_both_sides_and_records_decisions(
     study: Study, version: TranscriptVersion, researcher: User, coder: User, trust: Code
 ) -> None:
     client = _client(researcher)
+    for bad in ({"segment": "x", "code": trust.id}, {"segment": "9" * 30, "code": "¹"}):
+        assert client.post(_url("decide", study, version_id=version.id), bad).status_code == 404
     page = client.get(_url("adjudication", study, version_id=version.id))
     rows = page.context["rows"]
     assert [[side["quotes"] for side in row["sides"]] for row in rows] == [[["I talk"], []], [[], ["It felt"]]]

@@ -38,7 +38,7 @@ def _writable(membership: StudyMembership, assignment_id: int) -> CodingAssignme
 
 
 def _codes(membership: StudyMembership, ids: object) -> list[Code]:
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
         raise CodingError(_("Choose at least one code."))
     codes = list(Code.objects.filter(study=membership.study, id__in=ids))
     if len(codes) != len(set(ids)):

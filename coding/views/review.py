@@ -28,6 +28,11 @@ from studies.permissions import MANAGERS, study_role
 from transcription.models import Segment, TranscriptVersion
 
 
+def _small_number(raw: str) -> int | None:
+    """A whole number that fits the database's integer columns, or None (so bad input is a 404, never a 500)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
 @study_role(*MANAGERS)
 def manage(request: HttpRequest, membership: StudyMembership) -> HttpResponse:
     study = membership.study
@@ -79,11 +84,8 @@ def _names(report: AgreementReport | None, codes: dict[int, str], people: dict[i
 def agreement(request: HttpRequest, membership: StudyMembership) -> HttpResponse:
     study = membership.study
     versions = CodebookVersion.objects.filter(study=study).order_by("-number")
-    chosen = (
-        versions.filter(number=request.GET.get("codebook_version", "")).first()
-        if request.GET.get("codebook_version", "").isdigit()
-        else None
-    )
+    number = _small_number(request.GET.get("codebook_version", ""))
+    chosen = versions.filter(number=number).first() if number is not None else None
     codes = dict(Code.objects.filter(study=study).values_list("id", "name"))
     people = {u.id: str(u) for u in User.objects.filter(memberships__study=study)}
     people.update(
@@ -140,8 +142,8 @@ def adjudication(request: HttpRequest, membership: StudyMembership, version_id: 
 @study_role(*MANAGERS)
 def decide(request: HttpRequest, membership: StudyMembership, version_id: int) -> HttpResponse:
     version = _version(membership, version_id)
-    segment = get_object_or_404(Segment, pk=request.POST.get("segment", "0"), version=version)
-    code = get_object_or_404(Code, pk=request.POST.get("code", "0"), study=membership.study)
+    segment = get_object_or_404(Segment, pk=_small_number(request.POST.get("segment", "")) or 0, version=version)
+    code = get_object_or_404(Code, pk=_small_number(request.POST.get("code", "")) or 0, study=membership.study)
     coders = list(User.objects.filter(coding_assignments__transcript_version=version))
     form = DecisionForm(request.POST, coders=coders, prefix=f"u{segment.id}-{code.id}")
     if not form.is_valid():
