@@ -329,7 +329,9 @@
       window.getSelection().removeAllRanges();
       window.getSelection().addRange(range);
     }
-    document.execCommand("insertText", false, mark);
+    const units = caretOffset(body);
+    const before = units === null ? "" : body.textContent.slice(0, units);
+    document.execCommand("insertText", false, (before && !/\s$/.test(before) ? " " : "") + mark);
   }
 
   // ---- autosave ------------------------------------------------------------------------------------------
