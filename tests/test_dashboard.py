@@ -4,8 +4,12 @@ pages and fragments, the retry button, and who may see what."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -344,3 +348,52 @@ def test_jobs_link_to_their_interview_page(scenario: Scenario, coder: User) -> N
     interview = scenario.failed.recording.interview_id
     assert reverse("transcription:interview", args=[scenario.study.slug, interview]) in html
     assert reverse("transcription:jobs", args=[scenario.study.slug]) in html
+
+
+SQLITE_CHECK = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+call_command("load_demo_study", "--no-recordings", verbosity=0)
+from django.test import Client
+from django.urls import reverse
+from studies.models import Study
+from tests.dashboard_scenario import build
+from studies.tests.factories import MembershipFactory, StudyFactory
+demo = Study.objects.get(slug="llm-chatbots-mental-health")
+owner = demo.memberships.get(role="owner").user
+scripted = StudyFactory()
+MembershipFactory(study=scripted, user=owner, role="owner")
+build(scripted, owner)
+client = Client()
+client.force_login(owner)
+for study in (demo, scripted):
+    for name in ("funnel", "diversity", "transcription", "coding", "safety"):
+        url = reverse("studies:dashboard_panel", args=[study.slug, name])
+        print("CHECK", name, client.get(url).status_code)
+    print("CHECK page", client.get(reverse("studies:dashboard", args=[study.slug])).status_code)
+print("WORKERS", client.get(url.replace("safety", "transcription")).content.decode().count("data-worker="))
+"""
+
+
+@pytest.mark.slow
+def test_the_dashboard_answers_on_the_demos_embedded_sqlite_database(tmp_path: Path) -> None:
+    # The run command uses SQLite (tests use PostgreSQL), so the selectors must not rely on PostgreSQL alone.
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="1",
+        VAR_DIR=str(tmp_path),
+        ALLOWED_HOSTS="testserver",
+        TWO_FACTOR_REQUIRED_ROLES="",
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", SQLITE_CHECK], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    checks = [line for line in done.stdout.splitlines() if line.startswith("CHECK ")]
+    assert len(checks) == 12
+    assert all(line.endswith(" 200") for line in checks), checks
+    assert "WORKERS 2" in done.stdout.splitlines()
