@@ -31,8 +31,18 @@ def _segments(version: TranscriptVersion, texts: tuple[str, ...], language: str)
             for i, word in enumerate(text.split())
         ]
         speaker = "interviewer" if index % 2 == 0 else "participant"
-        rows.append(Segment(version=version, index=index, start=start, end=start + 3.5, speaker=speaker,
-                            language=language, text=text, words=words))  # fmt: skip
+        rows.append(
+            Segment(
+                version=version,
+                index=index,
+                start=start,
+                end=start + 3.5,
+                speaker=speaker,
+                language=language,
+                text=text,
+                words=words,
+            )
+        )
     Segment.objects.bulk_create(rows)
 
 
@@ -54,8 +64,9 @@ def make_transcript(
         transcript=transcript, number=1, is_machine=True, engine="faster-whisper 1.2.1", model_name="base"
     )
     _segments(machine, raw, language)
-    edited = TranscriptVersion.objects.create(transcript=transcript, number=2, engine="faster-whisper 1.2.1",
-                                              model_name="base")  # fmt: skip
+    edited = TranscriptVersion.objects.create(
+        transcript=transcript, number=2, engine="faster-whisper 1.2.1", model_name="base"
+    )
     _segments(edited, redacted, language)
     RedactedVersion.objects.create(version=edited, source=machine)
     if state in READABLE:
@@ -71,10 +82,16 @@ def screen(participant: Participant, attributes: dict[str, object]) -> Screening
         Question.objects.create(questionnaire=questionnaire, position=position, key=key, kind=kind, text={"en": key})
     now = timezone.now()
     return ScreeningResponse.objects.create(
-        study=participant.study, questionnaire=questionnaire, participant=participant,
-        form_token=f"token-{participant.pk}", language="en", answers=attributes, attributes=attributes,
-        started_at=now - timedelta(minutes=5), submitted_at=now,
-    )  # fmt: skip
+        study=participant.study,
+        questionnaire=questionnaire,
+        participant=participant,
+        form_token=f"token-{participant.pk}",
+        language="en",
+        answers=attributes,
+        attributes=attributes,
+        started_at=now - timedelta(minutes=5),
+        submitted_at=now,
+    )
 
 
 def code_span(version: TranscriptVersion, *, coder: User, code: Code, start: int, end: int, memo: str = "") -> Coding:
@@ -84,5 +101,13 @@ def code_span(version: TranscriptVersion, *, coder: User, code: Code, start: int
     if book is None:
         book = CodebookVersion.objects.create(study=study, number=1, change="test", snapshot=[])
     text = version.text()[start:end]
-    return Coding.objects.create(transcript_version=version, start=start, end=end, text=text, code=code,
-                                 coder=coder, codebook_version=book, memo=memo)  # fmt: skip
+    return Coding.objects.create(
+        transcript_version=version,
+        start=start,
+        end=end,
+        text=text,
+        code=code,
+        coder=coder,
+        codebook_version=book,
+        memo=memo,
+    )

@@ -117,8 +117,9 @@ def test_an_outsider_sees_no_study_endpoint(world: dict[str, Any], outsider: Use
 
 def test_anonymous_callers_and_expired_tokens_get_401_everywhere(world: dict[str, Any], study: Study) -> None:
     owner = world["users"]["owner"]
-    expired = create_api_token(user=owner, name="old", study_ids=[study.pk], read_only=True,
-                               expires_at=timezone.now() - timedelta(seconds=1)).plaintext  # fmt: skip
+    expired = create_api_token(
+        user=owner, name="old", study_ids=[study.pk], read_only=True, expires_at=timezone.now() - timedelta(seconds=1)
+    ).plaintext
     for name, url in world["urls"].items():
         assert Client().get(url).status_code == 401, name
         assert Client(HTTP_AUTHORIZATION=f"Bearer {expired}").get(url).status_code == 401, name

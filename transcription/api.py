@@ -174,9 +174,21 @@ class JobSerializer(serializers.ModelSerializer[TranscriptionJob]):
     class Meta:
         model = TranscriptionJob
         fields = (
-            "id", "recording", "status", "progress", "attempts", "eta", "device", "model_name", "error_message",
-            "enqueued_at", "claimed_at", "finished_at", "created_at", "updated_at",
-        )  # fmt: skip
+            "id",
+            "recording",
+            "status",
+            "progress",
+            "attempts",
+            "eta",
+            "device",
+            "model_name",
+            "error_message",
+            "enqueued_at",
+            "claimed_at",
+            "finished_at",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = fields
 
 
@@ -209,9 +221,17 @@ class TranscriptSerializer(serializers.ModelSerializer[Transcript]):
     class Meta:
         model = Transcript
         fields = (
-            "id", "recording", "interview", "participant", "status", "language", "language_probability", "duration",
-            "created_at", "updated_at",
-        )  # fmt: skip
+            "id",
+            "recording",
+            "interview",
+            "participant",
+            "status",
+            "language",
+            "language_probability",
+            "duration",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = fields
 
 
@@ -324,13 +344,18 @@ class TranscriptViewSet(StudyScoped, mixins.ListModelMixin, mixins.RetrieveModel
         transcript = self.get_object()
         version = _readable_version(request, self.membership, transcript)
         document = export_document(
-            version, title=transcript.recording.interview.participant.code, language=transcript.language,
+            version,
+            title=transcript.recording.interview.participant.code,
+            language=transcript.language,
             redacted=not _raw_requested(request),
-        )  # fmt: skip
+        )
         record_event(
-            action="api.transcript.exported", request=request._request, study_id=self.membership.study_id,
-            target=version, detail={"format": fmt.name, "raw": not document.redacted},
-        )  # fmt: skip
+            action="api.transcript.exported",
+            request=request._request,
+            study_id=self.membership.study_id,
+            target=version,
+            detail={"format": fmt.name, "raw": not document.redacted},
+        )
         response = StreamingHttpResponse(fmt.write(document), content_type=fmt.content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename(fmt, document)}"'
         return response

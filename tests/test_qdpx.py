@@ -1,0 +1,141 @@
+"""REFI-QDA projects: export validates against Project-mrt2019.xsd, reads back equal, imports back equal."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from accounts.models import User
+from coding.codetree import tree_from_study, tree_to_data
+from coding.models import Code, Coding, Memo
+from coding.refi import validation_errors
+from studies.models import Study
+from studies.tests.factories import ParticipantFactory
+from tests.exportkit import REDACTED, code_span, make_transcript, screen
+from transcription.refi_project import ProjectFormatError, import_project, read_qdpx, study_project, write_qdpx
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coded_study(study: Study, coder: User, researcher: User) -> Study:
+    participant = ParticipantFactory(study=study)
+    screen(participant, {"region": "asia", "gender": "man", "story": "free text never exported"})
+    transcript = make_transcript(study, participant=participant)
+    version = transcript.versions.get(number=2)
+    parent = Code.objects.create(study=study, name="Feelings", is_codable=False, definition="Folder")
+    trust = Code.objects.create(study=study, name="Trust", parent=parent, colour="#3366CC", when_to_use="Reliance")
+    night = Code.objects.create(study=study, name="Night use")
+    text = version.text()
+    emoji = text.index("😀")
+    code_span(version, coder=coder, code=trust, start=emoji, end=emoji + 1, memo="the emoji")
+    code_span(version, coder=researcher, code=night, start=text.index("every"), end=len(text))
+    Memo.objects.create(study=study, author=researcher, title="Trust memo", text="Ask about trust", code=trust)
+    Memo.objects.create(study=study, author=researcher, title="On P", text="Calm interview", transcript=transcript)
+    make_transcript(study)  # an uncoded second transcript
+    return study
+
+
+def exported(study: Study) -> bytes:
+    buffer = io.BytesIO()
+    write_qdpx(study_project(study=study), buffer)
+    return buffer.getvalue()
+
+
+def test_the_project_validates_against_the_refi_qda_schema(coded_study: Study) -> None:
+    data = exported(coded_study)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        qde = archive.read("project.qde")
+        texts = [name for name in archive.namelist() if name.startswith("Sources/")]
+    assert validation_errors(qde, "project") == []
+    assert len(texts) == 2
+    assert b"Maria" not in data  # redacted text only
+    assert b"free text never exported" not in qde
+    assert b'timeStamp="4000"' in qde
+
+
+def test_positions_are_code_points_into_the_source_text(coded_study: Study) -> None:
+    project = read_qdpx(io.BytesIO(exported(coded_study)))
+    source = next(s for s in project.sources if s.codings)
+    emoji = next(c for c in source.codings if c.memo == "the emoji")
+    assert source.text[emoji.start : emoji.end] == "😀"
+    assert source.sync_points[1] == (len(REDACTED[0]) + 1, 4000)
+
+
+def test_reading_back_gives_the_same_codebook_sources_codings_and_cases(coded_study: Study) -> None:
+    project = read_qdpx(io.BytesIO(exported(coded_study)))
+    assert tree_to_data(project.codes) == tree_to_data(tree_from_study(coded_study.pk))
+    stored = {
+        (c.guid, c.start, c.end, c.code.guid, c.memo)
+        for c in Coding.objects.filter(transcript_version__transcript__recording__interview__study=coded_study)
+    }
+    assert {(c.guid, c.start, c.end, c.code, c.memo) for s in project.sources for c in s.codings} == stored
+    assert sorted(s.text for s in project.sources) == ["\n".join(REDACTED)] * 2
+    [case] = [c for c in project.cases if c.values]
+    assert case.values == {"region": "asia", "gender": "man"}
+    assert {n.title for n in project.notes} == {"Trust memo", "On P"}
+    assert next(n for n in project.notes if n.title == "Trust memo").code is not None
+
+
+def test_an_exported_project_imports_back_with_equal_codings(coded_study: Study, owner: User) -> None:
+    data = exported(coded_study)
+    codings = Coding.objects.filter(transcript_version__transcript__recording__interview__study=coded_study)
+    before = sorted((c.guid, c.start, c.end, c.text, c.code_id, c.coder_id, c.memo) for c in codings)
+    codings.delete()
+    report = import_project(study=coded_study, actor=owner, project=read_qdpx(io.BytesIO(data)))
+    after = sorted((c.guid, c.start, c.end, c.text, c.code_id, c.coder_id, c.memo) for c in codings.all())
+    assert after == before
+    assert report.codings_imported == 2
+    assert report.codes_created == 0
+    assert Code.objects.filter(study=coded_study).count() == 3
+
+
+FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="From another tool" origin="QualCoder">
+  <Users><User guid="AD68FBE7-E1EE-4A82-A279-23CC698C89EB" name="ana"/></Users>
+  <CodeBook><Codes>
+    <Code guid="11111111-2222-3333-4444-555555555555" name="Hope" isCodable="true" color="#0A0"/>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="99999999-2222-3333-4444-555555555555" name="Field notes">
+      <PlainTextContent>नमस्ते, hope grows.</PlainTextContent>
+      <PlainTextSelection guid="88888888-2222-3333-4444-555555555555" startPosition="8" endPosition="12">
+        <Coding guid="77777777-2222-3333-4444-555555555555" creatingUser="AD68FBE7-E1EE-4A82-A279-23CC698C89EB">
+          <CodeRef targetGUID="11111111-2222-3333-4444-555555555555"/>
+        </Coding>
+      </PlainTextSelection>
+    </TextSource>
+  </Sources>
+</Project>"""
+
+
+def foreign_qdpx() -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("project.qde", FOREIGN.encode())
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_project_from_another_tool_brings_its_codebook_and_lists_its_sources(study: Study, owner: User) -> None:
+    project = read_qdpx(foreign_qdpx())
+    [source] = project.sources
+    assert source.text[source.codings[0].start : source.codings[0].end] == "hope"
+    report = import_project(study=study, actor=owner, project=project)
+    assert Code.objects.get(study=study).name == "Hope"
+    assert Code.objects.get(study=study).colour == "#00AA00"
+    assert report.sources[0].codings == 1
+    assert report.sources[0].imported == 0
+    assert "not imported" in report.sources[0].note
+
+
+def test_a_broken_file_is_refused_with_a_reason() -> None:
+    with pytest.raises(ProjectFormatError, match="readable"):
+        read_qdpx(io.BytesIO(b"not a zip"))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("other.txt", "x")
+    with pytest.raises(ProjectFormatError, match=r"project\.qde"):
+        read_qdpx(buffer)

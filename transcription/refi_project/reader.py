@@ -1,0 +1,187 @@
+"""Read a .qdpx made by any REFI-QDA tool into a `Project`: codebook, users, text sources with their codings,
+cases with variable values, and notes. Everything else (pictures, PDFs, sets, graphs, links) is left out.
+
+The file is untrusted: the ZIP is read member by member with size limits and no paths taken from it are ever
+written to disk; the XML is parsed without entities, DTDs or network (coding.refi's parser).
+"""
+
+from __future__ import annotations
+
+import uuid
+import zipfile
+from datetime import datetime
+from typing import IO
+
+from lxml import etree
+
+from coding.codetree import CodebookFormatError, parse_guid
+from coding.refi import read_codebook
+from coding.refi.codebook import parse_xml
+from transcription.refi_project.document import (
+    Project,
+    ProjectCase,
+    ProjectCoding,
+    ProjectNote,
+    ProjectSource,
+    ProjectUser,
+)
+
+MAX_MEMBER = 64 * 1024 * 1024  # no single project.qde or text source larger than this
+
+
+class ProjectFormatError(ValueError):
+    """The file is not a readable REFI-QDA project; the message says why, for the person importing it."""
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def _children(element: etree._Element | None, name: str) -> list[etree._Element]:
+    return [] if element is None else [child for child in element if _local(child) == name]
+
+
+def _child(element: etree._Element | None, name: str) -> etree._Element | None:
+    found = _children(element, name)
+    return found[0] if found else None
+
+
+def _member(archive: zipfile.ZipFile, name: str) -> bytes:
+    try:
+        info = archive.getinfo(name)
+    except KeyError as error:
+        raise ProjectFormatError(f"The project refers to {name}, which is not in the file.") from error
+    if info.file_size > MAX_MEMBER:
+        raise ProjectFormatError(f"{name} is larger than {MAX_MEMBER // 2**20} MiB.")
+    return archive.read(info)
+
+
+def _time(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+
+
+def _optional_guid(value: str | None) -> uuid.UUID | None:
+    return parse_guid(value) if value else None
+
+
+def _text_of(archive: zipfile.ZipFile, element: etree._Element) -> str:
+    content = _child(element, "PlainTextContent")
+    if content is not None:
+        return content.text or ""
+    path = element.get("plainTextPath") or ""
+    if not path.startswith("internal://"):
+        raise ProjectFormatError(f"Source '{element.get('name')}' has no text inside the project.")
+    return _member(archive, f"Sources/{path.removeprefix('internal://')}").decode("utf-8-sig")
+
+
+def _codings(element: etree._Element) -> list[ProjectCoding]:
+    found = []
+    for selection in _children(element, "PlainTextSelection"):
+        start, end = int(selection.get("startPosition") or 0), int(selection.get("endPosition") or 0)
+        description = _child(selection, "Description")
+        for coding in _children(selection, "Coding"):
+            code = _child(coding, "CodeRef")
+            if code is None:
+                continue
+            found.append(
+                ProjectCoding(
+                    guid=parse_guid(selection.get("guid")),
+                    start=start,
+                    end=end,
+                    code=parse_guid(code.get("targetGUID")),
+                    user=_optional_guid(coding.get("creatingUser") or selection.get("creatingUser")),
+                    created=_time(coding.get("creationDateTime") or selection.get("creationDateTime")),
+                    consensus=selection.get("name") == "consensus",
+                    memo=(description.text or "") if description is not None else "",
+                )
+            )
+    return found
+
+
+def _sources(archive: zipfile.ZipFile, root: etree._Element) -> list[ProjectSource]:
+    sources = [
+        ProjectSource(
+            guid=parse_guid(e.get("guid")),
+            name=e.get("name") or "",
+            text=_text_of(archive, e),
+            codings=_codings(e),
+            notes=[parse_guid(n.get("targetGUID")) for n in _children(e, "NoteRef")],
+        )
+        for e in _children(_child(root, "Sources"), "TextSource")
+    ]
+    by_path = {s.guid: s for s in sources}
+    for audio in _children(_child(root, "Sources"), "AudioSource"):
+        for transcript in _children(audio, "Transcript"):
+            path = (transcript.get("plainTextPath") or "").removeprefix("internal://").removesuffix(".txt")
+            target = by_path.get(parse_guid(path)) if len(path) in (36, 38) else None
+            if target is not None:
+                target.audio_name = (audio.get("path") or "").removeprefix("relative:///")
+                target.sync_points = [
+                    (int(p.get("position") or 0), int(p.get("timeStamp") or 0))
+                    for p in _children(transcript, "SyncPoint")
+                ]
+    return sources
+
+
+def _cases(root: etree._Element) -> tuple[list[str], list[ProjectCase]]:
+    names = {v.get("guid", "").upper(): v.get("name") or "" for v in _children(_child(root, "Variables"), "Variable")}
+    cases = []
+    for case in _children(_child(root, "Cases"), "Case"):
+        values = {}
+        for holder in _children(case, "VariableValue"):
+            ref, value = _child(holder, "VariableRef"), next((c for c in holder if _local(c) != "VariableRef"), None)
+            if ref is not None and value is not None:
+                values[names.get((ref.get("targetGUID") or "").upper(), "")] = value.text or ""
+        sources = tuple(parse_guid(s.get("targetGUID")) for s in _children(case, "SourceRef"))
+        cases.append(ProjectCase(parse_guid(case.get("guid")), case.get("name") or "", values, sources))
+    return list(names.values()), cases
+
+
+def _notes(root: etree._Element) -> list[ProjectNote]:
+    code_of = {}
+    for code in root.iter(f"{{{etree.QName(root).namespace}}}Code" if etree.QName(root).namespace else "Code"):
+        for ref in _children(code, "NoteRef"):
+            code_of[parse_guid(ref.get("targetGUID"))] = parse_guid(code.get("guid"))
+    notes = []
+    for note in _children(_child(root, "Notes"), "Note"):
+        guid, content = parse_guid(note.get("guid")), _child(note, "PlainTextContent")
+        notes.append(
+            ProjectNote(
+                guid,
+                note.get("name") or "",
+                (content.text or "") if content is not None else "",
+                _optional_guid(note.get("creatingUser")),
+                _time(note.get("creationDateTime")),
+                code_of.get(guid),
+            )
+        )
+    return notes
+
+
+def read_qdpx(source: IO[bytes]) -> Project:
+    """The project in a .qdpx file (raises ProjectFormatError, or CodebookFormatError for a bad codebook)."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            data = _member(archive, "project.qde")
+            root = parse_xml(data)
+            if _local(root) != "Project":
+                raise ProjectFormatError("project.qde is not a REFI-QDA project.")
+            codebook = _child(root, "CodeBook")
+            codes = read_codebook(data) if codebook is not None and len(codebook) else []
+            users = [
+                ProjectUser(parse_guid(u.get("guid")), u.get("name") or "")
+                for u in _children(_child(root, "Users"), "User")
+            ]
+            variables, cases = _cases(root)
+            project = Project(
+                root.get("name") or "", users, codes, _sources(archive, root), cases, variables, _notes(root)
+            )
+            project.origin = root.get("origin") or ""
+            return project
+    except (zipfile.BadZipFile, UnicodeDecodeError, ValueError) as error:
+        if isinstance(error, ProjectFormatError | CodebookFormatError):
+            raise
+        raise ProjectFormatError(f"The file is not a readable .qdpx project ({error}).") from error
