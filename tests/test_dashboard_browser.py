@@ -66,6 +66,8 @@ def browser(chromium_path: str) -> Iterator[Any]:
 @pytest.fixture
 def scenario(study: Study, owner: User) -> Scenario:
     cache.clear()
+    study.title = "Chatbots and mental health (scripted test events)"  # as the README's screenshots show it
+    study.save(update_fields=["title"])
     return build(study, owner)
 
 
