@@ -110,12 +110,13 @@ def send_reconsent_request(participant_id: int) -> None:
         )
 
 
-def _interview_email(interview: Interview, subject: str, body: str) -> EmailMessage | None:
+def _interview_email(interview: Interview, subject: str, body: str, *, calendar: bool) -> EmailMessage | None:
     participant = interview.participant
     if not hasattr(participant, "contact") or not participant.contact.email:
         return None
     message = EmailMessage(subject=subject, body=body, to=[participant.contact.email])
-    message.attach("interview.ics", interview_ics(interview), "text/calendar")
+    if calendar:
+        message.attach("interview.ics", interview_ics(interview), "text/calendar")
     return message
 
 
@@ -136,7 +137,7 @@ def send_booking_confirmation(interview_id: int) -> None:
             "when": when,
             "url": portal_url(participant=participant),
         }
-        message = _interview_email(interview, _("Interview booked"), body)
+        message = _interview_email(interview, _("Interview booked"), body, calendar=True)
         if message is not None:
             message.send()
 
@@ -159,6 +160,7 @@ def send_reminder(interview_id: int, hours: int) -> None:
             "hours": hours,
             "url": portal_url(participant=participant),
         }
-        message = _interview_email(interview, _("Interview reminder"), body)
+        # No calendar file: its title names the study, and a reminder carries nothing sensitive.
+        message = _interview_email(interview, _("Interview reminder"), body, calendar=False)
         if message is not None:
             message.send()

@@ -81,6 +81,8 @@ def test_reminders_go_out_24_hours_and_1_hour_before_once_each_without_sensitive
     assert len(mail.outbox) == 1
     assert "interview" in mail.outbox[0].body
     assert study.title not in mail.outbox[0].body
+    assert study.title not in mail.outbox[0].subject
+    assert mail.outbox[0].attachments == []
     Interview.objects.update(scheduled_start=timezone.now() + timedelta(minutes=50))
     send_interview_reminders()
     send_interview_reminders()
