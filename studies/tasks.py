@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import smtplib
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
@@ -31,9 +33,17 @@ def send_membership_email(membership_id: int) -> None:
     )
 
 
-@shared_task(ignore_result=True)
+class SafetyAlertNotSent(Exception):
+    """The mail server did not take the safety alert (transient): the task retries."""
+
+
+@shared_task(ignore_result=True, autoretry_for=(SafetyAlertNotSent,), retry_backoff=30, max_retries=20)
 def notify_safety_contact(safety_event_id: int) -> None:
-    """Email the study's safety contact that a participant answered a risk item. Never quotes the answer."""
+    """Email the study's safety contact that a participant answered a risk item. Never quotes the answer.
+
+    The event is claimed first (a re-delivered task sends nothing more); if sending fails the claim is
+    released and the task retries, so an alert is not lost to a mail-server hiccup.
+    """
     claimed = SafetyEvent.objects.filter(id=safety_event_id, notified_at__isnull=True).update(
         notified_at=timezone.now()
     )
@@ -41,16 +51,20 @@ def notify_safety_contact(safety_event_id: int) -> None:
     if not claimed or event is None or not event.study.safety_contact_email:
         return
     url = settings.SITE_URL + reverse("studies:participant", args=[event.study.slug, event.participant.code])
-    send_mail(
-        subject=f"Safety alert: {event.study.title}, participant {event.participant.code}",
-        message=(
-            f'Participant {event.participant.code} of the study "{event.study.title}" answered the risk item '
-            f'"{event.question_key}" in a way that showed them crisis resources.\n\n'
-            f"Please follow the study's safety protocol. Details (for team members signed in): {url}\n"
-        ),
-        from_email=None,
-        recipient_list=[event.study.safety_contact_email],
-    )
+    try:
+        send_mail(
+            subject=f"Safety alert: {event.study.title}, participant {event.participant.code}",
+            message=(
+                f'Participant {event.participant.code} of the study "{event.study.title}" answered the risk item '
+                f'"{event.question_key}" in a way that showed them crisis resources.\n\n'
+                f"Please follow the study's safety protocol. Details (for team members signed in): {url}\n"
+            ),
+            from_email=None,
+            recipient_list=[event.study.safety_contact_email],
+        )
+    except (smtplib.SMTPException, OSError) as error:
+        SafetyEvent.objects.filter(id=safety_event_id).update(notified_at=None)
+        raise SafetyAlertNotSent from error
 
 
 @shared_task(ignore_result=True)

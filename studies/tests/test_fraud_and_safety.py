@@ -139,3 +139,26 @@ def test_no_resources_are_shown_when_no_risk_item_triggered(study: Study) -> Non
     assert "Help is available right now" not in Client().get(response["Location"]).content.decode()
     assert not SafetyEvent.objects.exists()
     assert reverse("participate:screening", args=[study.slug]).startswith("/p/")
+
+
+def test_a_safety_alert_the_mail_server_refused_is_not_lost(study: Study, monkeypatch: pytest.MonkeyPatch) -> None:
+    import smtplib
+
+    from studies import tasks
+
+    Study.objects.filter(pk=study.pk).update(safety_contact_email="safety@example.org")
+    build_screening(study)
+    submit(Client(), study, q_crisis="yes")
+    event = SafetyEvent.objects.get()
+
+    def refuse(**_kwargs: object) -> None:  # the SMTP server is outside the platform: the one thing mocked
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr(tasks, "send_mail", refuse)
+    with pytest.raises(tasks.SafetyAlertNotSent):
+        notify_safety_contact(event.id)
+    event.refresh_from_db()
+    assert event.notified_at is None
+    monkeypatch.undo()
+    notify_safety_contact(event.id)
+    assert [m.to for m in mail.outbox] == [["safety@example.org"]]
