@@ -1,18 +1,25 @@
 """Who spoke when in a mono mix: voice embeddings of the speech segments, clustered into N speakers.
 
-The encoder is Resemblyzer's, whose trained weights ship inside its PyPI package (no download at run time).
-It loads lazily, on the first mono recording a process sees, so workers that only get per-speaker tracks
-or stereo channels never pay for PyTorch.
+The encoder is Resemblyzer's (a 3-layer LSTM over 40 mel bands), whose trained weights ship inside its PyPI
+package, so nothing is downloaded. PyTorch is needed only to read those weights: it runs once, in a
+subprocess, and writes them as a NumPy archive into WHISPER_MODELS_DIR; workers run the small network in
+NumPy and never load PyTorch (some 300 MB per worker otherwise).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
-import warnings
 from collections.abc import Sequence
-from typing import Any
+from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
+from django.conf import settings
+from filelock import FileLock
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 SAMPLE_RATE = 16_000
 # Below this much audio an embedding says little about the voice; such segments borrow a neighbour's label.
@@ -22,51 +29,115 @@ MIN_EMBED_SECONDS = 0.6
 N_FFT = 400
 HOP = 160
 N_MELS = 40
+RESEMBLYZER_VERSION = version("resemblyzer")
 
-_encoder: Any = None
+PARTIAL_FRAMES = 160  # Resemblyzer embeds 1.6 s partial utterances and averages them
+MAX_PARTIALS = 4
+WEIGHTS_FILE = f"resemblyzer-{RESEMBLYZER_VERSION}-voice-encoder.npz"
+# Reads the packaged PyTorch checkpoint and saves the network's tensors as NumPy arrays (argv[1]).
+_CONVERT = (
+    "import pathlib, sys, numpy, torch, resemblyzer\n"
+    "state = torch.load(pathlib.Path(resemblyzer.__file__).parent / 'pretrained.pt', map_location='cpu')\n"
+    "tensors = {k: v.numpy() for k, v in state['model_state'].items() if k.startswith(('lstm.', 'linear.'))}\n"
+    "numpy.savez(sys.argv[1], **tensors)\n"
+)
+
+_encoder: VoiceEncoder | None = None
 _encoder_lock = threading.Lock()
 
 
-def _get_encoder() -> Any:
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # the same function as 1/(1+e^-x), without overflow
+
+
+class VoiceEncoder:
+    """Resemblyzer's network (nn.LSTM(40, 256, 3, batch_first) -> Linear(256, 256) -> ReLU -> L2) in NumPy."""
+
+    def __init__(self, tensors: dict[str, np.ndarray]) -> None:
+        self.layers = [
+            (
+                tensors[f"lstm.weight_ih_l{n}"].T.copy(),
+                tensors[f"lstm.weight_hh_l{n}"].T.copy(),
+                tensors[f"lstm.bias_ih_l{n}"] + tensors[f"lstm.bias_hh_l{n}"],
+            )
+            for n in range(3)
+        ]
+        self.linear_weight, self.linear_bias = tensors["linear.weight"].T.copy(), tensors["linear.bias"]
+
+    def __call__(self, mels: np.ndarray) -> np.ndarray:
+        """Embeddings (batch x 256) of mel spectrograms (batch x frames x 40), as VoiceEncoder.forward."""
+        x = mels.astype(np.float32)
+        for w_ih, w_hh, bias in self.layers:
+            inputs = x @ w_ih + bias  # every time step's input projection at once
+            hidden = np.zeros((x.shape[0], w_hh.shape[0]), dtype=np.float32)
+            cell = np.zeros_like(hidden)
+            outputs = np.empty((x.shape[0], x.shape[1], hidden.shape[1]), dtype=np.float32)
+            for step in range(x.shape[1]):
+                gate_in, gate_forget, gate_cell, gate_out = np.split(inputs[:, step] + hidden @ w_hh, 4, axis=1)
+                cell = _sigmoid(gate_forget) * cell + _sigmoid(gate_in) * np.tanh(gate_cell)
+                hidden = _sigmoid(gate_out) * np.tanh(cell)
+                outputs[:, step] = hidden
+            x = outputs
+        embeds = np.maximum(hidden @ self.linear_weight + self.linear_bias, 0.0)
+        return embeds / np.maximum(np.linalg.norm(embeds, axis=1, keepdims=True), 1e-12)
+
+
+def weights_path(models_dir: Path) -> Path:
+    """The encoder's weights as NumPy arrays, converted once from Resemblyzer's package (file-locked, atomic)."""
+    target = models_dir / WEIGHTS_FILE
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(models_dir / f"{WEIGHTS_FILE}.lock")):
+        if not target.exists():
+            temporary = models_dir / f".{WEIGHTS_FILE}.partial.npz"
+            # A fixed script and our own interpreter: no input from outside reaches this command line.
+            subprocess.run([sys.executable, "-c", _CONVERT, str(temporary)], check=True, capture_output=True)  # noqa: S603
+            os.replace(temporary, target)
+    return target
+
+
+def _get_encoder() -> VoiceEncoder:
     global _encoder
     with _encoder_lock:
         if _encoder is None:
-            with warnings.catch_warnings():
-                # webrtcvad (a Resemblyzer dependency) still imports the deprecated pkg_resources.
-                warnings.simplefilter("ignore")
-                from resemblyzer import VoiceEncoder  # type: ignore[import-untyped]
-
-            import torch
-
-            # One thread: the network is small, and PyTorch's default pool spin-waits on the cores Whisper
-            # needs (measured: 20x the CPU time per embedding on a busy 2-core machine).
-            torch.set_num_threads(1)
-            _encoder = VoiceEncoder(device="cpu", verbose=False)
+            with np.load(weights_path(Path(settings.WHISPER_MODELS_DIR))) as archive:
+                _encoder = VoiceEncoder({name: archive[name] for name in archive.files})
         return _encoder
+
+
+def partial_slices(samples: int, rate: float = 1.3, min_coverage: float = 0.75) -> list[slice]:
+    """Mel-frame slices of the 1.6 s partial utterances, as Resemblyzer's compute_partial_slices makes them."""
+    frames = int(np.ceil((samples + 1) / HOP))
+    step = int(np.round((SAMPLE_RATE / rate) / HOP))
+    slices = [slice(i, i + PARTIAL_FRAMES) for i in range(0, max(1, frames - PARTIAL_FRAMES + step + 1), step)]
+    last = slices[-1]
+    if (samples - last.start * HOP) / (PARTIAL_FRAMES * HOP) < min_coverage and len(slices) > 1:
+        slices.pop()
+    return slices
 
 
 def embed(audio: np.ndarray) -> np.ndarray | None:
     """An L2-normed voice embedding of 16 kHz mono speech, or None when there is too little of it.
 
-    Resemblyzer's own embed_utterance, with the mel spectrogram computed here in numpy: librosa's version
-    pulls in numba and some 300 MB of memory per worker for one matrix product.
+    Resemblyzer's embed_utterance step for step, with the mel spectrogram computed here in NumPy: librosa's
+    version pulls in numba and some 300 MB of memory per worker for one matrix product.
     """
     if len(audio) < MIN_EMBED_SECONDS * SAMPLE_RATE:
         return None
     peak = float(np.max(np.abs(audio)))
     if peak == 0.0:
         return None
-    encoder = _get_encoder()
     # Level the volume so a quiet and a loud speaker differ by voice, not loudness.
     wav = (audio / peak * 0.5).astype(np.float32)
-    wav_slices, mel_slices = encoder.compute_partial_slices(len(wav), rate=1.3, min_coverage=0.75)
-    if wav_slices[-1].stop > len(wav):
-        wav = np.pad(wav, (0, wav_slices[-1].stop - len(wav)))
+    slices = partial_slices(len(wav))
+    if len(slices) > MAX_PARTIALS:
+        # A few partials spread over a long turn tell the voice as well as all of them, at bounded cost.
+        slices = [slices[int(i)] for i in np.linspace(0, len(slices) - 1, MAX_PARTIALS).round()]
+    if slices[-1].stop * HOP > len(wav):
+        wav = np.pad(wav, (0, slices[-1].stop * HOP - len(wav)))
     mel = mel_spectrogram(wav)
-    import torch
-
-    with torch.no_grad():
-        partials = encoder(torch.from_numpy(np.stack([mel[s] for s in mel_slices]))).numpy()
+    # One BLAS thread: OpenBLAS' pool spin-waits on the cores CTranslate2 needs (measured: 5x the CPU time).
+    with threadpool_limits(1, user_api="blas"):
+        partials = _get_encoder()(np.stack([mel[s] for s in slices]))
     mean = partials.mean(axis=0)
     return (mean / np.linalg.norm(mean)).astype(np.float32)
 

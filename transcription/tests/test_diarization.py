@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import torch
+from resemblyzer import VoiceEncoder as TorchVoiceEncoder  # type: ignore[import-untyped]
 
+from transcription import diarization
 from transcription.diarization import cluster, label_for, mel_spectrogram
 from transcription.pipeline import transcribe
 from transcription.results import Segment, TranscriptionRequest
@@ -136,3 +141,25 @@ def test_the_numpy_mel_front_end_matches_librosa() -> None:
 
     assert ours.shape == theirs.shape
     assert np.allclose(ours, theirs, rtol=1e-4, atol=1e-6 * float(theirs.max()))
+
+
+def test_the_numpy_voice_encoder_matches_resemblyzers_network() -> None:
+    mels = np.random.default_rng(2).random((3, 160, 40)).astype(np.float32)
+    with torch.no_grad():
+        theirs = TorchVoiceEncoder(device="cpu", verbose=False)(torch.from_numpy(mels)).numpy()
+
+    assert np.allclose(diarization._get_encoder()(mels), theirs, atol=1e-5)
+
+
+@pytest.mark.parametrize("samples", [4_000, 16_000, 25_000, 40_000, 93_000])
+def test_partial_utterances_are_cut_as_resemblyzer_cuts_them(samples: int) -> None:
+    assert diarization.partial_slices(samples) == TorchVoiceEncoder.compute_partial_slices(samples, 1.3, 0.75)[1]
+
+
+def test_the_converted_weights_are_written_once(tmp_path: Path) -> None:
+    first = diarization.weights_path(tmp_path)
+    written = first.stat().st_mtime_ns
+
+    assert diarization.weights_path(tmp_path) == first
+    assert first.stat().st_mtime_ns == written
+    assert not list(tmp_path.glob(".*partial*"))
