@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from config.crypto import keyed_hash
 from studies.models import ContactDetails, Participant, Question, Questionnaire, ScreeningResponse, Study
-from studies.services.eligibility import derive_attributes, evaluate_eligibility
-from studies.services.fraud import assess_risk, client_hash
+from studies.services.eligibility import Eligibility, derive_attributes, evaluate_eligibility
+from studies.services.fraud import RiskAssessment, assess_risk, client_hash
 from studies.services.quotas import full_strata
 from studies.services.safety import record_safety_events
 
@@ -98,13 +98,21 @@ def submit_screening(
         return Outcome(existing, created=False, risk_items=[])
 
 
-def _save(
-    *, study: Study, questionnaire: Questionnaire, submission: Submission, questions: list[Question] | None
-) -> Outcome:
-    now = timezone.now()
-    questions = questions if questions is not None else list(questionnaire.questions.all())
+@dataclass(frozen=True)
+class _Assessment:
+    attributes: dict[str, Any]
+    eligibility: Eligibility
+    risk: RiskAssessment
+    email_hash: str
+    phone_hash: str
+    client: str
+
+
+def _assess(
+    *, study: Study, questionnaire: Questionnaire, questions: list[Question], submission: Submission, now: datetime
+) -> _Assessment:
+    """Everything decided about a submission before anything is written: eligibility, hashes, risk."""
     attributes = derive_attributes(questions, submission.answers)
-    eligibility = evaluate_eligibility(questionnaire=questionnaire, attributes=attributes)
     email_hash = keyed_hash(submission.email) if submission.email else ""
     phone_hash = keyed_hash(submission.phone) if submission.phone else ""
     client = client_hash(ip=submission.ip, user_agent=submission.user_agent)
@@ -120,16 +128,27 @@ def _save(
         client=client,
         now=now,
     )
-    full = eligibility.eligible and bool(full_strata(study=study, attributes=attributes))
-    status = _status(eligible=eligibility.eligible, flagged=bool(risk.reasons), full=full)
+    eligibility = evaluate_eligibility(questionnaire=questionnaire, attributes=attributes)
+    return _Assessment(attributes, eligibility, risk, email_hash, phone_hash, client)
+
+
+def _save(
+    *, study: Study, questionnaire: Questionnaire, submission: Submission, questions: list[Question] | None
+) -> Outcome:
+    now = timezone.now()
+    questions = questions if questions is not None else list(questionnaire.questions.all())
+    found = _assess(study=study, questionnaire=questionnaire, questions=questions, submission=submission, now=now)
+    eligible, reasons = found.eligibility.eligible, found.risk.reasons
+    full = eligible and bool(full_strata(study=study, attributes=found.attributes))
+    status = _status(eligible=eligible, flagged=bool(reasons), full=full)
     participant = create_participant(study=study, status=status, language=submission.language)
     ContactDetails.objects.create(
         participant=participant,
         name=submission.name,
         email=submission.email,
         phone=submission.phone,
-        email_hash=email_hash,
-        phone_hash=phone_hash,
+        email_hash=found.email_hash,
+        phone_hash=found.phone_hash,
     )
     response = ScreeningResponse.objects.create(
         study=study,
@@ -138,15 +157,15 @@ def _save(
         form_token=submission.form_token,
         language=submission.language,
         answers=submission.answers,
-        attributes=attributes,
+        attributes=found.attributes,
         started_at=submission.started_at,
         submitted_at=now,
-        eligible=eligibility.eligible,
-        eligibility_reasons=eligibility.reasons,
-        risk_level=risk.level,
-        risk_reasons=risk.reasons,
-        review=ScreeningResponse.Review.PENDING if risk.reasons else ScreeningResponse.Review.NOT_NEEDED,
-        client_hash=client,
+        eligible=eligible,
+        eligibility_reasons=found.eligibility.reasons,
+        risk_level=found.risk.level,
+        risk_reasons=reasons,
+        review=ScreeningResponse.Review.PENDING if reasons else ScreeningResponse.Review.NOT_NEEDED,
+        client_hash=found.client,
     )
     risk_items = triggered_risk_items(questions, submission.answers)
     record_safety_events(participant=participant, question_keys=risk_items)
