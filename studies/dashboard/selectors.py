@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from coding.models import Adjudication, Code, Coding, CodingAssignment
+from coding.models import Adjudication, CodingAssignment
 from studies.dashboard import agreement, composition
+from studies.dashboard import coders as coding_reads
+from studies.dashboard.coders import CoderProgress, PendingAdjudication
 from studies.models import Consent, Interview, Participant, Questionnaire, SafetyEvent, ScreeningResponse, Study
-from transcription.models import Transcript, TranscriptionJob, TranscriptVersion
+from transcription.models import Transcript, TranscriptionJob
 
 S = Participant.Status
 T = Transcript.State
@@ -30,7 +32,6 @@ WEEKS_SHOWN = 12
 FAILURES_SHOWN = 20
 RUNNING_SHOWN = 20
 SAFETY_SHOWN = 50
-ADJUDICATIONS_SHOWN = 10
 # A worker counts as alive when a job of its heartbeated or finished this recently (workers report nothing
 # else: they are seen only through the jobs they claim).
 WORKER_WINDOW = timedelta(minutes=10)
@@ -67,6 +68,10 @@ class Funnel:
         return self.steps[0].count
 
 
+def _people_in(queryset: QuerySet[Any], field: str = "participant_id") -> Q:
+    return Q(pk__in=queryset.values(field))
+
+
 def _funnel_conditions(study: Study) -> dict[str, Q]:
     """Who has reached each step: by current status or by what exists for them (a consent, an interview,
     a transcript), so withdrawn people still count for the steps they reached before withdrawing.
@@ -76,10 +81,7 @@ def _funnel_conditions(study: Study) -> dict[str, Q]:
     """
     transcripts = Transcript.objects.filter(recording__interview__study=study)
     interviews = Interview.objects.filter(study=study)
-
-    def who(queryset: QuerySet[Any], field: str = "participant_id") -> Q:
-        return Q(pk__in=queryset.values(field))
-
+    who = _people_in
     by_transcript = "recording__interview__participant_id"
     return {
         "eligible": Q(status__in=(S.ELIGIBLE, S.WAITLISTED, S.INVITED, S.CONSENTED, S.SCHEDULED, S.INTERVIEWED))
@@ -287,26 +289,6 @@ def workers_seen(*, now: datetime | None = None) -> list[Worker]:
 
 
 @dataclass(frozen=True)
-class CoderProgress:
-    name: str
-    assigned: int
-    in_progress: int
-    done: int
-    codings: int
-
-    @property
-    def total(self) -> int:
-        return self.assigned + self.in_progress + self.done
-
-
-@dataclass(frozen=True)
-class PendingAdjudication:
-    version_id: int
-    participant: str
-    status: str  # "open", or "" when nobody has started it
-
-
-@dataclass(frozen=True)
 class CodingPanel:
     coders: list[CoderProgress]
     transcripts_ready: int  # approved, in coding or coded
@@ -324,59 +306,20 @@ def coding_progress(*, study: Study) -> CodingPanel:
     Consensus codings (written by adjudication) are nobody's own work: they count neither for a coder nor
     for agreement.
     """
-    assignments = CodingAssignment.objects.filter(transcript__recording__interview__study=study)
-    A = CodingAssignment.Status
-    per_coder = (
-        assignments.order_by()
-        .values("coder_id", "coder__display_name", "coder__email")
-        .annotate(
-            assigned=Count("id", filter=Q(status=A.ASSIGNED)),
-            in_progress=Count("id", filter=Q(status=A.IN_PROGRESS)),
-            done=Count("id", filter=Q(status=A.DONE)),
-        )
-    )
-    own = Coding.objects.filter(code__study=study, consensus=False).order_by()
-    codings = dict(own.values_list("coder_id").annotate(n=Count("id")))
-    coders = [
-        CoderProgress(
-            row["coder__display_name"] or row["coder__email"],
-            row["assigned"],
-            row["in_progress"],
-            row["done"],
-            codings.get(row["coder_id"], 0),
-        )
-        for row in per_coder
-    ]
-    coders.sort(key=lambda coder: coder.name.casefold())
     transcripts = Transcript.objects.filter(recording__interview__study=study)
+    assigned = CodingAssignment.objects.filter(transcript__recording__interview__study=study)
     versions = agreement.double_coded_versions(study=study)
-    status = dict(
-        Adjudication.objects.filter(transcript_version_id__in=versions).values_list("transcript_version_id", "status")
-    )
+    status = coding_reads.adjudication_status(versions)
     return CodingPanel(
-        coders=coders,
+        coders=coding_reads.progress_per_coder(study=study),
         transcripts_ready=transcripts.filter(state__in=(T.APPROVED, T.IN_CODING, T.CODED)).count(),
-        transcripts_assigned=assignments.values("transcript_id").distinct().count(),
+        transcripts_assigned=assigned.values("transcript_id").distinct().count(),
         double_coded=len(versions),
-        agreement=agreement.pooled_agreement(study=study, code_names=_code_names(study), versions=versions),
+        agreement=agreement.pooled_agreement(study=study, code_names=coding_reads.code_names(study), versions=versions),
         open_adjudications=sum(1 for value in status.values() if value == Adjudication.Status.OPEN),
         not_adjudicated=sum(1 for version in versions if version not in status),
-        pending=_pending_adjudications(versions, status),
+        pending=coding_reads.pending_adjudications(versions, status),
     )
-
-
-def _pending_adjudications(versions: list[int], status: dict[int, str]) -> list[PendingAdjudication]:
-    waiting = [v for v in versions if status.get(v) != Adjudication.Status.DONE][:ADJUDICATIONS_SHOWN]
-    codes = dict(
-        TranscriptVersion.objects.filter(id__in=waiting).values_list(
-            "id", "transcript__recording__interview__participant__code"
-        )
-    )
-    return [PendingAdjudication(v, codes.get(v, "?"), status.get(v, "")) for v in sorted(waiting)]
-
-
-def _code_names(study: Study) -> dict[int, str]:
-    return dict(Code.objects.filter(study=study).values_list("id", "name"))
 
 
 # --- Safety -----------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -54,12 +55,6 @@ def _funnel(study: Study, membership: StudyMembership) -> dict[str, Any]:
         )
         for step in funnel.steps
     ]
-    weeks = [week.start.strftime("%d %b") for week in funnel.weeks]
-    series = [
-        charts.Series(_("Screened"), [w.screened for w in funnel.weeks], "a"),
-        charts.Series(_("Eligible"), [w.eligible for w in funnel.weeks], "b"),
-        charts.Series(_("Consented"), [w.consented for w in funnel.weeks], "c"),
-    ]
     return {
         "funnel": funnel,
         "funnel_chart": charts.bar_chart(
@@ -68,15 +63,24 @@ def _funnel(study: Study, membership: StudyMembership) -> dict[str, Any]:
             desc=_("People at each step; after the count, the share of the step before."),
             bars=bars,
         ),
-        "weekly_chart": charts.column_chart(
-            chart_id="chart-weekly",
-            title=_("Screening by week"),
-            desc=_("People screened, found eligible and (by now) consented, by week of screening."),
-            labels=weeks,
-            series=series,
-            label_every=2,
-        ),
+        "weekly_chart": _weekly_chart(funnel.weeks),
     }
+
+
+def _weekly_chart(weeks: list[selectors.Week]) -> SafeString:
+    series = [
+        charts.Series(_("Screened"), [w.screened for w in weeks], "a"),
+        charts.Series(_("Eligible"), [w.eligible for w in weeks], "b"),
+        charts.Series(_("Consented"), [w.consented for w in weeks], "c"),
+    ]
+    return charts.column_chart(
+        chart_id="chart-weekly",
+        title=_("Screening by week"),
+        desc=_("People screened, found eligible and (by now) consented, by week of screening."),
+        labels=[week.start.strftime("%d %b") for week in weeks],
+        series=series,
+        label_every=2,
+    )
 
 
 def _diversity(study: Study, membership: StudyMembership) -> dict[str, Any]:
