@@ -263,6 +263,8 @@ def _researcher_adjudicates(page: Any, live_server: Any, study: Study, english: 
     page.wait_for_selector(".disagreement >> nth=1 >> .decided")
     page.click("#finish-adjudication")
     page.wait_for_url("**/coding/agreement/")
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # wide tables scroll inside their box
     assert Adjudication.objects.get(transcript_version=english).status == "done"
 
 
