@@ -166,9 +166,11 @@ CELERY_TASK_QUEUES = (Queue("default"), Queue("transcription"))
 # The sweep is quick housekeeping: it must not wait behind hour-long jobs on the GPU queue.
 CELERY_TASK_ROUTES = {
     "transcription.tasks.sweep_transcription_jobs": {"queue": "default"},
+    "transcription.tasks_exports.*": {"queue": "default"},  # study exports need no GPU
     "transcription.tasks.*": {"queue": "transcription"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_IMPORTS = ("transcription.tasks_exports",)  # autodiscovery finds only <app>/tasks.py
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 

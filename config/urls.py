@@ -19,6 +19,7 @@ urlpatterns = [
     path("studies/", include("studies.urls")),
     path("studies/<slug:slug>/", include("coding.urls")),
     path("studies/<slug:slug>/", include("transcription.urls")),
+    path("studies/<slug:slug>/exports/", include("transcription.archive.urls")),
     path("studies/<slug:slug>/", include("review.urls")),
     path("p/", include("studies.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,6 +6,8 @@ Version 1 is the machine's raw text; version 2 its redacted form (review.Redacte
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import timedelta
 
 from django.utils import timezone
@@ -111,3 +113,30 @@ def code_span(version: TranscriptVersion, *, coder: User, code: Code, start: int
         codebook_version=book,
         memo=memo,
     )
+
+
+FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="From another tool" origin="QualCoder">
+  <Users><User guid="AD68FBE7-E1EE-4A82-A279-23CC698C89EB" name="ana"/></Users>
+  <CodeBook><Codes>
+    <Code guid="11111111-2222-3333-4444-555555555555" name="Hope" isCodable="true" color="#0A0"/>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="99999999-2222-3333-4444-555555555555" name="Field notes">
+      <PlainTextContent>नमस्ते, hope grows.</PlainTextContent>
+      <PlainTextSelection guid="88888888-2222-3333-4444-555555555555" startPosition="8" endPosition="12">
+        <Coding guid="77777777-2222-3333-4444-555555555555" creatingUser="AD68FBE7-E1EE-4A82-A279-23CC698C89EB">
+          <CodeRef targetGUID="11111111-2222-3333-4444-555555555555"/>
+        </Coding>
+      </PlainTextSelection>
+    </TextSource>
+  </Sources>
+</Project>"""
+
+
+def foreign_qdpx() -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("project.qde", FOREIGN.encode())
+    buffer.seek(0)
+    return buffer

@@ -13,7 +13,7 @@ from coding.models import Code, Coding, Memo
 from coding.refi import validation_errors
 from studies.models import Study
 from studies.tests.factories import ParticipantFactory
-from tests.exportkit import REDACTED, code_span, make_transcript, screen
+from tests.exportkit import REDACTED, code_span, foreign_qdpx, make_transcript, screen
 from transcription.refi_project import ProjectFormatError, import_project, read_qdpx, study_project, write_qdpx
 
 pytestmark = pytest.mark.django_db
@@ -90,33 +90,6 @@ def test_an_exported_project_imports_back_with_equal_codings(coded_study: Study,
     assert report.codings_imported == 2
     assert report.codes_created == 0
     assert Code.objects.filter(study=coded_study).count() == 3
-
-
-FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
-<Project xmlns="urn:QDA-XML:project:1.0" name="From another tool" origin="QualCoder">
-  <Users><User guid="AD68FBE7-E1EE-4A82-A279-23CC698C89EB" name="ana"/></Users>
-  <CodeBook><Codes>
-    <Code guid="11111111-2222-3333-4444-555555555555" name="Hope" isCodable="true" color="#0A0"/>
-  </Codes></CodeBook>
-  <Sources>
-    <TextSource guid="99999999-2222-3333-4444-555555555555" name="Field notes">
-      <PlainTextContent>नमस्ते, hope grows.</PlainTextContent>
-      <PlainTextSelection guid="88888888-2222-3333-4444-555555555555" startPosition="8" endPosition="12">
-        <Coding guid="77777777-2222-3333-4444-555555555555" creatingUser="AD68FBE7-E1EE-4A82-A279-23CC698C89EB">
-          <CodeRef targetGUID="11111111-2222-3333-4444-555555555555"/>
-        </Coding>
-      </PlainTextSelection>
-    </TextSource>
-  </Sources>
-</Project>"""
-
-
-def foreign_qdpx() -> io.BytesIO:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("project.qde", FOREIGN.encode())
-    buffer.seek(0)
-    return buffer
 
 
 def test_a_project_from_another_tool_brings_its_codebook_and_lists_its_sources(study: Study, owner: User) -> None:

@@ -1,0 +1,135 @@
+"""The CSV tables of a study archive, each described column by column in the data dictionary.
+
+Rows are written as they are read (querysets iterated in chunks), so a large study never sits in memory. Cells
+that a spreadsheet would run as a formula (starting with = + - @ or a tab) get a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from coding.analysis import excerpts_of, final_codings
+from coding.models import Coding
+from studies.models import Participant, Study
+from transcription.archive.demographics import demographic_keys, demographics_of
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: str
+
+
+CODINGS = (
+    Column("coding", "The coding's GUID (stable across exports and REFI-QDA projects)."),
+    Column("transcript", "The transcript's id."),
+    Column("transcript_version", "The number of the transcript version coded (the approved, redacted text)."),
+    Column("participant", "The participant's pseudonym."),
+    Column("code", "The code's GUID (see codebook/codebook.csv)."),
+    Column("code_name", "The code's name when exported."),
+    Column("coder", "The coder's user id (team members are numbers here, not names)."),
+    Column("start", "First Unicode code point of the span in the version's text (segments joined by a newline)."),
+    Column("end", "Code point after the span's last one (half-open: text[start:end])."),
+    Column("text", "The coded words."),
+    Column("consensus", "true for the adjudicated consensus set, false for one coder's own coding."),
+    Column("memo", "The coder's note on this coding."),
+    Column("created_at", "When the coding was made (UTC, ISO 8601)."),
+)
+EXCERPTS = (
+    Column("coding", "The coding's GUID (see codings.csv)."),
+    Column("code_name", "The code's name."),
+    Column("participant", "The participant's pseudonym."),
+    Column("time_start", "Seconds from the start of the recording where the excerpt begins (empty if unknown)."),
+    Column("time_end", "Seconds from the start of the recording where the excerpt ends (empty if unknown)."),
+    Column("text", "The excerpt: final codings only (consensus after adjudication, else a single coder's)."),
+)
+PARTICIPANT_BASE = (
+    Column("participant", "The pseudonym; no contact details or names are exported."),
+    Column("status", "Where the person stands in the study (screened, consented, interviewed, withdrawn, ...)."),
+    Column("language", "The language the person took part in (ISO 639-1)."),
+)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[bytes]:
+    """UTF-8 CSV (with a byte order mark, so spreadsheet programs pick the encoding), one line at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    yield b"\xef\xbb\xbf" + buffer.getvalue().encode()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([_cell(value) for value in row])
+        yield buffer.getvalue().encode()
+
+
+def _study_codings(study: Study) -> Iterator[Coding]:
+    rows = Coding.objects.filter(transcript_version__transcript__recording__interview__study=study)
+    related = rows.select_related("code", "transcript_version__transcript__recording__interview__participant")
+    yield from related.order_by("id").iterator(chunk_size=1000)
+
+
+def coding_rows(study: Study) -> Iterator[list[object]]:
+    for c in _study_codings(study):
+        version = c.transcript_version
+        participant = version.transcript.recording.interview.participant.code
+        yield [
+            c.guid,
+            version.transcript_id,
+            version.number,
+            participant,
+            c.code.guid,
+            c.code.name,
+            c.coder_id,
+            c.start,
+            c.end,
+            c.text,
+            c.consensus,
+            c.memo,
+            c.created_at.isoformat(),
+        ]
+
+
+def excerpt_rows(study: Study) -> Iterator[list[object]]:
+    chunk: list[Coding] = []
+    for coding in final_codings(study).order_by("id").iterator(chunk_size=500):
+        chunk.append(coding)
+        if len(chunk) == 500:
+            yield from _excerpts(chunk, study)
+            chunk = []
+    yield from _excerpts(chunk, study)
+
+
+def _excerpts(chunk: list[Coding], study: Study) -> Iterator[list[object]]:
+    for e in excerpts_of(chunk, study=study, with_audio=False) if chunk else []:
+        yield [e.coding.guid, e.coding.code.name, e.participant, e.time_start, e.time_end, e.coding.text]
+
+
+def participant_columns(study: Study) -> tuple[Column, ...]:
+    keys = demographic_keys(study.pk)
+    return PARTICIPANT_BASE + tuple(
+        Column(k, f"Screening answer or derived value '{k}' (closed answers only).") for k in keys
+    )
+
+
+def participant_rows(study: Study) -> Iterator[list[object]]:
+    keys = demographic_keys(study.pk)
+    people = Participant.objects.filter(study=study).order_by("code")
+    for start in range(0, people.count(), 1000):
+        page = list(people[start : start + 1000])
+        values = demographics_of([p.pk for p in page], keys)
+        for p in page:
+            facts = values.get(p.pk, {})
+            yield [p.code, p.status, p.language, *(_joined(facts.get(k)) for k in keys)]
+
+
+def _joined(value: object) -> object:
+    return "; ".join(map(str, value)) if isinstance(value, list) else value

@@ -1,0 +1,14 @@
+"""Included under studies/<slug>/exports/ (config/urls.py); every view is for owners and researchers."""
+
+from django.urls import path
+
+from transcription.archive import views
+
+app_name = "exports"
+urlpatterns = [
+    path("", views.exports_page, name="page"),
+    path("start/", views.start_export, name="start"),
+    path("import/", views.import_qdpx, name="import"),
+    path("<str:export_id>/status.json", views.export_status, name="status"),
+    path("download/<str:token>/", views.download, name="download"),
+]
