@@ -13,7 +13,28 @@ from django.utils.translation import gettext as _
 
 from review.services.errors import ReviewError
 
-Row = dict[str, Any]
+
+class Row(dict[str, Any]):
+    """One segment's fields. Rows are never changed in place: an operation makes a new row with `but()`, so a
+    row still `unchanged` can be copied inside the database. `words` (most of a row's bytes) may be absent and
+    loaded on first use through `load_words(source)`."""
+
+    source: int | None = None  # index of the segment in the version the row was read from
+    unchanged: bool = False
+    load_words: Callable[[int], list[Any]] | None = None
+
+    def __missing__(self, key: str) -> Any:
+        if key == "words" and self.source is not None and self.load_words is not None:
+            self["words"] = self.load_words(self.source)
+            return self["words"]
+        raise KeyError(key)
+
+    def but(self, **fields: Any) -> Row:
+        new = Row(self, **fields)
+        new.source, new.load_words = self.source, self.load_words
+        return new
+
+
 ROW_FIELDS = (
     "start",
     "end",
@@ -57,17 +78,20 @@ def _words_text(words: Sequence[dict[str, Any]]) -> str:
 
 
 def set_text(rows: list[Row], op: dict[str, Any]) -> None:
-    row = rows[_index(rows, op)]
+    index = _index(rows, op)
+    row = rows[index]
     text = _string(op, "text", MAX_TEXT).strip()
-    row["text"] = text
-    if row["words"] and " ".join(_words_text(row["words"]).split()) != " ".join(text.split()):
+    words = row["words"]
+    if words and " ".join(_words_text(words).split()) != " ".join(text.split()):
         # Word timings describe the words the machine heard; once the text differs they would mislead.
-        row["words"] = []
+        words = []
+    rows[index] = row.but(text=text, words=words)
 
 
 def set_speaker(rows: list[Row], op: dict[str, Any]) -> None:
     speaker = _string(op, "speaker", MAX_SPEAKER).strip()
-    rows[_index(rows, op)]["speaker"] = speaker
+    index = _index(rows, op)
+    rows[index] = rows[index].but(speaker=speaker)
 
 
 def rename_speaker(rows: list[Row], op: dict[str, Any]) -> None:
@@ -75,17 +99,17 @@ def rename_speaker(rows: list[Row], op: dict[str, Any]) -> None:
     new = _string(op, "to", MAX_SPEAKER).strip()
     if not new:
         raise ReviewError(_("A speaker needs a name."))
-    for row in rows:
+    for index, row in enumerate(rows):
         if row["speaker"] == old:
-            row["speaker"] = new
+            rows[index] = row.but(speaker=new)
 
 
 def set_times(rows: list[Row], op: dict[str, Any]) -> None:
-    row = rows[_index(rows, op)]
+    index = _index(rows, op)
     start, end = _number(op, "start"), _number(op, "end")
     if end < start:
         raise ReviewError(_("A segment cannot end before it starts."))
-    row["start"], row["end"] = start, end
+    rows[index] = rows[index].but(start=start, end=end)
 
 
 def split_point(row: Row, offset: int) -> tuple[float, int]:
@@ -112,9 +136,8 @@ def split(rows: list[Row], op: dict[str, Any]) -> None:
         raise ReviewError(_("Put the cursor inside the text where the segment should split."))
     at, word = split_point(row, offset)
     at = min(max(at, row["start"]), row["end"])
-    left = {**row, "text": row["text"][:offset].rstrip(), "end": at, "words": row["words"][:word]}
-    right = {**row, "text": row["text"][offset:].lstrip(), "start": at, "words": row["words"][word:]}
-    right["flags"] = list(row["flags"])
+    left = row.but(text=row["text"][:offset].rstrip(), end=at, words=row["words"][:word])
+    right = row.but(text=row["text"][offset:].lstrip(), start=at, words=row["words"][word:], flags=list(row["flags"]))
     rows[index : index + 1] = [left, right]
 
 
@@ -123,13 +146,12 @@ def merge(rows: list[Row], op: dict[str, Any]) -> None:
     if index + 1 >= len(rows):
         raise ReviewError(_("The last segment has no next segment to merge with."))
     first, second = rows[index], rows[index + 1]
-    merged = {
-        **first,
-        "text": f"{first['text']} {second['text']}".strip(),
-        "end": max(first["end"], second["end"]),
-        "words": [*first["words"], *second["words"]],
-        "flags": list(dict.fromkeys([*first["flags"], *second["flags"]])),
-    }
+    merged = first.but(
+        text=f"{first['text']} {second['text']}".strip(),
+        end=max(first["end"], second["end"]),
+        words=[*first["words"], *second["words"]],
+        flags=list(dict.fromkeys([*first["flags"], *second["flags"]])),
+    )
     rows[index : index + 2] = [merged]
 
 
@@ -147,7 +169,7 @@ def apply_operations(rows: list[Row], ops: object) -> list[Row]:
     """The rows after every operation, in order; raises ReviewError (and changes nothing) on a bad one."""
     if not isinstance(ops, list) or len(ops) > MAX_OPS:
         raise ReviewError(_("The edits could not be read."))
-    result = [dict(row) for row in rows]
+    result = list(rows)
     for op in ops:
         if not isinstance(op, dict) or op.get("op") not in OPERATIONS:
             raise ReviewError(_("The edits could not be read."))

@@ -20,7 +20,7 @@ from review.models import RedactedVersion, RedactionMark, RedactionTag
 from review.services import state
 from review.services.errors import ReviewError
 from review.services.identifiers import participant_identifiers, study_entities
-from review.services.versions import lock_latest, rows_of, write_version
+from review.services.versions import base_rows, lock_latest, write_version
 from studies.models import Study
 from transcription.models import Segment, Transcript, TranscriptVersion
 from transcription.redaction import (
@@ -193,7 +193,7 @@ def redact_latest(*, transcript: Transcript, base_number: object, user: User) ->
             _("%(count)s proposals still wait for a decision: accept or reject each one.") % {"count": pending}
         )
     accepted = merge_overlapping([item.proposal for item in items if item.decision == Decision.ACCEPTED])
-    rows = rows_of(source)
+    rows = base_rows(source)
     try:
         result = apply_redactions([row["text"] for row in rows], accepted, DatabaseTagRegistry(study))
     except ProposalMismatch as error:
@@ -201,8 +201,8 @@ def redact_latest(*, transcript: Transcript, base_number: object, user: User) ->
     changed = {replacement.segment for replacement in result.replacements}
     for index in changed:
         # Word timings carry the original words: a redacted segment keeps its times, never its words.
-        rows[index] = {**rows[index], "text": result.texts[index], "words": []}
-    version = write_version(transcript=transcript, rows=rows, author=user, translation=None)
+        rows[index] = rows[index].but(text=result.texts[index], words=[])
+    version = write_version(transcript=transcript, rows=rows, author=user, source=source, keep_translation=False)
     RedactedVersion.objects.create(
         version=version,
         source=source,

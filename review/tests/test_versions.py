@@ -124,3 +124,20 @@ def test_the_diff_shows_changed_words_and_added_segments(transcript: Transcript,
     assert any(d.kind == "added" for d in diff)
     assert diff[0].kind == "unchanged"
     assert diff[0].count == 1
+
+
+def test_unchanged_segments_keep_their_words_and_the_translation_layer_is_kept(
+    transcript: Transcript, researcher: User
+) -> None:
+    first = transcript.versions.get()
+    first.translation = [{"start": 0, "end": 1, "text": "Hola"}]
+    first.save()
+    ops = [{"op": "split", "index": 0, "offset": 6}, {"op": "speaker", "index": 3, "speaker": "Ana"}]
+    version = versions.save_edits(transcript=transcript, base_number=1, ops=ops, author=researcher)
+    version.refresh_from_db()
+    assert version.translation == [{"start": 0, "end": 1, "text": "Hola"}]
+    old, new = versions.rows_of(first), versions.rows_of(version)
+    assert [r["index"] for r in version.segments.values("index")] == [0, 1, 2, 3]
+    assert new[2]["words"] == old[1]["words"]  # copied in the database, one place further on
+    assert new[3]["words"] == old[2]["words"]  # changed speaker, words loaded for the bulk insert
+    assert new[3]["speaker"] == "Ana"
