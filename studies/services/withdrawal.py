@@ -44,7 +44,7 @@ def withdraw_participant(*, participant: Participant, scope: str, request: Any =
     Works at any stage, including while a transcription is queued or running (the transcription app
     cancels its work). The caller has checked who may withdraw this participant.
     """
-    from transcription.services.withdrawal import withdraw_participant_work
+    from transcription.services import withdraw_participant_work
 
     erase = scope == Participant.WithdrawalScope.DELETE_ALL
     with transaction.atomic():
