@@ -29,6 +29,7 @@ S = Participant.Status
 T = Transcript.State
 Job = TranscriptionJob.Status
 WEEKS_SHOWN = 12
+SCREENING = Questionnaire.Kind.SCREENING
 FAILURES_SHOWN = 20
 RUNNING_SHOWN = 20
 SAFETY_SHOWN = 50
@@ -85,7 +86,7 @@ def _funnel_conditions(study: Study) -> dict[str, Q]:
     by_transcript = "recording__interview__participant_id"
     return {
         "eligible": Q(status__in=(S.ELIGIBLE, S.WAITLISTED, S.INVITED, S.CONSENTED, S.SCHEDULED, S.INTERVIEWED))
-        | who(ScreeningResponse.objects.filter(study=study, eligible=True)),
+        | who(ScreeningResponse.objects.filter(study=study, questionnaire__kind=SCREENING, eligible=True)),
         "flagged": Q(status=S.FLAGGED),
         "waitlisted": Q(status=S.WAITLISTED),
         "invited": Q(status__in=(S.INVITED, S.CONSENTED, S.SCHEDULED, S.INTERVIEWED))
