@@ -1,6 +1,8 @@
 """Transcript review benchmark (not a test: it prints figures) on a 2-hour transcript (1,500 segments, about
 20,000 words with word timings): server time of saving one segment edit (the target is under 200 ms), of the
-editor page, and of the de-identification page.
+editor page, and of the de-identification page; with --browser, the editor's load in headless Chromium (time to
+the page's DOMContentLoaded and to segments on screen, the script's render time, the longest main-thread task,
+the number of word spans present, and a scroll to the end).
 
 It creates a throw-away PostgreSQL database (DATABASE_URL's name + `_review_bench`, dropped at the end), one
 study with a researcher and one machine transcript, then times requests through Django's full stack
@@ -8,7 +10,7 @@ study with a researcher and one machine transcript, then times requests through 
 latest version, so every run writes a complete new version (1,500 segment rows copied).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ip_review_bench REDIS_URL=redis://127.0.0.1:6379/10 \\
-        .venv/bin/python bench/review_bench.py [--runs 15]
+        .venv/bin/python bench/review_bench.py [--runs 15] [--browser]
 """
 
 from __future__ import annotations
@@ -97,9 +99,69 @@ def measure(study: Any, transcript: Any, user: Any, runs: int) -> None:
         print(f"  page size: {page.size / 1e6:.2f} MB")  # type: ignore[attr-defined]
 
 
+def browser_load(study: Any, transcript: Any, user: Any) -> None:
+    """Serve the app on a free local port (wsgiref, one thread) and open the editor in Debian's Chromium."""
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connections
+    from django.test import Client
+    from django.urls import reverse
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, StaticFilesHandler(get_wsgi_application()), handler_class=Quiet)
+
+    def serve() -> None:
+        server.serve_forever()
+        connections.close_all()  # this thread's connection, or the database cannot be dropped afterwards
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    client = Client()
+    client.force_login(user)
+    chromium_path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=chromium_path, headless=True, args=[*flags, "--no-first-run"])
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}])
+        page = context.new_page()
+        page.add_init_script(LONG_TASKS)
+        page.goto(base + reverse("review:editor", args=[study.slug, transcript.id]), timeout=120_000)
+        page.wait_for_function("() => window.reviewEditor !== undefined", timeout=120_000)
+        figures = page.evaluate(FIGURES)
+        started = time.perf_counter()
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+        page.wait_for_function("() => document.querySelectorAll('.segment')[1499].getBoundingClientRect().top < 900")
+        figures["scroll to the end (ms)"] = round((time.perf_counter() - started) * 1000)
+        chromium.close()
+    server.shutdown()
+    thread.join()
+    for label, value in figures.items():
+        print(f"  browser: {label}: {value}")
+
+
+LONG_TASKS = """window.__longest = 0; new PerformanceObserver(list => { for (const e of list.getEntries())
+  window.__longest = Math.max(window.__longest, e.duration); }).observe({type: 'longtask', buffered: true});"""
+FIGURES = """() => { const nav = performance.getEntriesByType('navigation')[0];
+  return {'DOMContentLoaded (ms)': Math.round(nav.domContentLoadedEventEnd),
+          'editor script render (ms)': Math.round(window.reviewEditor.renderMs),
+          'longest main-thread task (ms)': Math.round(window.__longest),
+          'segments': document.querySelectorAll('.segment').length,
+          'word spans present': document.querySelectorAll('.w').length}; }"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--browser", action="store_true", help="also time the editor's load in headless Chromium")
     arguments = parser.parse_args()
     import django
 
@@ -121,6 +183,8 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         measure(study, transcript, user, arguments.runs)
+        if arguments.browser:
+            browser_load(study, transcript, user)
     finally:
         connection.creation.destroy_test_db(name, verbosity=0)
 
