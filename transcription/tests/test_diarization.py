@@ -16,6 +16,9 @@ from transcription.results import Segment, TranscriptionRequest
 from transcription.tests import speech
 from transcription.tests.conftest import Transcribe
 
+# Importing Resemblyzer (for the reference network) imports webrtcvad, which still uses pkg_resources.
+pytestmark = pytest.mark.filterwarnings("ignore:pkg_resources is deprecated:UserWarning")
+
 QUESTIONS = ("Thank you for coming in today. Can you tell me about your work?", "How long have you done that job?")
 ANSWERS = (
     "I work as a nurse at the regional hospital, mostly on night shifts.",
@@ -156,6 +159,7 @@ def test_partial_utterances_are_cut_as_resemblyzer_cuts_them(samples: int) -> No
     assert diarization.partial_slices(samples) == TorchVoiceEncoder.compute_partial_slices(samples, 1.3, 0.75)[1]
 
 
+@pytest.mark.slow
 def test_the_converted_weights_are_written_once(tmp_path: Path) -> None:
     first = diarization.weights_path(tmp_path)
     written = first.stat().st_mtime_ns
