@@ -11,7 +11,6 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.models import ApiToken
 
@@ -22,6 +21,10 @@ def _fields_of(detail: Any) -> dict[str, Any] | None:
 
 def exception_handler(error: Exception, context: dict[str, Any]) -> Response | None:
     """Every error body has the same shape: {"error": {"status", "code", "message", "fields"?}}."""
+    # Imported here: rest_framework.views reads the API settings, which name classes of this module, so a
+    # module-level import makes a cycle when this module is the first to be imported (celery beat does).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(error, Http404):
         error = exceptions.NotFound()
     elif isinstance(error, PermissionDenied):
