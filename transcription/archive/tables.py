@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from coding.analysis import excerpts_of, final_codings
+from django.db.models.functions import Length
+
+from coding.analysis import final_codings
 from coding.models import Coding
 from studies.models import Participant, Study
 from transcription.archive.demographics import demographic_keys, demographics_of
+from transcription.models import Segment
 
 
 @dataclass(frozen=True)
@@ -99,18 +103,41 @@ def coding_rows(study: Study) -> Iterator[list[object]]:
 
 
 def excerpt_rows(study: Study) -> Iterator[list[object]]:
+    """Final codings with their moment in the recording, a thousand at a time."""
     chunk: list[Coding] = []
-    for coding in final_codings(study).order_by("id").iterator(chunk_size=500):
+    codings = final_codings(study).select_related(
+        "code", "transcript_version__transcript__recording__interview__participant"
+    )
+    for coding in codings.order_by("transcript_version_id", "start", "id").iterator(chunk_size=1000):
         chunk.append(coding)
-        if len(chunk) == 500:
-            yield from _excerpts(chunk, study)
+        if len(chunk) == 1000:
+            yield from _excerpts(chunk)
             chunk = []
-    yield from _excerpts(chunk, study)
+    yield from _excerpts(chunk)
 
 
-def _excerpts(chunk: list[Coding], study: Study) -> Iterator[list[object]]:
-    for e in excerpts_of(chunk, study=study, with_audio=False) if chunk else []:
-        yield [e.coding.guid, e.coding.code.name, e.participant, e.time_start, e.time_end, e.coding.text]
+def _segment_bounds(version_ids: set[int]) -> dict[int, tuple[list[int], list[tuple[float, float]]]]:
+    """Per version: where each segment starts in text() (code points) and its times; no text or words are read."""
+    bounds: dict[int, tuple[list[int], list[tuple[float, float]]]] = {}
+    rows = Segment.objects.filter(version_id__in=version_ids).order_by("version_id", "index")
+    position: dict[int, int] = {}
+    for version_id, start, end, length in rows.values_list("version_id", "start", "end", Length("text")).iterator():
+        offsets, times = bounds.setdefault(version_id, ([], []))
+        offsets.append(position.get(version_id, 0))
+        times.append((start, end))
+        position[version_id] = offsets[-1] + (length or 0) + 1
+    return bounds
+
+
+def _excerpts(chunk: list[Coding]) -> Iterator[list[object]]:
+    bounds = _segment_bounds({c.transcript_version_id for c in chunk}) if chunk else {}
+    for c in chunk:
+        offsets, times = bounds.get(c.transcript_version_id, ([], []))
+        first, last = bisect_right(offsets, c.start) - 1, bisect_right(offsets, max(c.end - 1, c.start)) - 1
+        start = times[first][0] if 0 <= first < len(times) else None
+        end = times[last][1] if 0 <= last < len(times) else None
+        participant = c.transcript_version.transcript.recording.interview.participant.code
+        yield [c.guid, c.code.name, participant, start, end, c.text]
 
 
 def participant_columns(study: Study) -> tuple[Column, ...]:
