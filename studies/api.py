@@ -34,8 +34,12 @@ class StudyViewSet(viewsets.ReadOnlyModelViewSet[Study]):
     """Studies the caller has a role on (and, for a token, that the token is limited to)."""
 
     serializer_class = StudySerializer
+    # Only for the schema generator (it types the slug path parameter from the model); requests use
+    # get_queryset, which limits the list to the caller's studies.
+    queryset = Study.objects.none()
     lookup_field = "slug"
     lookup_url_kwarg = "slug"
+    lookup_value_regex = "[^/]+"
     ordering = ("slug",)
 
     def get_permissions(self) -> list[BasePermission]:
