@@ -109,11 +109,15 @@ def run_export(export_id: str) -> None:
         raise ExportFailed("study gone")
     _update(export_id, status="running", progress=1)
     # TemporaryFile has no name on POSIX (unlinked at once), so nothing else can open it.
-    with tempfile.TemporaryFile(dir=settings.VAR_DIR if settings.VAR_DIR.exists() else None) as spool:
-        _write(state["kind"], study, spool, export_id)
-        spool.seek(0)
-        extension = "zip" if state["kind"] == "archive" else "qdpx"
-        stored = save_encrypted(name=f"exports/{study.pk}/{export_id}.{extension}", source=spool)
+    try:
+        with tempfile.TemporaryFile(dir=settings.VAR_DIR if settings.VAR_DIR.exists() else None) as spool:
+            _write(state["kind"], study, spool, export_id)
+            spool.seek(0)
+            extension = "zip" if state["kind"] == "archive" else "qdpx"
+            stored = save_encrypted(name=f"exports/{study.pk}/{export_id}.{extension}", source=spool)
+    except OSError as error:  # disk full, storage unreachable: say so on the page instead of "running" forever
+        _update(export_id, status="failed", error="The export could not be written (disk or storage error).")
+        raise ExportFailed("write failed") from error
     _update(export_id, status="done", progress=100, storage_name=stored, finished_at=timezone.now().isoformat())
     record_event(
         action="export.built",
