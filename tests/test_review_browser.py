@@ -283,3 +283,30 @@ def test_two_people_editing_at_once_get_a_conflict_message_not_a_silent_overwrit
     assert "saved version 2" in second.text_content("#conflict")
     assert texts(transcript)[0].endswith("One.")
     assert texts(transcript)[2] == SENTENCES[2]
+
+
+def test_a_two_hour_transcript_opens_with_word_spans_only_near_the_viewport(
+    page_for: Callable[[User], Any], live_server: Any, study: Study, researcher: User
+) -> None:
+    from review.tests.factories import machine_transcript
+
+    texts = [f"Segment {i} has a dozen words of interview talk about the chatbot at night." for i in range(1500)]
+    transcript = machine_transcript(
+        study, texts, flags={i: ["repetition_loop"] for i in range(0, 1500, 100)}, seconds=4.8
+    )
+    page = page_for(researcher)
+    page.goto(editor_url(live_server, transcript))
+    page.wait_for_function("() => window.reviewEditor !== undefined")
+    assert page.locator(".segment").count() == 1500
+    spans = page.evaluate("() => document.querySelectorAll('.w').length")
+    assert 0 < spans < 14 * 60  # words of the segments in view, not of all 1,500 (21,000 words)
+    page.keyboard.press("Alt+ArrowUp")  # from the first segment back to the last flagged one
+    assert page.evaluate("document.activeElement.closest('.segment').dataset.i") == "1400"
+    page.keyboard.press("End")
+    page.keyboard.type(" edited")
+    wait_saved(page, 2)
+    assert texts_of_last_save(transcript, 1400).endswith("edited")
+
+
+def texts_of_last_save(transcript: Transcript, index: int) -> str:
+    return Segment.objects.get(version__transcript=transcript, version__number=2, index=index).text

@@ -61,6 +61,9 @@ def test_coders_cannot_read_the_tag_table_the_list_or_post_edits(
     body = json.dumps({"base": 1, "ops": []})
     assert client.post(url("save", study, transcript), body, content_type="application/json").status_code == 403
     assert client.post(url("approve", study, transcript), {"version": 1}).status_code == 403
+    for name in ("redaction-decide", "redaction-mark", "restore"):
+        assert client.post(url(name, study, transcript), {"version": 1, "number": 1, "base": 1}).status_code == 403
+    assert transcript.versions.count() == 1
 
 
 def test_outsiders_get_not_found(study: Study, transcript: Transcript, outsider: User) -> None:

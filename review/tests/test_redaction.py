@@ -133,3 +133,17 @@ def test_marking_words_that_are_not_there_is_refused(study: Study, researcher: U
         redaction.mark_span(
             version=transcript.versions.get(), segment=0, phrase="the harbour", kind="PLACE", user=researcher
         )
+
+
+def test_screening_answers_add_the_participants_city_and_the_country_reads_local_numbers(study: Study) -> None:
+    from coding.tests.factories import screen
+
+    participant = person(study)
+    response = screen(participant, {"country": "ES"})
+    response.answers = {"city": "Zaragoza", "nickname": "Mari"}
+    response.save()
+    known = identifiers.participant_identifiers(participant)
+    assert (known.city, known.other_names, known.phone_region) == ("Zaragoza", ("Mari",), "ES")
+    transcript = machine_transcript(study, ["Mari from Zaragoza, call 612 34 56 78."], participant=participant)
+    kinds = {(p[1], p[2]) for p in found(transcript)}
+    assert {("Mari", Kind.NAME), ("Zaragoza", Kind.PLACE), ("612 34 56 78", Kind.PHONE)} <= kinds
