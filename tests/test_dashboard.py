@@ -397,3 +397,15 @@ def test_the_dashboard_answers_on_the_demos_embedded_sqlite_database(tmp_path: P
     assert len(checks) == 12
     assert all(line.endswith(" 200") for line in checks), checks
     assert "WORKERS 2" in done.stdout.splitlines()
+
+
+def test_a_coder_does_not_see_the_coding_panel_while_coding_is_blind(
+    scenario: Scenario, study: Study, coder: User
+) -> None:
+    client = _client(coder)
+    page = client.get(reverse("studies:dashboard", args=[study.slug]))
+    assert page.status_code == 200
+    assert 'id="panel-coding"' not in page.content.decode()
+    assert 'id="panel-funnel"' in page.content.decode()
+    url = reverse("studies:dashboard_panel", args=[study.slug, "coding"])
+    assert client.get(url).status_code == 403

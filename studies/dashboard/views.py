@@ -138,7 +138,8 @@ PANELS = {
         Panel("funnel", gettext_lazy("Recruitment"), ALL_ROLES, _funnel),
         Panel("diversity", gettext_lazy("Sample diversity"), ALL_ROLES, _diversity),
         Panel("transcription", gettext_lazy("Transcription queue"), ALL_ROLES, _transcription),
-        Panel("coding", gettext_lazy("Coding"), ALL_ROLES, _coding),
+        # Coders are blind to each other's work until adjudication: per-code agreement would hint at it.
+        Panel("coding", gettext_lazy("Coding"), ALL_ROLES - {Role.CODER}, _coding),
         Panel("safety", gettext_lazy("Safety events"), MANAGERS, _safety),
     )
 }
