@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import segno
@@ -29,6 +30,12 @@ def pending_device(*, user: User) -> TOTPDevice:
     """The user's unconfirmed device, created on first call, to show as a QR code until confirmed."""
     device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": DEVICE_NAME})
     return device
+
+
+def manual_key(device: TOTPDevice) -> str:
+    """The secret as authenticator apps expect it typed: base32, in groups of four."""
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
 
 def qr_svg(device: TOTPDevice) -> str:

@@ -39,7 +39,12 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return redirect(_next_url(request))
         form.add_error("token", _("That code did not match. Check your phone's clock and try the newest code."))
-    context = {"form": form, "qr": two_factor.qr_svg(device), "secret": device.key, "next": _next_url(request)}
+    context = {
+        "form": form,
+        "qr": two_factor.qr_svg(device),
+        "secret": two_factor.manual_key(device),
+        "next": _next_url(request),
+    }
     return render(request, "accounts/two_factor_setup.html", context, status=400 if form.errors else 200)
 
 

@@ -5,6 +5,8 @@ cd "$ROOT"
 
 ensure_venv requirements.txt
 export PATH="$VENV/bin:$PATH" DEBUG="${DEBUG:-1}" PORT="${PORT:-8000}"
+# The local demo signs in without a second factor; set TWO_FACTOR_REQUIRED_ROLES=owner,researcher to try it.
+export TWO_FACTOR_REQUIRED_ROLES="${TWO_FACTOR_REQUIRED_ROLES-}"
 python manage.py migrate --noinput
 python manage.py setup_demo
 echo

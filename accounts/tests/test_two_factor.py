@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 
 import pytest
@@ -55,6 +56,8 @@ def test_setting_up_a_device_needs_a_valid_code_and_then_opens_the_study(study: 
     assert page.status_code == 200
     assert "<svg" in page.content.decode()
     device = TOTPDevice.objects.get(user=owner, confirmed=False)
+    typed = base64.b32encode(device.bin_key).decode().rstrip("=")
+    assert typed[:4] + " " + typed[4:8] in page.content.decode()  # base32 for apps, not the stored hex
 
     wrong = client.post(setup, {"token": "000000" if code_for(device) != "000000" else "111111"})
     assert wrong.status_code == 400
