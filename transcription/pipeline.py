@@ -129,8 +129,10 @@ def _transcribe_track(
             output.evidence.append(
                 (decoded.raw.language, decoded.raw.end - decoded.raw.start, decoded.raw.language_probability)
             )
-            if track.speaker is None:
+            if track.speaker is None and request.expected_speakers > 1:
                 output.embeddings.append(diarization.embed(_clip(window, decoded.raw)))
+            else:
+                output.embeddings.append(None)  # one voice expected: nothing to tell apart
         if request.translate_to_english:
             english = _transcribe_window(engine, window, request.language_hint, "translate", progress, batch_size)
             output.translation += [_english(s, window, track.speaker or _UNLABELLED) for s in english]
