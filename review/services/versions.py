@@ -59,6 +59,8 @@ def _author_label(version: TranscriptVersion) -> str:
 
 def lock_latest(transcript: Transcript, base_number: object) -> TranscriptVersion:
     """Lock the transcript and return its latest version, refusing when it is not the one the edit was made on."""
+    if not isinstance(base_number, int) or isinstance(base_number, bool):
+        raise ReviewError(_("The request did not say which version it was made on; reload the page."))
     Transcript.objects.select_for_update().filter(pk=transcript.pk).first()
     latest = latest_version(transcript)
     if latest is None:

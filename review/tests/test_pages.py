@@ -127,6 +127,8 @@ def test_autosave_answers_the_new_version_then_a_conflict_for_an_old_base(
     assert "saved version 2" in second.json()["error"]
     bad = client_for(researcher).post(url("save", study, transcript), "not json", content_type="application/json")
     assert bad.status_code == 400
+    no_base = client_for(researcher).post(url("save", study, transcript), {"ops": "[]"})
+    assert no_base.status_code == 400
     assert transcript.versions.count() == 2
 
 
