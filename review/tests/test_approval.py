@@ -7,9 +7,10 @@ import pytest
 from accounts.models import User
 from coding.models import CodingAssignment
 from review import selectors
-from review.models import Approval
+from review.models import Approval, RedactionTag
 from review.services import redaction, versions
 from review.services.approval import approve_version
+from review.services.erasure import forget_unused_tags
 from review.services.errors import ReviewError
 from review.tests.factories import machine_transcript
 from studies.models import Role, Study
@@ -90,3 +91,29 @@ def test_owner_and_researcher_see_the_latest_version(study: Study, researcher: U
     latest = selectors.visible_version(transcript, role)
     assert latest is not None
     assert latest.number == 3
+
+
+def test_erasing_a_participants_work_removes_review_records_too(study: Study, researcher: User, coder: User) -> None:
+    from review.models import RedactedVersion, RedactionMark
+    from transcription.services import withdraw_participant_work
+
+    transcript = redacted(study, researcher)
+    approve_version(transcript=transcript, number=2, user=researcher)
+    withdraw_participant_work(participant=transcript.recording.interview.participant, erase=True)
+    assert not Transcript.objects.filter(pk=transcript.pk).exists()
+    assert not RedactedVersion.objects.exists()
+    assert not RedactionMark.objects.exists()
+    assert not Approval.objects.exists()
+    assert RedactionTag.objects.filter(study=study).count() == 1
+    assert forget_unused_tags(study=study) == 1
+    assert not RedactionTag.objects.filter(study=study).exists()
+
+
+def test_forgetting_unused_tags_keeps_those_another_transcript_uses(study: Study, researcher: User) -> None:
+    from transcription.services import withdraw_participant_work
+
+    first, second = redacted(study, researcher), redacted(study, researcher)
+    withdraw_participant_work(participant=first.recording.interview.participant, erase=True)
+    assert forget_unused_tags(study=study) == 0
+    assert RedactionTag.objects.get(study=study).tag == "[PHONE-1]"
+    assert second.versions.count() == 2
