@@ -128,6 +128,24 @@ def split_point(row: Row, offset: int) -> tuple[float, int]:
     return row["start"] + (row["end"] - row["start"]) * offset / length, len(row["words"])
 
 
+def span_times(row: Row, start: int, end: int) -> tuple[float, float]:
+    """When the words between code-point offsets `start` and `end` were spoken: from word timings whose text
+    matches the segment's, else the whole segment (for silencing a redacted span in the audio)."""
+    words = row["words"]
+    joined = "".join(str(word.get("text", "")) for word in words)
+    if not words or joined.strip() != row["text"]:
+        return row["start"], row["end"]
+    position = -(len(joined) - len(joined.lstrip()))
+    times: list[float] = []
+    for word in words:
+        text = str(word.get("text", ""))
+        begins = position + len(text) - len(text.lstrip())
+        position += len(text)
+        if begins < end and position > start:
+            times += [float(word["start"]), float(word["end"])]
+    return (min(times), max(times)) if times else (row["start"], row["end"])
+
+
 def split(rows: list[Row], op: dict[str, Any]) -> None:
     index = _index(rows, op)
     row = rows[index]

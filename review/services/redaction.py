@@ -18,6 +18,7 @@ from accounts.models import User
 from config.crypto import keyed_hash
 from review.models import RedactedVersion, RedactionMark, RedactionTag
 from review.services import state
+from review.services.edits import span_times
 from review.services.errors import ReviewError
 from review.services.identifiers import participant_identifiers, study_entities
 from review.services.versions import base_rows, lock_latest, write_version
@@ -198,6 +199,7 @@ def redact_latest(*, transcript: Transcript, base_number: object, user: User) ->
         result = apply_redactions([row["text"] for row in rows], accepted, DatabaseTagRegistry(study))
     except ProposalMismatch as error:
         raise ReviewError(_("A marked span no longer fits the text; reload the page and check the marks.")) from error
+    times = [span_times(rows[r.segment], r.start, r.end) for r in result.replacements]
     changed = {replacement.segment for replacement in result.replacements}
     for index in changed:
         # Word timings carry the original words: a redacted segment keeps its times, never its words.
@@ -208,15 +210,8 @@ def redact_latest(*, transcript: Transcript, base_number: object, user: User) ->
         source=source,
         mapping=json.dumps(result.mapping, ensure_ascii=False),
         replacements=[
-            {
-                "segment": r.segment,
-                "start": r.start,
-                "end": r.end,
-                "tag": r.tag,
-                "time_start": rows[r.segment]["start"],
-                "time_end": rows[r.segment]["end"],
-            }
-            for r in result.replacements
+            {"segment": r.segment, "start": r.start, "end": r.end, "tag": r.tag, "time_start": t0, "time_end": t1}
+            for r, (t0, t1) in zip(result.replacements, times, strict=True)
         ],
         created_by=user,
     )

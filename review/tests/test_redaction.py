@@ -147,3 +147,19 @@ def test_screening_answers_add_the_participants_city_and_the_country_reads_local
     transcript = machine_transcript(study, ["Mari from Zaragoza, call 612 34 56 78."], participant=participant)
     kinds = {(p[1], p[2]) for p in found(transcript)}
     assert {("Mari", Kind.NAME), ("Zaragoza", Kind.PLACE), ("612 34 56 78", Kind.PHONE)} <= kinds
+
+
+def test_each_replacement_records_when_it_was_said_from_word_timings(study: Study, researcher: User) -> None:
+    transcript = machine_transcript(study, ["Call me on 07911 123456 please.", "Nothing here."])
+    record = accept_all_and_apply(transcript, researcher)
+    words = versions.rows_of(transcript.versions.get(number=1))[0]["words"]
+    assert record.replacements == [
+        {
+            "segment": 0,
+            "start": 11,
+            "end": 23,
+            "tag": "[PHONE-1]",
+            "time_start": words[3]["start"],
+            "time_end": words[4]["end"],
+        }
+    ]
