@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,13 @@ from transcription.models import TranscriptionJob
 from transcription.tests.factories import MediaFileFactory, TranscriptionJobFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle() -> None:
+    # Token ids restart with each test database while Redis keeps throttle history: start every test afresh.
+    cache.clear()
+
 
 ROLES = ("owner", "researcher", "interviewer", "coder", "viewer")
 ALL = dict.fromkeys(ROLES, 200)

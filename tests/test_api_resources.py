@@ -9,6 +9,7 @@ import json
 import pytest
 import srt  # type: ignore[import-untyped]
 import webvtt
+from django.core.cache import cache
 from django.test import Client
 from docx import Document
 
@@ -20,6 +21,12 @@ from transcription.models import Transcript, TranscriptionJob
 from transcription.tests.factories import MediaFileFactory, TranscriptionJobFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle() -> None:
+    # Token ids restart with each test database while Redis keeps throttle history: start every test afresh.
+    cache.clear()
 
 
 def signed_in(user: User) -> Client:

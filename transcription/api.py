@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -292,6 +292,24 @@ def _transcripts(membership: StudyMembership) -> QuerySet[Transcript]:
     )
 
 
+_PLAIN = ("id", "recording_id", "state", "language", "language_probability", "duration", "created_at", "updated_at")
+
+
+def _plain_transcript(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "recording": row["recording_id"],
+        "interview": row["interview_id"],
+        "participant": row["code"],
+        "status": row["state"],
+        "language": row["language"],
+        "language_probability": row["language_probability"],
+        "duration": row["duration"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
 FORMAT = OpenApiParameter(
     "format",
     str,
@@ -322,6 +340,14 @@ class TranscriptViewSet(StudyScoped, mixins.ListModelMixin, mixins.RetrieveModel
         language = language_param(self.request)
         rows = rows.filter(language=language) if language else rows
         return _filtered(self.request, rows, status_field="state", statuses=tuple(Transcript.State.values))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The busiest endpoint for sync scripts: plain rows, not model instances (the TranscriptSerializer shape).
+        rows = self.get_queryset().values(
+            *_PLAIN, interview_id=F("recording__interview_id"), code=F("recording__interview__participant__code")
+        )
+        page = self.paginate_queryset(rows) or []
+        return self.get_paginated_response([_plain_transcript(row) for row in page])
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         transcript = self.get_object()
