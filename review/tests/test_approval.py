@@ -117,3 +117,14 @@ def test_forgetting_unused_tags_keeps_those_another_transcript_uses(study: Study
     assert forget_unused_tags(study=study) == 0
     assert RedactionTag.objects.get(study=study).tag == "[PHONE-1]"
     assert second.versions.count() == 2
+
+
+def test_a_delete_everything_withdrawal_forgets_the_participants_tags(study: Study, researcher: User) -> None:
+    from studies.models import Participant
+    from studies.services.withdrawal import withdraw_participant
+
+    transcript = redacted(study, researcher)
+    assert RedactionTag.objects.filter(study=study).exists()
+    participant = transcript.recording.interview.participant
+    withdraw_participant(participant=participant, scope=Participant.WithdrawalScope.DELETE_ALL)
+    assert not RedactionTag.objects.filter(study=study).exists()

@@ -44,6 +44,7 @@ def withdraw_participant(*, participant: Participant, scope: str, request: Any =
     Works at any stage, including while a transcription is queued or running (the transcription app
     cancels its work). The caller has checked who may withdraw this participant.
     """
+    from review.services.erasure import forget_unused_tags
     from transcription.services import withdraw_participant_work
 
     erase = scope == Participant.WithdrawalScope.DELETE_ALL
@@ -55,6 +56,8 @@ def withdraw_participant(*, participant: Participant, scope: str, request: Any =
         withdraw_participant_work(participant=participant, erase=erase)
         if erase:
             _erase_personal_data(participant)
+            # The study's tag table keeps originals (names, emails) only while a transcript still uses them.
+            forget_unused_tags(study=participant.study)
         participant.status = Participant.Status.WITHDRAWN
         participant.withdrawn_at = timezone.now()
         participant.withdrawal_scope = scope
