@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import json
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO
 
+from django.db import connection, connections
 from django.utils import timezone
 
 from coding.api import agreement_figures
@@ -25,7 +27,7 @@ from studies.models import Study
 from transcription.archive import tables
 from transcription.archive.methods import methods_figures, methods_text
 from transcription.archive.sources import REDACTED_VIEW, export_document, version_for
-from transcription.formats import FORMATS, filename
+from transcription.formats import FORMATS, ExportTranscript, filename
 from transcription.formats.csv_format import COLUMNS as SEGMENT_COLUMNS
 from transcription.models import Transcript
 
@@ -48,16 +50,41 @@ def _member(archive: zipfile.ZipFile, name: str, pieces: Iterable[bytes]) -> Non
             member.write(piece)
 
 
+def _document(transcript: Transcript) -> ExportTranscript | None:
+    """The transcript's redacted version as a document, or None when nothing is readable yet."""
+    version = version_for(transcript, role=REDACTED_VIEW)
+    if version is None:
+        return None
+    title = f"{transcript.recording.interview.participant.code}_interview-{transcript.recording.interview_id}"
+    return export_document(version, title=title, language=transcript.language, redacted=True)
+
+
+def _prepared(transcripts: Iterator[Transcript]) -> Iterator[tuple[Transcript, ExportTranscript | None]]:
+    """Documents in order; outside a transaction the next one is read on a second thread (its own connection)
+    while this one is written, so PostgreSQL's work overlaps ours. Inside a transaction (tests) another
+    connection could not see the rows, so everything is read here."""
+    if connection.in_atomic_block:
+        yield from ((t, _document(t)) for t in transcripts)
+        return
+
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        pending: tuple[Transcript, Future[ExportTranscript | None]] | None = None
+        for transcript in transcripts:
+            if pending is not None:
+                yield pending[0], pending[1].result()
+            pending = (transcript, reader.submit(_document, transcript))
+        if pending is not None:
+            yield pending[0], pending[1].result()
+        reader.submit(connections.close_all).result()  # the reading thread's connection
+
+
 def _transcripts(archive: zipfile.ZipFile, study: Study, progress: Progress) -> list[int]:
     rows = Transcript.objects.filter(recording__interview__study=study).select_related(
         "recording__interview__participant"
     )
     total, exported = rows.count(), []
-    for done, transcript in enumerate(rows.order_by("id").iterator(chunk_size=200), start=1):
-        version = version_for(transcript, role=REDACTED_VIEW)
-        if version is not None:
-            title = f"{transcript.recording.interview.participant.code}_interview-{transcript.recording.interview_id}"
-            document = export_document(version, title=title, language=transcript.language, redacted=True)
+    for done, (transcript, document) in enumerate(_prepared(rows.order_by("id").iterator(chunk_size=200)), start=1):
+        if document is not None:
             for fmt in FORMATS:
                 _member(archive, f"transcripts/{fmt.name}/{filename(fmt, document)}", fmt.write(document))
             exported.append(transcript.pk)
