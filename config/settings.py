@@ -366,6 +366,10 @@ TRANSCRIPTION_STALE_SECONDS = envint("TRANSCRIPTION_STALE_SECONDS", 120)
 # A queued job never sent to the broker (a commit whose enqueue failed) is sent by the sweep after this.
 TRANSCRIPTION_ENQUEUE_GRACE_SECONDS = envint("TRANSCRIPTION_ENQUEUE_GRACE_SECONDS", 60)
 TRANSCRIPTION_MAX_ATTEMPTS = envint("TRANSCRIPTION_MAX_ATTEMPTS", 3)
+CELERY_BEAT_SCHEDULE["retention"] = {
+    "task": "studies.tasks.apply_retention_policies",
+    "schedule": float(envint("RETENTION_SWEEP_SECONDS", 24 * 3600)),
+}
 CELERY_BEAT_SCHEDULE["transcription-sweep"] = {
     "task": "transcription.tasks.sweep_transcription_jobs",
     "schedule": float(envint("TRANSCRIPTION_SWEEP_SECONDS", 60)),

@@ -178,3 +178,11 @@ def send_reminder(interview_id: int, hours: int) -> None:
         message = _interview_email(interview, _("Interview reminder"), body, calendar=False)
         if message is not None:
             message.send()
+
+
+@shared_task(ignore_result=True)
+def apply_retention_policies() -> None:
+    """Daily: each study's retention settings (raw audio after approval, contact details after closing)."""
+    from studies.services.retention import apply_retention
+
+    apply_retention()

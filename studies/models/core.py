@@ -39,6 +39,14 @@ class Study(TimeStampedModel):
     languages = models.JSONField(_("languages"), default=list, blank=True)
     target_sample_size = models.PositiveIntegerField(_("target sample size"), default=20)
     safety_contact_email = models.EmailField(_("safety contact email"), blank=True)
+    # Retention (studies.services.retention, run daily by beat). Empty keeps the data.
+    raw_audio_retention_days = models.PositiveIntegerField(
+        _("delete raw recordings this many days after their transcript is approved"), null=True, blank=True
+    )
+    contact_retention_days = models.PositiveIntegerField(
+        _("delete contact details this many days after the study closes"), null=True, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # The stage at which a participant starts counting towards quota strata.
     quota_stage = models.CharField(
         _("quotas count at"), max_length=16, choices=QuotaStage.choices, default=QuotaStage.CONSENTED
@@ -68,6 +76,11 @@ class StudyMembership(TimeStampedModel):
             models.UniqueConstraint(fields=("study", "user"), name="one_role_per_person_per_study"),
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_is_known"),
         ]
+
+    @property
+    def is_manager(self) -> bool:
+        """Owners and researchers run the study (templates ask this; views check studies.permissions)."""
+        return self.role in (Role.OWNER, Role.RESEARCHER)
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.role} on {self.study_id}"
