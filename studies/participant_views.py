@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from studies.models import Participant, ScreeningResponse, StudyMembership
 from studies.permissions import CONTACT_ROLES, MANAGERS, study_role
 from studies.services.quotas import invite_participants, select_for_invitation, stratum_counts
 from studies.services.screening import review_response
+from studies.services.subject_access import export_participant_data
 
 SCREENING_ONLY = Prefetch(
     "responses", queryset=ScreeningResponse.objects.filter(questionnaire__kind="screening"), to_attr="screenings"
@@ -91,3 +92,14 @@ def select(request: HttpRequest, membership: StudyMembership) -> HttpResponse:
         limit = 10
     picks = select_for_invitation(study=study, limit=limit)
     return render(request, "studies/select.html", {"study": study, "picks": picks, "limit": limit})
+
+
+@study_role(*MANAGERS)
+def export_data(request: HttpRequest, membership: StudyMembership, code: str) -> HttpResponse:
+    """The participant's own data as a JSON file, for answering their request (GDPR-style subject access)."""
+    participant = get_object_or_404(Participant, study=membership.study, code=code)
+    data = export_participant_data(participant=participant, actor=request.user)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{participant.code}-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response

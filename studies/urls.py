@@ -13,6 +13,7 @@ urlpatterns = [
     path("<slug:slug>/participants/<str:code>/", participant_views.participant_detail, name="participant"),
     path("<slug:slug>/participants/<str:code>/review/", participant_views.review, name="review"),
     path("<slug:slug>/participants/<str:code>/withdraw/", schedule_views.withdraw, name="withdraw"),
+    path("<slug:slug>/participants/<str:code>/data.json", participant_views.export_data, name="participant_data"),
     path(
         "<slug:slug>/participants/<str:code>/interviews/<int:pk>/done/",
         schedule_views.interview_done,
