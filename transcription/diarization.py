@@ -33,6 +33,7 @@ RESEMBLYZER_VERSION = version("resemblyzer")
 
 PARTIAL_FRAMES = 160  # Resemblyzer embeds 1.6 s partial utterances and averages them
 MAX_PARTIALS = 4
+MAX_CLUSTER_POINTS = 600
 WEIGHTS_FILE = f"resemblyzer-{RESEMBLYZER_VERSION}-voice-encoder.npz"
 # Reads the packaged PyTorch checkpoint and saves the network's tensors as NumPy arrays (argv[1]).
 _CONVERT = (
@@ -184,16 +185,29 @@ def cluster(embeddings: Sequence[np.ndarray | None], speakers: int) -> list[int]
     "yes" rarely changes the speaker mid-turn), or 0 when none precedes them.
     """
     known = [index for index, vector in enumerate(embeddings) if vector is not None]
-    raw: dict[int, int] = {}
+    raw: dict[int, int] = dict.fromkeys(known, 0)
     if len(known) >= 2 and speakers >= 2:
-        from sklearn.cluster import AgglomerativeClustering  # type: ignore[import-untyped]
-
-        matrix = np.stack([embeddings[index] for index in known])  # type: ignore[misc]
-        model = AgglomerativeClustering(n_clusters=min(speakers, len(known)), metric="cosine", linkage="average")
-        raw = dict(zip(known, (int(label) for label in model.fit_predict(matrix)), strict=True))
-    else:
-        raw = dict.fromkeys(known, 0)
+        matrix = np.stack([embeddings[index] for index in known]).astype(np.float32)  # type: ignore[misc]
+        raw = dict(zip(known, (int(label) for label in _agglomerate(matrix, speakers)), strict=True))
     return _in_order_of_appearance(raw, len(embeddings))
+
+
+def _agglomerate(matrix: np.ndarray, speakers: int) -> np.ndarray:
+    """Average-linkage clusters on at most MAX_CLUSTER_POINTS segments; the rest join the nearest centroid.
+
+    Agglomerative clustering needs all pairwise distances: a 2-hour interview's few thousand segments would
+    cost memory that grows with the recording, which a worker must not.
+    """
+    from sklearn.cluster import AgglomerativeClustering  # type: ignore[import-untyped]
+
+    sample = np.unique(np.linspace(0, len(matrix) - 1, min(len(matrix), MAX_CLUSTER_POINTS)).round().astype(int))
+    model = AgglomerativeClustering(n_clusters=min(speakers, len(sample)), metric="cosine", linkage="average")
+    labels = model.fit_predict(matrix[sample])
+    if len(sample) == len(matrix):
+        return np.asarray(labels)
+    centroids = np.stack([matrix[sample][labels == label].mean(axis=0) for label in range(labels.max() + 1)])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    return np.asarray(np.argmax(matrix @ centroids.T, axis=1))
 
 
 _MEL_FILTERS = mel_filters()

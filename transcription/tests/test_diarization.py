@@ -167,3 +167,15 @@ def test_the_converted_weights_are_written_once(tmp_path: Path) -> None:
     assert diarization.weights_path(tmp_path) == first
     assert first.stat().st_mtime_ns == written
     assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_many_segments_are_clustered_from_a_sample_with_the_rest_joining_the_nearest_voice() -> None:
+    rng = np.random.default_rng(9)
+    first, second = rng.random(256), rng.random(256)
+    embeddings: list[np.ndarray | None] = [
+        (second if index % 3 else first) + rng.random(256) * 0.1 for index in range(3 * diarization.MAX_CLUSTER_POINTS)
+    ]
+
+    labels = cluster(embeddings, 2)
+
+    assert labels == [1 if index % 3 else 0 for index in range(len(embeddings))]
