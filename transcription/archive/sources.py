@@ -52,9 +52,11 @@ def version_for(transcript: Transcript, *, role: str, raw: bool = False) -> Tran
         # text is the version it was redacted from.
         redaction = getattr(version, "redaction", None)
         return redaction.source if redaction is not None else version
+    if role not in MANAGERS:
+        return visible_version(transcript, role)
     if visible_version(transcript, role) is None:
         return None
-    return visible_version(transcript, REDACTED_VIEW if role in MANAGERS else role)
+    return visible_version(transcript, REDACTED_VIEW)
 
 
 def export_document(version: TranscriptVersion, *, title: str, language: str, redacted: bool) -> ExportTranscript:
