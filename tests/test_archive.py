@@ -23,6 +23,8 @@ from studies.tests.factories import ParticipantFactory
 from tests.exportkit import code_span, foreign_qdpx, make_transcript, screen
 from transcription.archive import jobs
 from transcription.formats import format_names
+from transcription.models import Transcript
+from transcription.refi_project import read_qdpx
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +169,23 @@ def test_a_qdpx_upload_imports_its_codebook_and_reports_sources(study: Study, re
     bad.name = "bad.qdpx"
     response = client.post(f"/studies/{study.slug}/exports/import/", {"project": bad}, follow=True)
     assert b"not a readable" in response.content
+
+
+def test_a_project_of_chosen_transcripts_holds_only_those(archived_study: Study, owner: User) -> None:
+    chosen = Transcript.objects.filter(recording__interview__study=archived_study).order_by("id").first()
+    assert chosen is not None
+    client = Client()
+    client.force_login(owner)
+    page = client.post(
+        f"/studies/{archived_study.slug}/exports/start/", {"kind": "qdpx", "transcripts": str(chosen.pk)}
+    )
+    export_id = page["Location"].rsplit("=", 1)[1]
+    jobs.run_export(export_id)
+    state = jobs.export_state(export_id)
+    assert state is not None
+    with open_decrypted(state["storage_name"]) as reader:
+        project = read_qdpx(io.BytesIO(reader.read()))
+    assert len(list(project.sources)) == 1
+    refused = client.post(f"/studies/{archived_study.slug}/exports/start/", {"kind": "qdpx", "transcripts": "1; DROP"})
+    assert refused.status_code == 302
+    assert "export=" not in refused["Location"]

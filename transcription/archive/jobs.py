@@ -52,10 +52,11 @@ def _update(export_id: str, **changes: Any) -> dict[str, Any]:
     return state
 
 
-def request_export(*, study: Study, user: User, kind: str) -> str:
+def request_export(*, study: Study, user: User, kind: str, transcript_ids: list[int] | None = None) -> str:
     """Record the request, audit it and send the build task after commit; returns the export id.
 
-    The caller has checked that `user` is an owner or researcher of `study`.
+    `transcript_ids` limits a .qdpx project to those transcripts of the study. The caller has checked that
+    `user` is an owner or researcher of `study`.
     """
     if kind not in KINDS:
         raise ValueError(f"Unknown export kind {kind!r}.")
@@ -70,6 +71,7 @@ def request_export(*, study: Study, user: User, kind: str) -> str:
         "storage_name": "",
         "error": "",
         "requested_at": timezone.now().isoformat(),
+        "transcript_ids": transcript_ids,
     }
     cache.set(_key(export_id), state, STATE_SECONDS)
     record_event(
@@ -77,7 +79,7 @@ def request_export(*, study: Study, user: User, kind: str) -> str:
         actor=user,
         study_id=study.pk,
         target=study,
-        detail={"kind": kind, "export": export_id},
+        detail={"kind": kind, "export": export_id, "transcripts": transcript_ids},
     )
     from transcription.tasks_exports import build_export
 
@@ -85,14 +87,14 @@ def request_export(*, study: Study, user: User, kind: str) -> str:
     return export_id
 
 
-def _write(kind: str, study: Study, target: Any, export_id: str) -> None:
+def _write(state: dict[str, Any], study: Study, target: Any) -> None:
     def progress(percent: int) -> None:
-        _update(export_id, progress=percent)
+        _update(state["id"], progress=percent)
 
-    if kind == "archive":
+    if state["kind"] == "archive":
         write_archive(study=study, target=target, progress=progress)
     else:
-        write_qdpx(study_project(study=study), target)
+        write_qdpx(study_project(study=study, transcript_ids=state.get("transcript_ids")), target)
 
 
 def run_export(export_id: str) -> None:
@@ -111,7 +113,7 @@ def run_export(export_id: str) -> None:
     # TemporaryFile has no name on POSIX (unlinked at once), so nothing else can open it.
     try:
         with tempfile.TemporaryFile(dir=settings.VAR_DIR if settings.VAR_DIR.exists() else None) as spool:
-            _write(state["kind"], study, spool, export_id)
+            _write(state, study, spool)
             spool.seek(0)
             extension = "zip" if state["kind"] == "archive" else "qdpx"
             stored = save_encrypted(name=f"exports/{study.pk}/{export_id}.{extension}", source=spool)

@@ -44,7 +44,14 @@ def start_export(request: HttpRequest, membership: StudyMembership) -> HttpRespo
     if kind not in jobs.KINDS:
         messages.error(request, _("Choose an archive or a REFI-QDA project."))
         return redirect("exports:page", membership.study.slug)
-    export_id = jobs.request_export(study=membership.study, user=membership.user, kind=kind)
+    chosen = request.POST.get("transcripts", "").replace(",", " ").split()
+    if (kind == "archive" and chosen) or not all(
+        item.isascii() and item.isdigit() and len(item) < 10 for item in chosen
+    ):
+        messages.error(request, _("List transcript numbers separated by commas, for a REFI-QDA project only."))
+        return redirect("exports:page", membership.study.slug)
+    ids = [int(item) for item in chosen] or None
+    export_id = jobs.request_export(study=membership.study, user=membership.user, kind=kind, transcript_ids=ids)
     return redirect(f"{reverse('exports:page', args=[membership.study.slug])}?export={export_id}")
 
 
