@@ -1,0 +1,127 @@
+"""One study with an object of every kind a URL can name, and the personas who visit it.
+
+The permission matrix (tests/test_permission_matrix.py) fills each route's URL parameters from here.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.test import Client
+
+from accounts.models import User
+from accounts.tokens import create_api_token
+from coding.models import CodebookVersion, Coding, CodingAssignment, Memo
+from coding.tests.factories import CodeFactory, screen
+from config.media import save_encrypted
+from review.services import redaction
+from review.services.approval import approve_version
+from review.tests.factories import machine_transcript
+from studies.models import ContactDetails, Questionnaire, Role, Study
+from studies.tests.factories import MembershipFactory, ParticipantFactory, SlotFactory, StudyFactory, build_screening
+from transcription.models import MediaFile, TranscriptionJob, Upload
+from transcription.tests.factories import TranscriptionJobFactory
+
+PERSONAS = ("owner", "researcher", "interviewer", "coder", "viewer", "outsider", "anonymous")
+RAW_TEXT = "Matrix Person uses a chatbot at night."
+CONTACT = ("Matrix Person", "matrix@example.org")
+
+
+@dataclass
+class World:
+    study: Study
+    users: dict[str, User]
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, persona: str) -> Client:
+        client = Client()
+        if persona != "anonymous":
+            client.force_login(self.users[persona])
+        return client
+
+
+def build_world() -> World:
+    study = StudyFactory(slug="matrix")
+    users = {role: MembershipFactory(study=study, role=role).user for role in Role.values}
+    users["outsider"] = MembershipFactory(study=StudyFactory(), role=Role.OWNER).user
+    world = World(study, users)
+    _participant_side(world)
+    _transcript_side(world)
+    _coding_side(world)
+    return world
+
+
+def _participant_side(world: World) -> None:
+    questionnaire = build_screening(world.study)
+    participant = ParticipantFactory(study=world.study)
+    ContactDetails.objects.create(participant=participant, name=CONTACT[0], email=CONTACT[1])
+    screen(participant, {"region": "europe"})
+    SlotFactory(study=world.study)
+    world.ids.update(code=participant.code, pseudonym=participant.code, pk=questionnaire.pk, participant=participant)
+    world.ids["stage_questionnaire"] = Questionnaire.objects.filter(study=world.study).first()
+
+
+def _transcript_side(world: World) -> None:
+    participant = world.ids["participant"]
+    transcript = machine_transcript(world.study, ["Hello there.", RAW_TEXT], participant=participant)
+    recording = transcript.recording
+    name = save_encrypted(name="matrix/audio.enc", source=io.BytesIO(b"RIFF" + b"\0" * 2000))
+    media = MediaFile.objects.create(
+        recording=recording,
+        storage_name=name,
+        byte_size=2004,
+        sha256="0" * 64,
+        duration=1.0,
+        channels=1,
+        sample_rate=16000,
+        codec="pcm_s16le",
+        container="wav",
+    )
+    job = TranscriptionJobFactory(recording=recording, status=TranscriptionJob.Status.FAILED)
+    upload = Upload.objects.create(interview=recording.interview, created_by=world.users["interviewer"], size=10)
+    world.ids.update(
+        interview_id=recording.interview_id,
+        transcript_id=transcript.pk,
+        file_id=media.pk,
+        job_id=job.pk,
+        upload_id=upload.pk,
+        version_id=transcript.versions.get().pk,
+        transcript=transcript,
+    )
+
+
+def _coding_side(world: World) -> None:
+    # As in real use: the researcher redacts the machine version and approves the redacted one, which puts it
+    # in the coder's queue. The raw version 1 stays for owners and researchers only.
+    transcript = world.ids["transcript"]
+    researcher = world.users["researcher"]
+    redaction.accept_undecided(version=transcript.versions.get(number=1), user=researcher)
+    redaction.redact_latest(transcript=transcript, base_number=1, user=researcher)
+    approve_version(transcript=transcript, number=2, user=researcher)
+    version = transcript.versions.get(number=2)
+    code = CodeFactory(study=world.study)
+    assignment = CodingAssignment.objects.get(transcript=transcript, coder=world.users["coder"])
+    memo = Memo.objects.create(study=world.study, author=world.users["coder"], text="note", transcript=transcript)
+    token = create_api_token(
+        user=world.users["owner"], name="matrix", study_ids=[world.study.pk], read_only=True, expires_at=None
+    )
+    book = CodebookVersion.objects.create(study=world.study, number=1, change="matrix", snapshot=[])
+    coding = Coding.objects.create(
+        transcript_version=version,
+        start=0,
+        end=5,
+        text="Hello",
+        code=code,
+        coder=world.users["coder"],
+        codebook_version=book,
+    )
+    world.ids.update(guid=code.guid, assignment_id=assignment.pk, memo_id=memo.pk, prefix=token.token.prefix)
+    world.ids["coding_id"] = coding.pk
+    world.ids["fmt"] = "csv"
+    world.ids["panel"] = "funnel"
+    world.ids["token"] = "not-a-real-token"
+    world.ids["export_id"] = "no-such-export"
+    world.ids["uidb64"] = "MQ"
+    world.ids["slug"] = world.study.slug

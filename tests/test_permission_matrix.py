@@ -1,0 +1,237 @@
+"""Every URL pattern of the web UI and the API, visited by every persona: the status is the expected one.
+
+A route with no expectation here fails the test, so a new page cannot ship without saying who may use it.
+Each line reads: route name -> statuses for owner, researcher, interviewer, coder, viewer, outsider,
+anonymous. "GET" visits use no data; "POST" visits (for routes that only accept POST) send an empty form,
+so allowed roles get a validation answer (400/302) and nothing changes.
+Run with MATRIX_PRINT=1 to print what every route answers now (to review a change, not to copy blindly).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.permission_world import CONTACT, PERSONAS, RAW_TEXT, World, build_world
+
+# Django admin (staff only, its own login) and the API (tests/test_api_permissions.py walks every router
+# route with every role and every kind of token) are checked elsewhere.
+SKIPPED_PREFIXES = ("admin/", "static/", "i18n/", "api/v1/")
+
+
+EXPECTED_GET: dict[str, str] = {
+    "accounts:api_tokens": "200 200 200 200 200 200 302",
+    "accounts:password_reset": "200 200 200 200 200 200 200",
+    "accounts:password_reset_complete": "200 200 200 200 200 200 200",
+    "accounts:password_reset_confirm": "200 200 200 200 200 200 200",
+    "accounts:password_reset_done": "200 200 200 200 200 200 200",
+    "accounts:revoke_token": "405 405 405 405 405 405 302",
+    "accounts:two_factor_setup": "200 200 200 200 200 200 302",
+    "accounts:two_factor_verify": "302 302 302 302 302 302 302",
+    "api-docs": "200 200 200 200 200 200 200",
+    "api-schema": "200 200 200 200 200 200 200",
+    "coding:adjudication": "200 200 403 403 403 404 302",
+    "coding:adjudication-finish": "405 405 405 405 405 405 405",
+    "coding:agreement": "200 200 403 403 403 404 302",
+    "coding:code_add": "405 405 405 405 405 405 405",
+    "coding:code_delete": "405 405 405 405 405 405 405",
+    "coding:code_edit": "200 200 403 403 403 404 302",
+    "coding:code_merge": "405 405 405 405 405 405 405",
+    "coding:code_move": "405 405 405 405 405 405 405",
+    "coding:codebook": "200 200 200 200 200 404 302",
+    "coding:coding-create": "405 405 405 405 405 405 405",
+    "coding:coding-delete": "405 405 405 405 405 405 405",
+    "coding:coding-edit": "405 405 405 405 405 405 405",
+    "coding:decide": "405 405 405 405 405 405 405",
+    "coding:excerpts": "200 200 403 403 403 404 302",
+    "coding:export": "200 200 200 200 200 404 302",
+    "coding:finish": "405 405 405 405 405 405 405",
+    "coding:import": "405 405 405 405 405 405 405",
+    "coding:manage": "200 200 403 403 403 404 302",
+    "coding:memo-create": "405 405 405 405 405 405 405",
+    "coding:memo-delete": "405 405 405 405 405 405 405",
+    "coding:next": "302 302 403 302 403 404 302",
+    "coding:queue": "200 200 403 200 403 404 302",
+    "coding:strata": "200 200 403 403 403 404 302",
+    "coding:workspace": "404 404 403 200 403 404 302",
+    "exports:download": "404 404 403 403 403 404 302",
+    "exports:import": "405 405 405 405 405 405 405",
+    "exports:page": "200 200 403 403 403 404 302",
+    "exports:start": "405 405 405 405 405 405 405",
+    "exports:status": "404 404 403 403 403 404 302",
+    "healthz": "200 200 200 200 200 200 200",
+    "home": "302 302 302 302 302 302 302",
+    "login": "302 302 302 302 302 302 200",
+    "logout": "405 405 405 405 405 405 405",
+    "participate:portal": "403 403 403 403 403 403 403",
+    "participate:portal_book": "403 403 403 403 403 403 403",
+    "participate:portal_cancel": "405 405 405 405 405 405 405",
+    "participate:portal_consent": "403 403 403 403 403 403 403",
+    "participate:portal_consent_pdf": "403 403 403 403 403 403 403",
+    "participate:portal_enter": "400 400 400 400 400 400 400",
+    "participate:portal_ics": "403 403 403 403 403 403 403",
+    "participate:portal_questionnaire": "403 403 403 403 403 403 403",
+    "participate:portal_withdraw": "403 403 403 403 403 403 403",
+    "participate:screening": "200 200 200 200 200 200 200",
+    "participate:screening_result": "404 404 404 404 404 404 404",
+    "review:approve": "405 405 405 405 405 405 405",
+    "review:editor": "200 200 403 403 403 404 302",
+    "review:history": "200 200 403 403 403 404 302",
+    "review:identifiers": "200 200 403 403 403 404 302",
+    "review:list": "200 200 200 200 200 404 302",
+    "review:read": "200 200 200 200 200 404 302",
+    "review:redaction": "200 200 403 403 403 404 302",
+    "review:redaction-decide": "405 405 405 405 405 405 405",
+    "review:redaction-mark": "405 405 405 405 405 405 405",
+    "review:restore": "405 405 405 405 405 405 405",
+    "review:save": "405 405 405 405 405 405 405",
+    "review:tags": "200 200 403 403 403 404 302",
+    "studies:dashboard": "200 200 200 200 200 404 302",
+    "studies:dashboard_panel": "200 200 200 200 200 404 302",
+    "studies:dashboard_retry": "405 405 405 405 405 405 405",
+    "studies:detail": "200 200 200 200 200 404 302",
+    "studies:interview_done": "405 405 405 405 405 405 405",
+    "studies:list": "200 200 200 200 200 200 302",
+    "studies:participant": "200 200 200 200 200 404 302",
+    "studies:participant_data": "200 200 403 403 403 404 302",
+    "studies:participants": "200 200 200 200 200 404 302",
+    "studies:questionnaire": "200 200 403 403 403 404 302",
+    "studies:questionnaires": "200 200 403 403 403 404 302",
+    "studies:review": "405 405 405 405 405 405 405",
+    "studies:select": "200 200 403 403 403 404 302",
+    "studies:slots": "200 200 403 403 403 404 302",
+    "studies:team": "200 200 403 403 403 404 302",
+    "studies:withdraw": "405 405 405 405 405 405 405",
+    "transcription:interview": "200 200 200 200 200 404 302",
+    "transcription:interview-status": "200 200 200 200 200 404 302",
+    "transcription:jobs": "200 200 200 200 200 404 302",
+    "transcription:jobs-status": "200 200 200 200 200 404 302",
+    "transcription:media": "200 200 200 403 403 404 302",
+    "transcription:retry": "405 405 405 405 405 405 405",
+    "transcription:upload-chunk": "200 200 200 403 403 404 302",
+    "transcription:upload-finish": "405 405 405 405 405 405 405",
+    "transcription:upload-start": "405 405 405 405 405 405 405",
+}
+EXPECTED_POST: dict[str, str] = {
+    "accounts:revoke_token": "302 404 404 404 404 404 302",
+    "coding:adjudication-finish": "302 302 403 403 403 404 302",
+    "coding:code_add": "400 400 403 403 403 404 302",
+    "coding:code_delete": "302 302 403 403 403 404 302",
+    "coding:code_merge": "302 302 403 403 403 404 302",
+    "coding:code_move": "302 302 403 403 403 404 302",
+    "coding:coding-create": "404 404 403 400 403 404 302",
+    "coding:coding-delete": "404 404 403 200 403 404 302",
+    "coding:coding-edit": "404 404 403 400 403 404 302",
+    "coding:decide": "404 404 403 403 403 404 302",
+    "coding:finish": "404 404 403 302 403 404 302",
+    "coding:import": "302 302 403 403 403 404 302",
+    "coding:memo-create": "404 404 403 400 403 404 302",
+    "coding:memo-delete": "404 404 403 200 403 404 302",
+    "exports:import": "302 302 403 403 403 404 302",
+    "exports:start": "302 302 403 403 403 404 302",
+    "logout": "302 302 302 302 302 302 302",
+    "participate:portal_cancel": "403 403 403 403 403 403 403",
+    "review:approve": "302 302 403 403 403 404 302",
+    "review:redaction-decide": "302 302 403 403 403 404 302",
+    "review:redaction-mark": "302 302 403 403 403 404 302",
+    "review:restore": "302 302 403 403 403 404 302",
+    "review:save": "400 400 403 403 403 404 302",
+    "studies:dashboard_retry": "302 302 302 403 403 404 302",
+    "studies:interview_done": "404 404 404 403 403 404 302",
+    "studies:review": "404 404 403 403 403 404 302",
+    "studies:withdraw": "302 302 403 403 403 404 302",
+    "transcription:retry": "302 302 302 403 403 404 302",
+    "transcription:upload-finish": "400 400 400 403 403 404 302",
+    "transcription:upload-start": "400 400 400 403 403 404 302",
+}
+
+
+def routes(
+    patterns: list[URLPattern | URLResolver] | None = None,
+    prefix: str = "",
+    namespace: str = "",
+    kwargs: tuple[str, ...] = (),
+) -> Iterator[tuple[str, str, list[str]]]:
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        names = kwargs + tuple(entry.pattern.regex.groupindex)
+        if isinstance(entry, URLResolver):
+            inner = namespace + (f"{entry.namespace}:" if entry.namespace else "")
+            yield from routes(entry.url_patterns, prefix + str(entry.pattern), inner, names)
+        elif entry.name and not (prefix + str(entry.pattern)).startswith(SKIPPED_PREFIXES):
+            yield prefix + str(entry.pattern), namespace + entry.name, list(names)
+
+
+def url_for(name: str, kwargs: list[str], world: World) -> str:
+    values = {key: world.ids[key] for key in kwargs if key != "format"}
+    return reverse(name, kwargs=values)
+
+
+# Raw (unredacted, unapproved) transcript text is for owners and researchers; contact details for the
+# roles that meet participants. No page may show them to anyone else.
+RAW_READERS = {"owner", "researcher"}
+CONTACT_READERS = {"owner", "researcher", "interviewer"}
+
+
+def leaks(world: World, persona: str, body: bytes) -> list[str]:
+    found = []
+    if persona not in RAW_READERS and RAW_TEXT.encode() in body:
+        found.append("raw transcript text")
+    if persona not in CONTACT_READERS and any(value.encode() in body for value in CONTACT):
+        found.append("contact details")
+    return found
+
+
+def visit(world: World, name: str, url: str, leaked: dict[str, list[str]]) -> list[int]:
+    statuses = []
+    for persona in PERSONAS:
+        response = world.client(persona).get(url)
+        statuses.append(response.status_code)
+        body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+        if found := leaks(world, persona, body):
+            leaked[f"{name} as {persona}"] = found
+    return statuses
+
+
+def observe(world: World, leaked: dict[str, list[str]]) -> tuple[dict[str, str], dict[str, str]]:
+    seen_get: dict[str, str] = {}
+    seen_post: dict[str, str] = {}
+    for _pattern, name, kwargs in routes():
+        if name in seen_get or "format" in kwargs:
+            continue
+        unknown = [key for key in kwargs if key not in world.ids]
+        if unknown:
+            seen_get[name] = f"no world object for {unknown}"
+            continue
+        url = url_for(name, kwargs, world)
+        gets = visit(world, name, url, leaked)
+        seen_get[name] = " ".join(map(str, gets))
+        if set(gets) & {405}:
+            posts = [world.client(persona).post(url, {}).status_code for persona in PERSONAS]
+            seen_post[name] = " ".join(map(str, posts))
+    return seen_get, seen_post
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_every_route_answers_every_persona_as_expected(settings: object, tmp_path: object) -> None:
+    world = build_world()
+    redacted = world.client("coder").get(
+        reverse("coding:workspace", args=[world.study.slug, world.ids["assignment_id"]])
+    )
+    assert "[NAME-1] uses a chatbot at night." in redacted.content.decode(), "the coder works on the redacted text"
+    leaked: dict[str, list[str]] = {}
+    seen_get, seen_post = observe(world, leaked)
+    if os.environ.get("MATRIX_PRINT"):
+        print("\nGET:", *(f'    "{k}": "{v}",' for k, v in sorted(seen_get.items())), sep="\n")
+        print("POST:", *(f'    "{k}": "{v}",' for k, v in sorted(seen_post.items())), sep="\n")
+    missing = sorted(set(seen_get) - set(EXPECTED_GET)) + sorted(set(seen_post) - set(EXPECTED_POST))
+    assert not missing, f"routes without an expectation: {missing}"
+    wrong = {name: (EXPECTED_GET[name], got) for name, got in seen_get.items() if EXPECTED_GET[name] != got}
+    wrong |= {
+        f"POST {name}": (EXPECTED_POST[name], got) for name, got in seen_post.items() if EXPECTED_POST[name] != got
+    }
+    assert not wrong, f"expected vs got ({' '.join(PERSONAS)}): {wrong}"
+    assert not leaked, f"pages that show what the persona may not see: {leaked}"
