@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -92,3 +93,44 @@ def outsider(db: None) -> User:
 @pytest.fixture
 def chromium_path() -> str:
     return os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def allow_sync_orm_beside_playwright(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Browser tests: Playwright's sync API runs an event loop in the test's thread, which makes Django refuse
+    synchronous ORM calls; the calls here are synchronous, so allow them for tests marked `browser` only."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def browser(chromium_path: str) -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=chromium_path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield instance
+        # ORM calls made inside Playwright's loop get their own connection; close it, or it keeps a session
+        # open on the test database and blocks its removal at the end of the run.
+        connections.close_all()
+        instance.close()

@@ -7,8 +7,6 @@ invitation's magic link is made by the same service that writes the invitation e
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -36,38 +34,6 @@ CHECK = {
     "en": {"question": "Can you stop at any time?", "choices": ["No", "Yes, without a reason"], "answer": 1},
     "es": {"question": "¿Puede dejarlo en cualquier momento?", "choices": ["No", "Sí, sin dar motivos"], "answer": 1},
 }
-
-
-@pytest.fixture(autouse=True)
-def allow_sync_orm_beside_playwright() -> Iterator[None]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here stay synchronous.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=chromium_path,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield instance
-        instance.close()
 
 
 def journey_study(language: str) -> tuple[Study, list[Any]]:

@@ -4,15 +4,12 @@ server's offset, then progress shown without reloading the page."""
 from __future__ import annotations
 
 import hashlib
-import os
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -28,43 +25,13 @@ __all__ = ["private_media"]
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def allow_sync_orm_beside_playwright() -> Iterator[None]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here stay synchronous.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 @pytest.fixture
-def page(chromium_path: str, live_server: Any, interviewer: User) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
+def page(browser: Any, live_server: Any, interviewer: User) -> Any:
     client = Client()
     client.force_login(interviewer)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context()
-        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-        yield context.new_page()
-        # Inside Playwright's sync API the test's ORM calls get their own connection (another context);
-        # close it here, or it keeps a session open on the test database and blocks its removal.
-        connections.close_all()
-        browser.close()
+    context = browser.new_context()
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    return context.new_page()
 
 
 def test_an_upload_survives_a_dropped_chunk_and_its_job_shows_live_progress(
