@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -24,6 +24,7 @@ from accounts.audit import record_event
 from accounts.models import ApiToken, User
 
 SCHEME = b"bearer"
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,10 @@ class ApiTokenAuthentication(BaseAuthentication):
         if len(parts) != 2:
             raise AuthenticationFailed("Malformed Authorization header.")
         token = self._token_for(parts[1].decode("ascii", errors="replace"))
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # "Last used" is shown to a minute; writing it on every request would cost a row update per call.
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         record_event(
             action="api.token.used",
             actor=token.user,
@@ -78,7 +82,8 @@ class ApiTokenAuthentication(BaseAuthentication):
     def _token_for(self, raw: str) -> ApiToken:
         kind, _, rest = raw.partition("_")
         prefix, _, secret = rest.partition("_")
-        token = ApiToken.objects.select_related("user").filter(prefix=prefix).first() if kind == "ipt" else None
+        tokens = ApiToken.objects.select_related("user").prefetch_related("studies")
+        token = tokens.filter(prefix=prefix).first() if kind == "ipt" else None
         # Compare even when nothing matched, so timing does not tell whether a prefix exists.
         expected = token.key_hash if token else _digest("")
         if token is None or not hmac.compare_digest(expected, _digest(secret)):
@@ -97,7 +102,8 @@ def token_scope_allows(token: Any, *, study_id: int, method: str) -> bool:
         return True
     if token.read_only and method not in ("GET", "HEAD", "OPTIONS"):
         return False
-    return token.studies.filter(pk=study_id).exists()
+    # The studies were prefetched when the token authenticated the request: no query here.
+    return any(study.pk == study_id for study in token.studies.all())
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

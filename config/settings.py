@@ -382,4 +382,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    # django-axes logs every successful sign-in at INFO (masked); only lockouts and failures matter here.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -50,7 +50,7 @@ class StudyViewSet(viewsets.ReadOnlyModelViewSet[Study]):
     def get_queryset(self) -> QuerySet[Study]:
         studies = visible_studies(self.request.user).order_by("slug")
         if isinstance(self.request.auth, ApiToken):
-            studies = studies.filter(pk__in=self.request.auth.studies.values("pk"))
+            studies = studies.filter(pk__in=[study.pk for study in self.request.auth.studies.all()])
         return studies
 
 

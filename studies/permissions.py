@@ -88,7 +88,8 @@ class StudyRolePermission(BasePermission):
         if not token_scope_allows(request.auth, study_id=membership.study_id, method=request.method or "GET"):
             # Outside the token's studies the study does not exist for it; writes with a read-only token are 403.
             token = request.auth
-            if request.method in SAFE_METHODS or not token.studies.filter(pk=membership.study_id).exists():  # type: ignore[union-attr]
+            in_scope = any(study.pk == membership.study_id for study in token.studies.all())  # type: ignore[union-attr]
+            if request.method in SAFE_METHODS or not in_scope:
                 raise Http404
             raise PermissionDenied
         request.study_membership = membership  # type: ignore[attr-defined]
