@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from studies.models import CrisisResource, Participant, SafetyEvent
 
 
-def crisis_resources_for(*, country: str, language: str) -> QuerySet[CrisisResource]:
-    """Resources for the country first, then the worldwide ones; a language-specific entry is kept only
-    when it matches the person's language."""
-    return (
+def crisis_resources_for(*, country: str, language: str) -> list[CrisisResource]:
+    """Resources for the country first, then the worldwide ones, in the person's language where one exists.
+
+    A language-specific row replaces the language-neutral row of the same country and name (its translated
+    twin); rows for other languages are left out.
+    """
+    rows = (
         CrisisResource.objects.filter(Q(country=country.upper()) | Q(country=""))
         .filter(Q(language="") | Q(language=language))
         .order_by("-country", "position", "name")
     )
+    translated = {(row.country, row.name) for row in rows if row.language}
+    return [row for row in rows if row.language or (row.country, row.name) not in translated]
 
 
 def record_safety_events(*, participant: Participant, question_keys: list[str]) -> list[SafetyEvent]:

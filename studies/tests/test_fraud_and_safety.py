@@ -162,3 +162,19 @@ def test_a_safety_alert_the_mail_server_refused_is_not_lost(study: Study, monkey
     monkeypatch.undo()
     notify_safety_contact(event.id)
     assert [m.to for m in mail.outbox] == [["safety@example.org"]]
+
+
+@pytest.mark.django_db
+def test_crisis_resources_come_in_the_participants_language_where_a_translation_exists() -> None:
+    from studies.services.safety import crisis_resources_for
+
+    spanish = crisis_resources_for(country="US", language="es")
+    hindi = crisis_resources_for(country="IN", language="hi")
+    german = crisis_resources_for(country="DE", language="de")
+    assert [r.name for r in spanish] == ["988 Suicide & Crisis Lifeline", "Find A Helpline"]
+    assert all(r.language == "es" for r in spanish)
+    assert "मानसिक स्वास्थ्य" in hindi[0].description
+    assert hindi[-1].language == "hi"
+    assert hindi[-1].name == "Find A Helpline"
+    # No translation: the language-neutral worldwide entry, never another language's.
+    assert [(r.name, r.language) for r in german] == [("Find A Helpline", "")]
