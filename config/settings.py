@@ -358,6 +358,7 @@ WHISPER_BEAM_SIZE = envint("WHISPER_BEAM_SIZE", 5)
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 4 * 1024**3)
 UPLOAD_CHUNK_BYTES = envint("UPLOAD_CHUNK_BYTES", 8 * 1024**2)  # the most one request may carry
 UPLOAD_EXPIRY_HOURS = envint("UPLOAD_EXPIRY_HOURS", 48)  # abandoned uploads are removed after this
+UPLOAD_STARTS_PER_HOUR = envint("UPLOAD_STARTS_PER_HOUR", 120)  # new uploads per person per hour
 UPLOAD_DIR = VAR_DIR / "uploads"  # private (0700): uploads in progress, removed on finish and on failure
 # A running job writes its heartbeat, progress and ETA this often (one small UPDATE).
 TRANSCRIPTION_HEARTBEAT_SECONDS = envint("TRANSCRIPTION_HEARTBEAT_SECONDS", 2)

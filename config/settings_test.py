@@ -17,6 +17,9 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 # Most tests sign in with force_login and no second factor; accounts/tests/test_two_factor.py turns the
 # production value (owner,researcher) back on and tests the enforcement itself.
 os.environ.setdefault("TWO_FACTOR_REQUIRED_ROLES", "")
+# The cache (Redis) outlives a test run and user ids restart with each test database, so a per-person hourly
+# upload limit would carry over between runs; transcription/tests/test_upload.py tests the limit itself.
+os.environ.setdefault("UPLOAD_STARTS_PER_HOUR", "1000000")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))

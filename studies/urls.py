@@ -1,5 +1,6 @@
 from django.urls import path
 
+from accounts.audit_views import study_audit
 from studies import builder_views, participant_views, schedule_views, views
 from studies.dashboard import views as dashboard_views
 
@@ -8,6 +9,7 @@ urlpatterns = [
     path("", views.study_list, name="list"),
     path("<slug:slug>/", views.study_detail, name="detail"),
     path("<slug:slug>/team/", views.study_team, name="team"),
+    path("<slug:slug>/audit/", study_audit, name="audit"),
     path("<slug:slug>/participants/", participant_views.participant_list, name="participants"),
     path("<slug:slug>/participants/select/", participant_views.select, name="select"),
     path("<slug:slug>/participants/<str:code>/", participant_views.participant_detail, name="participant"),

@@ -54,3 +54,27 @@ def test_it_detects_an_edited_entry(study: Study, owner: User) -> None:
     problems = verify_chain()
     assert problems[0].entry_id == entries[0].pk
     assert problems[0].reason == "the entry was edited"
+
+
+def test_owners_read_and_export_their_studys_audit_trail_and_nobody_else_does(
+    study: Study, owner: User, researcher: User, outsider: User
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    write_three(study, owner)
+    record_event(action="elsewhere", actor_label="system", study_id=study.pk + 1000)
+    url = reverse("studies:audit", args=[study.slug])
+    client = Client()
+    client.force_login(owner)
+    page = client.get(url).content.decode()
+    assert "transcript.raw.view" in page
+    assert "elsewhere" not in page
+    export = client.get(url, {"format": "csv"})
+    body = export.content.decode()
+    assert body.splitlines()[0].startswith("at,actor_label,action")
+    assert "contact.view" in body
+    assert AuditEntry.objects.filter(action="audit.read", actor=owner).count() == 2
+    for other, status in ((researcher, 403), (outsider, 404)):
+        client.force_login(other)
+        assert client.get(url).status_code == status

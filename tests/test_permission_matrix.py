@@ -89,6 +89,7 @@ EXPECTED_GET: dict[str, str] = {
     "review:restore": "405 405 405 405 405 405 405",
     "review:save": "405 405 405 405 405 405 405",
     "review:tags": "200 200 403 403 403 404 302",
+    "studies:audit": "200 403 403 403 403 404 302",
     "studies:dashboard": "200 200 200 200 200 404 302",
     "studies:dashboard_panel": "200 200 200 200 200 404 302",
     "studies:dashboard_retry": "405 405 405 405 405 405 405",

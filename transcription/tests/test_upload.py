@@ -155,3 +155,24 @@ def test_a_stereo_label_for_a_mono_file_or_an_unknown_speaker_is_refused(user: U
         add_recording(interview=interview, user=user, plan=RecordingPlan("tracks", [upload.pk], ["Jane Doe"]))
     assert stored_files(private_media) == []
     assert temp_files() == []
+
+
+@pytest.mark.django_db
+def test_starting_uploads_is_rate_limited_per_person(private_media: Path, settings: SettingsWrapper) -> None:
+    from django.core.cache import cache
+    from django.test import Client
+    from django.urls import reverse
+
+    from studies.models import Role
+    from studies.tests.factories import MembershipFactory
+
+    cache.clear()
+    settings.UPLOAD_STARTS_PER_HOUR = 2
+    interview = consented_interview()
+    person = MembershipFactory(study=interview.study, role=Role.INTERVIEWER).user
+    client = Client()
+    client.force_login(person)
+    url = reverse("transcription:upload-start", args=[interview.study.slug, interview.pk])
+    statuses = [client.post(url, {"size": 100}, content_type="application/json").status_code for _ in range(3)]
+    assert statuses == [201, 201, 429]
+    assert Upload.objects.filter(interview=interview).count() == 2

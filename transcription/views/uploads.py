@@ -7,9 +7,11 @@ not continue where the received bytes end, 413 for a file over the limit.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -23,6 +25,14 @@ from transcription.views.pages import interview_of
 from transcription.views.roles import UPLOADERS
 
 FINISH_BODY_LIMIT = 16 * 1024
+
+
+def _within_start_limit(user_id: object) -> bool:
+    """At most UPLOAD_STARTS_PER_HOUR new uploads per person per clock hour (a runaway script or a stolen
+    session cannot fill the private upload folder)."""
+    key = f"upload-starts:{user_id}:{int(time.time() // 3600)}"
+    cache.add(key, 0, timeout=3600)
+    return cache.incr(key) <= settings.UPLOAD_STARTS_PER_HOUR
 
 
 def _error(message: str, status: int = 400, **extra: object) -> JsonResponse:
@@ -54,6 +64,8 @@ def _int(value: object) -> int | None:
 @study_role(*UPLOADERS)
 def start(request: HttpRequest, membership: StudyMembership, interview_id: int) -> JsonResponse:
     interview = interview_of(membership, interview_id)
+    if not _within_start_limit(request.user.pk):
+        return _error(_("Too many uploads were started in the last hour. Wait a little and try again."), 429)
     data = _json(request)
     size = _int(data.get("size")) if data else None
     if size is None:
