@@ -21,8 +21,8 @@ from review.services.approval import approve_version
 from review.tests.factories import machine_transcript
 from studies.models import ContactDetails, Questionnaire, Role, Study
 from studies.tests.factories import MembershipFactory, ParticipantFactory, SlotFactory, StudyFactory, build_screening
-from transcription.models import MediaFile, TranscriptionJob, Upload
-from transcription.tests.factories import TranscriptionJobFactory
+from transcription.models import TranscriptionJob, Upload
+from transcription.tests.factories import MediaFileFactory, TranscriptionJobFactory
 
 PERSONAS = ("owner", "researcher", "interviewer", "coder", "viewer", "outsider", "anonymous")
 RAW_TEXT = "Matrix Person uses a chatbot at night."
@@ -68,17 +68,7 @@ def _transcript_side(world: World) -> None:
     transcript = machine_transcript(world.study, ["Hello there.", RAW_TEXT], participant=participant)
     recording = transcript.recording
     name = save_encrypted(name="matrix/audio.enc", source=io.BytesIO(b"RIFF" + b"\0" * 2000))
-    media = MediaFile.objects.create(
-        recording=recording,
-        storage_name=name,
-        byte_size=2004,
-        sha256="0" * 64,
-        duration=1.0,
-        channels=1,
-        sample_rate=16000,
-        codec="pcm_s16le",
-        container="wav",
-    )
+    media = MediaFileFactory(recording=recording, storage_name=name, byte_size=2004)
     job = TranscriptionJobFactory(recording=recording, status=TranscriptionJob.Status.FAILED)
     upload = Upload.objects.create(interview=recording.interview, created_by=world.users["interviewer"], size=10)
     world.ids.update(

@@ -18,6 +18,7 @@ from studies.models import ContactDetails, Study
 from studies.services.retention import apply_retention
 from studies.tests.factories import ParticipantFactory, StudyFactory
 from transcription.models import MediaFile, Transcript
+from transcription.tests.factories import MediaFileFactory
 from transcription.tests.jobkit import private_media
 
 __all__ = ["private_media"]
@@ -28,17 +29,7 @@ NOW = timezone.now()
 def stored_transcript(study: Study, *, approved_days_ago: int | None) -> tuple[Transcript, str]:
     transcript = machine_transcript(study, ["Some words."])
     name = save_encrypted(name="recordings/retention.enc", source=io.BytesIO(b"audio" * 100))
-    MediaFile.objects.create(
-        recording=transcript.recording,
-        storage_name=name,
-        byte_size=500,
-        sha256="0" * 64,
-        duration=1.0,
-        channels=1,
-        sample_rate=16000,
-        codec="pcm_s16le",
-        container="wav",
-    )
+    MediaFileFactory(recording=transcript.recording, storage_name=name, byte_size=500)
     if approved_days_ago is not None:
         approval = Approval.objects.create(transcript=transcript, version=transcript.versions.get())
         Approval.objects.filter(pk=approval.pk).update(created_at=NOW - timedelta(days=approved_days_ago))
