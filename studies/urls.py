@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts.audit_views import study_audit
-from studies import builder_views, participant_views, schedule_views, views
+from studies import builder_views, participant_views, safety_views, schedule_views, views
 from studies.dashboard import views as dashboard_views
 
 app_name = "studies"
@@ -27,4 +27,6 @@ urlpatterns = [
     path("<slug:slug>/dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("<slug:slug>/dashboard/panels/<str:panel>/", dashboard_views.dashboard_panel, name="dashboard_panel"),
     path("<slug:slug>/dashboard/jobs/<int:job_id>/retry/", dashboard_views.retry, name="dashboard_retry"),
+    path("<slug:slug>/safety/", safety_views.safety_events, name="safety"),
+    path("<slug:slug>/safety/<int:event_id>/follow-up/", safety_views.safety_follow_up, name="safety_follow_up"),
 ]

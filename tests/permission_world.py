@@ -19,7 +19,7 @@ from config.media import save_encrypted
 from review.services import redaction
 from review.services.approval import approve_version
 from review.tests.factories import machine_transcript
-from studies.models import ContactDetails, Questionnaire, Role, Study
+from studies.models import ContactDetails, Questionnaire, Role, SafetyEvent, Study
 from studies.tests.factories import MembershipFactory, ParticipantFactory, SlotFactory, StudyFactory, build_screening
 from transcription.models import TranscriptionJob, Upload
 from transcription.tests.factories import MediaFileFactory, TranscriptionJobFactory
@@ -61,6 +61,9 @@ def _participant_side(world: World) -> None:
     SlotFactory(study=world.study)
     world.ids.update(code=participant.code, pseudonym=participant.code, pk=questionnaire.pk, participant=participant)
     world.ids["stage_questionnaire"] = Questionnaire.objects.filter(study=world.study).first()
+    world.ids["event_id"] = SafetyEvent.objects.create(
+        study=world.study, participant=participant, question_key="crisis"
+    ).pk
 
 
 def _transcript_side(world: World) -> None:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncHour, TruncWeek
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -330,16 +330,48 @@ def coding_progress(*, study: Study) -> CodingPanel:
 class SafetyPanel:
     events: list[SafetyEvent]
     total: int
+    open: int
+    contacted: int
+    resolved: int
     not_notified: int
 
 
-def safety_events(*, study: Study) -> SafetyPanel:
-    """Risk-item triggers, newest first. For owners and researchers only (the view checks the role).
+FollowUp = SafetyEvent.FollowUp
 
-    The platform records when the safety contact was emailed (`notified_at`) but not yet a follow-up, so
-    every event is listed as awaiting follow-up; events of people who withdrew with deletion are gone.
+
+def _by_urgency(events: QuerySet[SafetyEvent]) -> QuerySet[SafetyEvent]:
+    """Open events first, then contacted, then resolved; newest first within each."""
+    rank = Case(
+        When(follow_up=FollowUp.OPEN, then=Value(0)),
+        When(follow_up=FollowUp.CONTACTED, then=Value(1)),
+        default=Value(2),
+    )
+    return events.alias(rank=rank).order_by("rank", "-created_at", "-id")
+
+
+def safety_events(*, study: Study) -> SafetyPanel:
+    """Risk-item triggers not yet resolved, open ones first. For owners and researchers (the view checks the role).
+
+    `open` counts the events nobody has followed up yet; events of people who withdrew with deletion are gone.
     """
     events = SafetyEvent.objects.filter(study=study)
-    totals = events.aggregate(total=Count("id"), not_notified=Count("id", filter=Q(notified_at__isnull=True)))
-    listed = events.select_related("participant").order_by("-created_at", "-id")[:SAFETY_SHOWN]
-    return SafetyPanel(events=list(listed), total=totals["total"], not_notified=totals["not_notified"])
+    totals = events.aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(follow_up=FollowUp.OPEN)),
+        contacted=Count("id", filter=Q(follow_up=FollowUp.CONTACTED)),
+        resolved=Count("id", filter=Q(follow_up=FollowUp.RESOLVED)),
+        not_notified=Count("id", filter=Q(notified_at__isnull=True)),
+    )
+    unresolved = events.exclude(follow_up=FollowUp.RESOLVED).select_related("participant")
+    return SafetyPanel(events=list(_by_urgency(unresolved)[:SAFETY_SHOWN]), **totals)
+
+
+def safety_event_list(*, study: Study, show_resolved: bool) -> list[SafetyEvent]:
+    """Every event of the study for the follow-up page, open first; resolved ones only when asked for.
+
+    Unlike the panel this has no cap: an unresolved event must never fall off the list.
+    """
+    events = SafetyEvent.objects.filter(study=study).select_related("participant", "followed_up_by")
+    if not show_resolved:
+        events = events.exclude(follow_up=FollowUp.RESOLVED)
+    return list(_by_urgency(events))

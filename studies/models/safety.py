@@ -1,11 +1,15 @@
-"""Crisis resources shown to people who report a crisis, and the log of every such safety event."""
+"""Crisis resources shown to people who report a crisis, and the log of every such safety event with its
+follow-up by the research team."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
+from config.fields import EncryptedTextField
 from studies.models.core import Participant, Study
 
 
@@ -31,15 +35,44 @@ class CrisisResource(TimeStampedModel):
 
 
 class SafetyEvent(TimeStampedModel):
-    """A risk item answered in a triggering way. Holds which question, never the answer itself."""
+    """A risk item answered in a triggering way. Holds which question, never the answer itself.
+
+    The team's follow-up is tracked on the row (studies.services.safety.follow_up_safety_event): who moved it
+    last, when, and a short note, encrypted at rest because it may say how the person is doing.
+    """
+
+    class FollowUp(models.TextChoices):
+        OPEN = "open", _("awaiting follow-up")
+        CONTACTED = "contacted", _("contacted")
+        RESOLVED = "resolved", _("resolved")
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="safety_events")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="safety_events")
     question_key = models.SlugField(max_length=60)
     notified_at = models.DateTimeField(null=True, blank=True)
+    follow_up = models.CharField(
+        _("follow-up"), max_length=12, choices=FollowUp.choices, default=FollowUp.OPEN, db_index=True
+    )
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    follow_up_note = EncryptedTextField(_("note"), blank=True)
 
     class Meta:
         ordering = ("-created_at",)
+        constraints = [
+            # An event that was handled says when; an open one carries nothing of a follow-up.
+            models.CheckConstraint(
+                condition=(Q(follow_up="open") & Q(followed_up_at__isnull=True) & Q(followed_up_by__isnull=True))
+                | (~Q(follow_up="open") & Q(followed_up_at__isnull=False)),
+                name="safety_follow_up_is_dated",
+            ),
+            # Resolving needs a word on how (the ciphertext of a non-empty note is never empty).
+            models.CheckConstraint(
+                condition=~Q(follow_up="resolved") | ~Q(follow_up_note=""), name="safety_resolution_has_a_note"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"safety event {self.pk} for {self.participant_id}"
