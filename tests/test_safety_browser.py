@@ -41,7 +41,7 @@ def test_a_researcher_follows_up_an_event_on_a_phone(
     assert "contacted" in str(page.locator(f"#event-{event.id} .follow-badge").text_content())
 
     card.get_by_role("button", name="Mark as resolved").click()  # the note is still there, so it is accepted
-    assert page.get_by_role("status").text_content().strip().endswith("saved: resolved.")  # type: ignore[union-attr]
+    assert str(page.get_by_role("status").text_content()).strip().endswith("saved: resolved.")
     assert page.locator(f"#event-{event.id}").count() == 0  # resolved events are hidden by default
     page.get_by_role("link", name="Show resolved events (1)").click()
     assert page.locator(f"#event-{event.id} textarea").input_value() == "Left a voicemail."
