@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from coding.models import Code
 
 _SHORT_COLOUR = re.compile(r"^#([0-9A-Fa-f])([0-9A-Fa-f])([0-9A-Fa-f])$")
@@ -61,7 +63,7 @@ def normalise_colour(value: str | None) -> str:
     if short:
         value = "#" + "".join(2 * digit for digit in short.groups())
     if not _LONG_COLOUR.match(value):
-        raise CodebookFormatError(f"'{value}' is not a colour of the form #RRGGBB.")
+        raise CodebookFormatError(_("'%(value)s' is not a colour of the form #RRGGBB.") % {"value": value})
     return value.upper()
 
 
@@ -72,7 +74,7 @@ def parse_guid(value: str | None) -> uuid.UUID:
     try:
         return uuid.UUID(value.strip().strip("{}"))
     except ValueError as error:
-        raise CodebookFormatError(f"'{value}' is not a GUID.") from error
+        raise CodebookFormatError(_("'%(value)s' is not a GUID.") % {"value": value}) from error
 
 
 def node_to_data(node: CodeNode) -> dict[str, Any]:

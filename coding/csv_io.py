@@ -17,6 +17,8 @@ import io
 from collections.abc import Iterable
 from dataclasses import fields
 
+from django.utils.translation import gettext as _
+
 from coding.codetree import CodebookFormatError, CodeNode, normalise_colour, parse_guid
 
 COLUMNS = ["guid", "parent", "name", "definition", "when_to_use", "when_not_to_use", "example", "colour", "is_codable"]
@@ -85,14 +87,14 @@ def _decode(data: bytes | str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise CodebookFormatError("The CSV file is not UTF-8 text; save it as 'CSV UTF-8' and try again.") from error
+        raise CodebookFormatError(_("The CSV file is not UTF-8 text; save it as 'CSV UTF-8' and try again.")) from error
 
 
 def _node_from_row(row: dict[str, str], line: int) -> tuple[tuple[str, ...], CodeNode]:
     """The row's parent path and its code."""
     cell = {key.strip().lower(): _unprotect((value or "").strip()) for key, value in row.items() if key}
     if not cell.get("name"):
-        raise CodebookFormatError(f"Row {line} has no name.")
+        raise CodebookFormatError(_("Row %(line)d has no name.") % {"line": line})
     try:
         return tuple(split_path(cell.get("parent", ""))), CodeNode(
             name=cell["name"],
@@ -105,14 +107,14 @@ def _node_from_row(row: dict[str, str], line: int) -> tuple[tuple[str, ...], Cod
             is_codable=cell.get("is_codable", "true").lower() not in {"false", "0", "no"},
         )
     except CodebookFormatError as error:
-        raise CodebookFormatError(f"Row {line}: {error}") from error
+        raise CodebookFormatError(_("Row %(line)d: %(error)s") % {"line": line, "error": error}) from error
 
 
 def read_codebook_csv(data: bytes | str) -> list[CodeNode]:
     """The code tree of a CSV file in the format above."""
     reader = csv.DictReader(io.StringIO(_decode(data), newline=""))
     if not reader.fieldnames or "name" not in [name.strip().lower() for name in reader.fieldnames]:
-        raise CodebookFormatError("The CSV file needs a header row with at least a 'name' column.")
+        raise CodebookFormatError(_("The CSV file needs a header row with at least a 'name' column."))
     roots: list[CodeNode] = []
     by_path: dict[tuple[str, ...], CodeNode] = {}
 
@@ -133,5 +135,5 @@ def read_codebook_csv(data: bytes | str) -> list[CodeNode]:
         parent, node = _node_from_row(row, line)
         place((*parent, node.name), node)
     if not roots:
-        raise CodebookFormatError("The CSV file holds no codes.")
+        raise CodebookFormatError(_("The CSV file holds no codes."))
     return roots

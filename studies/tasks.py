@@ -19,18 +19,23 @@ from studies.services.scheduling import claim_reminder, due_reminders, interview
 
 @shared_task(ignore_result=True)
 def send_membership_email(membership_id: int) -> None:
-    """Tell a team member about their role on a study (no participant data in the message)."""
+    """Tell a team member about their role on a study (no participant data in the message).
+
+    Team members have no language setting, so team emails are written in the site's language (LANGUAGE_CODE),
+    whatever language happened to be active where the task runs.
+    """
     membership = StudyMembership.objects.select_related("study", "user").filter(id=membership_id).first()
     if membership is None:
         return
     url = settings.SITE_URL + reverse("studies:detail", args=[membership.study.slug])
-    send_mail(
-        subject=f"You are a {membership.get_role_display().lower()} on {membership.study.title}",
-        message=f"You now have the role {membership.get_role_display()} on the study "
-        f'"{membership.study.title}".\n\nOpen it: {url}\n',
-        from_email=None,
-        recipient_list=[membership.user.email],
-    )
+    with translation.override(settings.LANGUAGE_CODE):
+        names = {"study": membership.study.title, "role": membership.get_role_display(), "url": url}
+        send_mail(
+            subject=_('Your role on "%(study)s": %(role)s') % names,
+            message=_('You now have the role %(role)s on the study "%(study)s".\n\nOpen it: %(url)s\n') % names,
+            from_email=None,
+            recipient_list=[membership.user.email],
+        )
 
 
 class SafetyAlertNotSent(Exception):
@@ -50,18 +55,28 @@ def notify_safety_contact(safety_event_id: int) -> None:
     event = SafetyEvent.objects.select_related("study", "participant").filter(id=safety_event_id).first()
     if not claimed or event is None or not event.study.safety_contact_email:
         return
-    url = settings.SITE_URL + reverse("studies:participant", args=[event.study.slug, event.participant.code])
+    study, code = event.study, event.participant.code
+    names = {
+        "study": study.title,
+        "code": code,
+        "item": event.question_key,
+        "url": settings.SITE_URL + reverse("studies:participant", args=[study.slug, code]),
+        "follow_up_url": settings.SITE_URL + reverse("studies:safety", args=[study.slug]) + f"#event-{event.id}",
+    }
     try:
-        send_mail(
-            subject=f"Safety alert: {event.study.title}, participant {event.participant.code}",
-            message=(
-                f'Participant {event.participant.code} of the study "{event.study.title}" answered the risk item '
-                f'"{event.question_key}" in a way that showed them crisis resources.\n\n'
-                f"Please follow the study's safety protocol. Details (for team members signed in): {url}\n"
-            ),
-            from_email=None,
-            recipient_list=[event.study.safety_contact_email],
-        )
+        with translation.override(settings.LANGUAGE_CODE):  # the team's email: the site's language
+            send_mail(
+                subject=_("Safety alert: %(study)s, participant %(code)s") % names,
+                message=_(
+                    'Participant %(code)s of the study "%(study)s" answered the risk item "%(item)s" in a way '
+                    "that showed them crisis resources.\n\n"
+                    "Please follow the study's safety protocol. Details (for team members signed in): %(url)s\n"
+                    "Record the follow-up on the safety page: %(follow_up_url)s\n"
+                )
+                % names,
+                from_email=None,
+                recipient_list=[study.safety_contact_email],
+            )
     except (smtplib.SMTPException, OSError) as error:
         SafetyEvent.objects.filter(id=safety_event_id).update(notified_at=None)
         raise SafetyAlertNotSent from error

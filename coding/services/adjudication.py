@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from coding.models import Adjudication, AdjudicationDecision, Code, Coding
@@ -40,7 +41,7 @@ def open_adjudication(*, version: TranscriptVersion, adjudicator: User) -> Adjud
     """Start (or return the already started) adjudication of a version that two or more coders have finished."""
     coders, _, _ = units(version)
     if len(coders) < 2:
-        raise CodingError("Adjudication needs two or more coders who have finished this transcript.")
+        raise CodingError(gettext("Adjudication needs two or more coders who have finished this transcript."))
     adjudication, _ = Adjudication.objects.get_or_create(
         transcript_version=version, defaults={"adjudicator": adjudicator}
     )
@@ -56,7 +57,7 @@ def _write_consensus(
     ).delete()
     codebook_version = current_codebook_version(study=code.study)
     if codebook_version is None:
-        raise CodingError("The codebook has no version yet.")
+        raise CodingError(gettext("The codebook has no version yet."))
     text = version.text()
     for start, end in merged(spans):
         Coding.objects.create(
@@ -75,20 +76,20 @@ def _quote_span(unit: Disagreement, quote: str, text: str) -> tuple[int, int]:
     quote = quote.strip()
     where = text[unit.segment_start : unit.segment_end].find(quote) if quote else -1
     if where < 0:
-        raise CodingError("Write the consensus coding as words copied exactly from the segment.")
+        raise CodingError(gettext("Write the consensus coding as words copied exactly from the segment."))
     return unit.segment_start + where, unit.segment_start + where + len(quote)
 
 
 def _spans_for(unit: Disagreement, outcome: str, accepted: User | None, quote: str, text: str) -> list[tuple[int, int]]:
     if outcome == Outcome.ACCEPT:
         if accepted is None or accepted.id not in unit.spans:
-            raise CodingError("Choose one of the coders of this transcript to accept.")
+            raise CodingError(gettext("Choose one of the coders of this transcript to accept."))
         return unit.spans[accepted.id]
     if outcome == Outcome.MERGE:
         return [span for spans in unit.spans.values() for span in spans]
     if outcome == Outcome.CONSENSUS:
         return [_quote_span(unit, quote, text)]
-    raise CodingError("Choose accept, merge or consensus.")
+    raise CodingError(gettext("Choose accept, merge or consensus."))
 
 
 @transaction.atomic
@@ -105,14 +106,14 @@ def decide_unit(
     """Rule on one disagreement; deciding the same unit again replaces the earlier ruling and its codings."""
     adjudication = Adjudication.objects.select_for_update().get(pk=adjudication.pk)
     if adjudication.status == Adjudication.Status.DONE:
-        raise CodingError("This adjudication is finished.")
+        raise CodingError(gettext("This adjudication is finished."))
     version = adjudication.transcript_version
     if code.study_id != study_id_of(version.transcript):
-        raise CodingError("That code belongs to another study.")
+        raise CodingError(gettext("That code belongs to another study."))
     _, differ, _ = units(version)
     unit = next((u for u in differ if u.segment_id == segment.id and u.code_id == code.id), None)
     if unit is None:
-        raise CodingError("The coders do not disagree on this code in this segment.")
+        raise CodingError(gettext("The coders do not disagree on this code in this segment."))
     spans = _spans_for(unit, outcome, accepted_coder, quote, version.text())
     _write_consensus(
         version=version, code=code, adjudicator=adjudicator, spans=spans, bounds=(unit.segment_start, unit.segment_end)
@@ -140,7 +141,7 @@ def finish_adjudication(*, adjudication: Adjudication, adjudicator: User) -> Adj
     _, differ, agree = units(version)
     decided = set(adjudication.decisions.values_list("segment_id", "code_id"))
     if any((u.segment_id, u.code_id) not in decided for u in differ):
-        raise CodingError("Some disagreements are not decided yet.")
+        raise CodingError(gettext("Some disagreements are not decided yet."))
     codes = {c.id: c for c in Code.objects.filter(id__in={u.code_id for u in agree})}
     for unit in agree:
         _write_consensus(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from coding.codetree import CodebookError, normalise_colour, tree_from_study, tree_to_data
@@ -41,9 +42,9 @@ def _lock_study(study: Study) -> None:
 def _clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise CodebookError("A code needs a name.")
+        raise CodebookError(_("A code needs a name."))
     if len(cleaned) > NAME_MAX:
-        raise CodebookError(f"A code name can have at most {NAME_MAX} characters.")
+        raise CodebookError(_("A code name can have at most %(limit)d characters.") % {"limit": NAME_MAX})
     return cleaned
 
 
@@ -52,8 +53,10 @@ def _check_name_free(*, study_id: int, parent: Code | None, name: str, exclude: 
     if exclude is not None:
         clash = clash.exclude(pk=exclude.pk)
     if clash.exists():
-        where = f"under '{parent.name}'" if parent else "at the top level"
-        raise CodebookError(f"There is already a code named '{name}' {where}.")
+        if parent is not None:
+            message = _("There is already a code named '%(name)s' under '%(parent)s'.")
+            raise CodebookError(message % {"name": name, "parent": parent.name})
+        raise CodebookError(_("There is already a code named '%(name)s' at the top level.") % {"name": name})
 
 
 def _next_position(*, study_id: int, parent: Code | None) -> int:
@@ -80,7 +83,7 @@ def current_codebook_version(*, study: Study) -> CodebookVersion | None:
 
 def _create_code(*, study: Study, parent: Code | None, draft: CodeDraft) -> Code:
     if parent is not None and parent.study_id != study.id:
-        raise CodebookError("The parent code belongs to another study.")
+        raise CodebookError(_("The parent code belongs to another study."))
     name = _clean_name(draft.name)
     _check_name_free(study_id=study.id, parent=parent, name=name)
     return Code.objects.create(
@@ -142,9 +145,9 @@ def move_code(*, code: Code, actor: User | None, parent: Code | None, position: 
     code.refresh_from_db()
     if parent is not None:
         if parent.study_id != code.study_id:
-            raise CodebookError("The new parent code belongs to another study.")
+            raise CodebookError(_("The new parent code belongs to another study."))
         if parent.id == code.id or parent.id in _descendant_ids(code):
-            raise CodebookError("A code cannot be moved under itself or one of its own sub-codes.")
+            raise CodebookError(_("A code cannot be moved under itself or one of its own sub-codes."))
     _check_name_free(study_id=code.study_id, parent=parent, name=code.name, exclude=code)
     siblings = list(Code.objects.filter(study_id=code.study_id, parent=parent).exclude(pk=code.pk))
     index = len(siblings) if position is None else max(0, min(position, len(siblings)))
@@ -164,7 +167,10 @@ def delete_code(*, code: Code, actor: User | None) -> None:
     _lock_study(code.study)
     ids = [code.id, *_descendant_ids(code)]
     if moves.codings_exist(code_ids=ids):
-        raise CodebookError(f"'{code.name}' or one of its sub-codes has codings; merge it into another code instead.")
+        raise CodebookError(
+            _("'%(code)s' or one of its sub-codes has codings; merge it into another code instead.")
+            % {"code": code.name}
+        )
     study, guid = code.study, code.guid
     # Children first: parent links are PROTECT.
     for code_id in reversed(ids):
@@ -177,9 +183,9 @@ def merge_codes(*, source: Code, target: Code, actor: User | None) -> Code:
     """Fold `source` into `target`: its codings and sub-codes move to `target`, then `source` is deleted."""
     _lock_study(source.study)
     if source.study_id != target.study_id:
-        raise CodebookError("Codes of different studies cannot be merged.")
+        raise CodebookError(_("Codes of different studies cannot be merged."))
     if source.id == target.id or target.id in _descendant_ids(source):
-        raise CodebookError("A code cannot be merged into itself or one of its own sub-codes.")
+        raise CodebookError(_("A code cannot be merged into itself or one of its own sub-codes."))
     for child in Code.objects.filter(parent=source):
         _check_name_free(study_id=target.study_id, parent=target, name=child.name)
         child.parent = target
@@ -210,15 +216,17 @@ def split_code(
     """
     _lock_study(code.study)
     if not parts:
-        raise CodebookError("Name at least one code to split into.")
+        raise CodebookError(_("Name at least one code to split into."))
     created = [_create_code(study=code.study, parent=code.parent, draft=part) for part in parts]
     for coding_id, index in (assignments or {}).items():
         if not 0 <= index < len(created):
-            raise CodebookError("A coding was assigned to a part that does not exist.")
+            raise CodebookError(_("A coding was assigned to a part that does not exist."))
         moves.move_codings(source=code, target=created[index], coding_ids=[coding_id])
     if remove_original:
         if moves.codings_exist(code_ids=[code.id]) or code.children.exists():
-            raise CodebookError(f"'{code.name}' still has codings or sub-codes, so it cannot be removed.")
+            raise CodebookError(
+                _("'%(code)s' still has codings or sub-codes, so it cannot be removed.") % {"code": code.name}
+            )
         code.delete()
     record_codebook_version(study=created[0].study, actor=actor, change=f"split code {code.guid}")
     return created

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from coding.models import Code, Coding, CodingAssignment, Memo
@@ -31,15 +32,20 @@ def _checked_span(version: TranscriptVersion, start: int, end: int) -> str:
     """The text of [start, end) in code points, after checking the span lies inside the version's text."""
     text = version.text()
     if not 0 <= start < end <= len(text):
-        raise CodingError(f"The span {start}-{end} is not inside the transcript (0-{len(text)}).")
+        raise CodingError(
+            _("The span %(start)d-%(end)d is not inside the transcript (0-%(length)d).")
+            % {"start": start, "end": end, "length": len(text)}
+        )
     return text[start:end]
 
 
 def _checked_code(code: Code, version: TranscriptVersion) -> None:
     if code.study_id != study_id_of(version.transcript):
-        raise CodingError("That code belongs to another study.")
+        raise CodingError(_("That code belongs to another study."))
     if not code.is_codable:
-        raise CodingError(f"'{code.name}' is a folder for other codes and cannot be applied itself.")
+        raise CodingError(
+            _("'%(code)s' is a folder for other codes and cannot be applied itself.") % {"code": code.name}
+        )
 
 
 @transaction.atomic
@@ -48,10 +54,10 @@ def add_coding(*, version: TranscriptVersion, coder: User, code: Code, start: in
     _checked_code(code, version)
     codebook_version = current_codebook_version(study=code.study)
     if codebook_version is None:
-        raise CodingError("The codebook has no version yet.")
+        raise CodingError(_("The codebook has no version yet."))
     own = Coding.objects.filter(transcript_version=version, coder=coder, consensus=False)
     if own.filter(code=code, start=start, end=end).exists():
-        raise CodingError("You have already applied this code to exactly this span.")
+        raise CodingError(_("You have already applied this code to exactly this span."))
     coding = Coding.objects.create(
         transcript_version=version,
         start=start,
@@ -74,14 +80,14 @@ def add_codings(
 ) -> list[Coding]:
     """Apply several codes to one span at once: all are saved, or (one refused) none."""
     if not codes:
-        raise CodingError("Choose at least one code.")
+        raise CodingError(_("Choose at least one code."))
     return [add_coding(version=version, coder=coder, code=c, start=start, end=end, memo=memo) for c in codes]
 
 
 def _own(coding: Coding, coder: User) -> Coding:
     locked = Coding.objects.select_for_update().get(pk=coding.pk)
     if locked.coder_id != coder.id or locked.consensus:
-        raise CodingError("Only the coder who made a coding can change it.")
+        raise CodingError(_("Only the coder who made a coding can change it."))
     return locked
 
 
@@ -95,7 +101,7 @@ def edit_coding(*, coding: Coding, coder: User, start: int, end: int, memo: str,
         if Coding.objects.filter(
             transcript_version=version, coder=coder, consensus=False, code=code, start=start, end=end
         ).exists():
-            raise CodingError("You have already applied this code to exactly this span.")
+            raise CodingError(_("You have already applied this code to exactly this span."))
         coding.code = code
         coding.codebook_version = current_codebook_version(study=code.study) or coding.codebook_version
     coding.start, coding.end, coding.memo = start, end, memo.strip()
@@ -114,9 +120,9 @@ def remove_coding(*, coding: Coding, coder: User) -> None:
 def assign_transcript(*, transcript: Transcript, version: TranscriptVersion, coder: User) -> CodingAssignment:
     """Give `coder` the approved `version` of `transcript` to code (one assignment per coder and transcript)."""
     if version.transcript_id != transcript.id:
-        raise CodingError("That version belongs to another transcript.")
+        raise CodingError(_("That version belongs to another transcript."))
     if CodingAssignment.objects.filter(transcript=transcript, coder=coder).exists():
-        raise CodingError("This coder already has this transcript.")
+        raise CodingError(_("This coder already has this transcript."))
     return CodingAssignment.objects.create(transcript=transcript, transcript_version=version, coder=coder)
 
 
@@ -156,13 +162,13 @@ def write_memo(
 ) -> Memo:
     """A memo on a transcript, on a code, or (neither given) free-standing."""
     if transcript is not None and code is not None:
-        raise CodingError("A memo is on a transcript or on a code, not both.")
+        raise CodingError(_("A memo is on a transcript or on a code, not both."))
     if not text.strip():
-        raise CodingError("A memo needs some text.")
+        raise CodingError(_("A memo needs some text."))
     if (code is not None and code.study_id != study.id) or (
         transcript is not None and study_id_of(transcript) != study.id
     ):
-        raise CodingError("The memo's transcript or code belongs to another study.")
+        raise CodingError(_("The memo's transcript or code belongs to another study."))
     return Memo.objects.create(
         study=study, author=author, title=title.strip()[:200], text=text.strip(), transcript=transcript, code=code
     )
@@ -173,9 +179,9 @@ def edit_memo(*, memo: Memo, author: User, text: str, title: str = "") -> Memo:
     """Rewrite one of the author's own memos."""
     memo = Memo.objects.select_for_update().get(pk=memo.pk)
     if memo.author_id != author.id:
-        raise CodingError("Only the memo's author can change it.")
+        raise CodingError(_("Only the memo's author can change it."))
     if not text.strip():
-        raise CodingError("A memo needs some text.")
+        raise CodingError(_("A memo needs some text."))
     memo.title, memo.text = title.strip()[:200], text.strip()
     memo.save(update_fields=["title", "text", "updated_at"])
     return memo
@@ -185,5 +191,5 @@ def edit_memo(*, memo: Memo, author: User, text: str, title: str = "") -> Memo:
 def delete_memo(*, memo: Memo, author: User) -> None:
     """Delete one of the author's own memos."""
     if Memo.objects.filter(pk=memo.pk).exclude(author=author).exists():
-        raise CodingError("Only the memo's author can delete it.")
+        raise CodingError(_("Only the memo's author can delete it."))
     Memo.objects.filter(pk=memo.pk).delete()

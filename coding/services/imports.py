@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from coding.codetree import CodebookFormatError, CodeNode, normalise_colour, walk
@@ -33,7 +34,9 @@ def _check_unique_guids(nodes: Sequence[CodeNode]) -> None:
     seen: set[uuid.UUID] = set()
     for node in walk(nodes):
         if node.guid in seen:
-            raise CodebookFormatError(f"The GUID {node.guid} is used by more than one code in the file.")
+            raise CodebookFormatError(
+                _("The GUID %(guid)s is used by more than one code in the file.") % {"guid": node.guid}
+            )
         seen.add(node.guid)
 
 
@@ -92,7 +95,7 @@ def import_codebook(*, study: Study, actor: User | None, nodes: Sequence[CodeNod
     Raises CodebookFormatError, with nothing saved, when the tree is unusable.
     """
     if not nodes:
-        raise CodebookFormatError("The file holds no codes.")
+        raise CodebookFormatError(_("The file holds no codes."))
     _check_unique_guids(nodes)
     _lock_study(study)
     report = ImportReport()

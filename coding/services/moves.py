@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from django.utils.translation import gettext as _
+
 from coding.codetree import CodebookError
 from coding.models import Code, Coding
 
@@ -28,9 +30,9 @@ def move_codings(*, source: Code, target: Code, coding_ids: Collection[int] | No
     if coding_ids is not None:
         codings = codings.filter(id__in=coding_ids)
         if codings.count() != len(set(coding_ids)):
-            raise CodebookError(f"Some of the codings to move are not codings of '{source.name}'.")
+            raise CodebookError(_("Some of the codings to move are not codings of '%(code)s'.") % {"code": source.name})
     if not target.is_codable and codings.exists():
-        raise CodebookError(f"'{target.name}' is a folder and cannot take codings.")
+        raise CodebookError(_("'%(code)s' is a folder and cannot take codings.") % {"code": target.name})
     moved = 0
     for coding in codings:
         duplicate = Coding.objects.filter(

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.translation import gettext
 
 from accounts.models import User
 from coding.models import Coding, CodingAssignment, CodingPolicy
@@ -116,12 +117,12 @@ def next_assignment(*, study: Study, coder: User) -> CodingAssignment | None:
 def update_policy(*, study: Study, double_share: int, coders_per_double: int, coders: Sequence[User]) -> CodingPolicy:
     """Change the study's policy; it applies to transcripts queued from now on (assignments made stay)."""
     if not 0 <= double_share <= 100:
-        raise ValueError("The double-coded share is a percentage from 0 to 100.")
+        raise ValueError(gettext("The double-coded share is a percentage from 0 to 100."))
     if coders_per_double < 2:
-        raise ValueError("Double coding needs at least two coders.")
+        raise ValueError(gettext("Double coding needs at least two coders."))
     members = set(StudyMembership.objects.filter(study=study).values_list("user_id", flat=True))
     if any(c.id not in members for c in coders):
-        raise ValueError("Every chosen coder must be a member of the study.")
+        raise ValueError(gettext("Every chosen coder must be a member of the study."))
     policy = policy_for(study)
     policy.double_share, policy.coders_per_double = double_share, coders_per_double
     policy.save(update_fields=["double_share", "coders_per_double", "updated_at"])

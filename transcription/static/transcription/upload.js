@@ -1,5 +1,7 @@
 // Resumable chunked upload: Blob.slice + fetch, resuming from the offset the server reports.
 // An upload's id is remembered (per file name, size and date) so choosing the same file again continues it.
+// Messages come translated from the form's data-*-label attributes (transcription/interview.html); errors the
+// server explains arrive translated in its JSON "error".
 (function () {
   "use strict";
   var form = document.getElementById("upload-form");
@@ -18,6 +20,8 @@
   }
   layout.addEventListener("change", showLayout);
   showLayout();
+
+  function label(name) { return form.getAttribute("data-" + name + "-label") || ""; }
 
   function say(text, isError) {
     message.textContent = text;
@@ -43,7 +47,7 @@
     var create = function () {
       return request("POST", form.dataset.startUrl, JSON.stringify({ size: file.size }), "application/json")
         .then(function (data) {
-          if (data.httpStatus !== 201) { throw new Error(data.error || "upload refused"); }
+          if (data.httpStatus !== 201) { throw new Error(data.error || label("refused")); }
           window.localStorage.setItem(storageKey(file), data.id);
           return { id: data.id, offset: 0 };
         });
@@ -62,7 +66,7 @@
       .catch(function () { return { httpStatus: 0 }; })
       .then(function (data) {
         if (data.httpStatus === 200 || data.httpStatus === 409) {
-          if (typeof data.offset !== "number") { throw new Error(data.error || "upload failed"); }
+          if (typeof data.offset !== "number") { throw new Error(data.error || label("failed")); }
           state.offset = data.offset;
         } else if (data.httpStatus === 0 || data.httpStatus >= 500) {
           // The network dropped: ask the server how much arrived, then go on from there.
@@ -72,7 +76,7 @@
             .catch(function () { return null; })
             .then(function () { return send(file, state, done, total); });
         } else {
-          throw new Error(data.error || "upload failed");
+          throw new Error(data.error || label("failed"));
         }
         bar.value = Math.round(((done + state.offset) / total) * 100);
         return send(file, state, done, total);
@@ -91,8 +95,8 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var parts = chosen();
-    if (parts.some(function (part) { return !part.file; })) { say(form.dataset.missing || "Choose the file(s) first.", true); return; }
-    if (parts.some(function (part) { return part.file.size > maxBytes; })) { say("The file is larger than the limit.", true); return; }
+    if (parts.some(function (part) { return !part.file; })) { say(label("missing"), true); return; }
+    if (parts.some(function (part) { return part.file.size > maxBytes; })) { say(label("too-large"), true); return; }
     var total = parts.reduce(function (sum, part) { return sum + part.file.size; }, 0);
     var ids = [], done = 0;
     form.dataset.busy = "1";
@@ -111,11 +115,11 @@
       var body = { layout: layout.value, uploads: ids, speakers: speakers,
                    expected_speakers: parseInt(document.getElementById("expected-speakers").value, 10) || 2,
                    translate_to_english: document.getElementById("translate").checked };
-      say("…");
+      say(label("finishing"));
       return request("POST", form.dataset.finishUrl, JSON.stringify(body), "application/json");
     }).then(function (data) {
       parts.forEach(function (part) { window.localStorage.removeItem(storageKey(part.file)); });
-      if (data.httpStatus !== 201) { throw new Error(data.error || "refused"); }
+      if (data.httpStatus !== 201) { throw new Error(data.error || label("refused")); }
       window.location.reload();
     }).catch(function (error) {
       delete form.dataset.busy;
