@@ -74,7 +74,7 @@ def test_each_move_leaves_an_audit_entry_with_the_states_and_never_the_note(stud
 def test_resolving_without_a_note_is_refused_and_changes_nothing(study: Study, researcher: User) -> None:
     event = make_event(study)
     follow_up_safety_event(event=event, to=FollowUp.CONTACTED, note="Left a message.", user=researcher)
-    with pytest.raises(SafetyFollowUpError, match="Write a short note on how the event was resolved."):
+    with pytest.raises(SafetyFollowUpError, match=r"Write a short note on how the event was resolved\."):
         follow_up_safety_event(event=event, to=FollowUp.RESOLVED, note="   ", user=researcher)
     assert state_of(event) == ("contacted", researcher.id, True, "Left a message.")
     assert AuditEntry.objects.filter(action="safety_event.followed_up").count() == 1
