@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts.audit_views import study_audit
-from studies import builder_views, participant_views, safety_views, schedule_views, views
+from studies import builder_views, guide_views, participant_views, safety_views, schedule_views, views
 from studies.dashboard import views as dashboard_views
 
 app_name = "studies"
@@ -24,6 +24,10 @@ urlpatterns = [
     path("<slug:slug>/slots/", schedule_views.slots, name="slots"),
     path("<slug:slug>/questionnaires/", builder_views.questionnaire_list, name="questionnaires"),
     path("<slug:slug>/questionnaires/<int:pk>/", builder_views.questionnaire_detail, name="questionnaire"),
+    path("<slug:slug>/guide/", guide_views.guide_page, name="guide"),
+    path("<slug:slug>/guide/<int:question_id>/", guide_views.guide_question, name="guide_question"),
+    path("<slug:slug>/guide/<int:question_id>/move/", guide_views.guide_move, name="guide_move"),
+    path("<slug:slug>/guide/<int:question_id>/delete/", guide_views.guide_delete, name="guide_delete"),
     path("<slug:slug>/dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("<slug:slug>/dashboard/panels/<str:panel>/", dashboard_views.dashboard_panel, name="dashboard_panel"),
     path("<slug:slug>/dashboard/jobs/<int:job_id>/retry/", dashboard_views.retry, name="dashboard_retry"),

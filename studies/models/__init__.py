@@ -12,6 +12,7 @@ from studies.models.core import (
     Study,
     StudyMembership,
 )
+from studies.models.guide import GuideQuestion
 from studies.models.safety import CrisisResource, SafetyEvent
 from studies.models.scheduling import Slot
 from studies.models.screening import EligibilityRule, Question, Questionnaire, ScreeningResponse, Stratum
@@ -23,6 +24,7 @@ __all__ = [
     "ContactDetails",
     "CrisisResource",
     "EligibilityRule",
+    "GuideQuestion",
     "Interview",
     "Participant",
     "Question",
