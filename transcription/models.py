@@ -266,3 +266,33 @@ class Upload(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"upload {self.pk}"
+
+
+class VoiceAnswer(TimeStampedModel):
+    """A participant's answer to one guide question of an asynchronous voice interview.
+
+    One per question and interview: re-recording points it at the new Recording (the old one is deleted by
+    transcription.services.voice_answers); no recording means the participant skipped the question. Erasing the
+    recording (a withdrawal) erases the answer with it.
+    """
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="voice_answers")
+    # RESTRICT, not PROTECT: a question with answers cannot be deleted on its own, but deleting the whole study
+    # (which cascades to both) still can.
+    question = models.ForeignKey("studies.GuideQuestion", on_delete=models.RESTRICT, related_name="voice_answers")
+    recording = models.OneToOneField(
+        Recording, null=True, blank=True, on_delete=models.CASCADE, related_name="voice_answer"
+    )
+
+    class Meta:
+        ordering = ("question__position",)
+        constraints = [
+            models.UniqueConstraint(fields=("interview", "question"), name="one_voice_answer_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"voice answer to question {self.question_id} in interview {self.interview_id}"
+
+    @property
+    def is_skipped(self) -> bool:
+        return self.recording_id is None

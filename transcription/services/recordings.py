@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, cast
 
 from django.db import transaction
@@ -108,39 +111,64 @@ def _check_plan(interview: Interview, plan: RecordingPlan) -> None:
         )
 
 
-def _store(
-    interview: Interview, user: User, plan: RecordingPlan, uploads: list[Upload], infos: list[MediaInfo]
-) -> Recording:
-    stored: list[tuple[str, str]] = []
+@dataclass(frozen=True)
+class StagedMedia:
+    """A file on local disk that decoding accepted (`info` is what decoding found), ready for storage."""
+
+    path: Path
+    size: int
+    info: MediaInfo
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    """A staged file encrypted into storage under a random name, with the SHA-256 of its plaintext."""
+
+    staged: StagedMedia
+    storage_name: str
+    sha256: str
+
+
+@contextmanager
+def stored_media(files: Sequence[StagedMedia]) -> Iterator[list[StoredMedia]]:
+    """Encrypt the files into storage; should the block raise (a refusal, a rolled-back transaction), the
+    stored objects are deleted again, so nothing is left behind in storage."""
+    stored: list[StoredMedia] = []
     try:
-        for upload in uploads:
-            stored.append(_encrypt(upload))
-        with transaction.atomic():
-            return _create_rows(interview, user, plan, uploads, infos, stored)
+        for staged in files:
+            stored.append(_encrypt(staged))
+        yield stored
     except BaseException:
-        for name, _digest in stored:
-            delete_media(name)
+        for item in stored:
+            delete_media(item.storage_name)
         raise
 
 
-def _encrypt(upload: Upload) -> tuple[str, str]:
-    """Encrypt the temporary file into storage, hashing the plaintext on the way; (stored name, SHA-256)."""
+def _store(
+    interview: Interview, user: User, plan: RecordingPlan, uploads: list[Upload], infos: list[MediaInfo]
+) -> Recording:
+    staged = [StagedMedia(temp_path(upload), upload.size, info) for upload, info in zip(uploads, infos, strict=True)]
+    with stored_media(staged) as stored, transaction.atomic():
+        return create_recording_rows(interview=interview, user=user, plan=plan, files=stored)
+
+
+def _encrypt(staged: StagedMedia) -> StoredMedia:
+    """Encrypt the file into storage, hashing the plaintext on the way (one pass for both)."""
     digest = hashlib.sha256()
-    with temp_path(upload).open("rb") as plain:
+    with staged.path.open("rb") as plain:
         source = _HashingReader(plain, digest)
         # The name carries no participant data: a random id only.
         name = save_encrypted(name=f"recordings/{uuid.uuid4().hex}.bin", source=cast(IO[bytes], source))
-    return name, digest.hexdigest()
+    return StoredMedia(staged, name, digest.hexdigest())
 
 
-def _create_rows(
-    interview: Interview,
-    user: User,
-    plan: RecordingPlan,
-    uploads: list[Upload],
-    infos: list[MediaInfo],
-    stored: list[tuple[str, str]],
+def create_recording_rows(
+    *, interview: Interview, user: User | None, plan: RecordingPlan, files: list[StoredMedia]
 ) -> Recording:
+    """The Recording, its MediaFiles and Tracks as the plan lays them out, and its job, sent on commit.
+
+    Call inside the transaction that owns the stored files (see `stored_media`); the plan has been checked.
+    """
     recording = Recording.objects.create(
         interview=interview,
         layout=plan.layout,
@@ -148,27 +176,27 @@ def _create_rows(
         expected_speakers=plan.expected_speakers if plan.layout == Layout.MIXED else len(plan.speakers),
         translate_to_english=plan.translate_to_english,
     )
-    files = [
+    media = [
         MediaFile.objects.create(
             recording=recording,
-            storage_name=name,
-            byte_size=upload.size,
-            sha256=digest,
-            duration=info.duration,
-            channels=info.channels,
-            sample_rate=info.sample_rate,
-            codec=info.codec[:32],
-            container=info.container[:64],
+            storage_name=item.storage_name,
+            byte_size=item.staged.size,
+            sha256=item.sha256,
+            duration=item.staged.info.duration,
+            channels=item.staged.info.channels,
+            sample_rate=item.staged.info.sample_rate,
+            codec=item.staged.info.codec[:32],
+            container=item.staged.info.container[:64],
         )
-        for upload, info, (name, digest) in zip(uploads, infos, stored, strict=True)
+        for item in files
     ]
     if plan.layout == Layout.MIXED:
-        Track.objects.create(recording=recording, media_file=files[0])
+        Track.objects.create(recording=recording, media_file=media[0])
     elif plan.layout == Layout.STEREO:
         for channel, speaker in enumerate(plan.speakers):
-            Track.objects.create(recording=recording, media_file=files[0], channel=channel, speaker=speaker)
+            Track.objects.create(recording=recording, media_file=media[0], channel=channel, speaker=speaker)
     else:
-        for media_file, speaker in zip(files, plan.speakers, strict=True):
+        for media_file, speaker in zip(media, plan.speakers, strict=True):
             Track.objects.create(recording=recording, media_file=media_file, speaker=speaker)
     job = TranscriptionJob.objects.create(recording=recording)
     enqueue_on_commit(job.id)
