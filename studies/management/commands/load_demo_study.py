@@ -40,6 +40,7 @@ from studies.management.commands._demo_seeds import (
 from studies.models import (
     ConsentDocument,
     EligibilityRule,
+    GuideQuestion,
     Interview,
     Participant,
     Question,
@@ -52,6 +53,7 @@ from studies.models import (
 )
 from studies.services import create_study, set_member_role
 from studies.services.consent import current_document, publish_consent_version, sign_consent
+from studies.services.guide import add_guide_question, edit_guide_question
 from studies.services.questionnaires import add_question, add_rule, create_questionnaire
 from studies.services.quotas import invite_participants
 from studies.services.scheduling import book_slot
@@ -83,6 +85,7 @@ class Command(BaseCommand):
             self.load_codebook(study)
             self.load_coding_policy(study)
             self.load_interview_guide(study)
+            self.load_voice_questions(study)
             people = self.load_participants(study, questionnaire)
         if no_recordings:
             self.stdout.write("Recordings: skipped (--no-recordings).")
@@ -270,6 +273,21 @@ class Command(BaseCommand):
         else:
             state = "unchanged"
         self.report("Interview guide memo", Counter({state: 1}))
+
+    def load_voice_questions(self, study: Study) -> None:
+        """The guide questions of asynchronous voice interviews, by position, through the guide's services."""
+        tally: Counter[str] = Counter()
+        for position, seed in enumerate(self.seeds["interview_guide"].get("voice_questions", []), start=1):
+            question = GuideQuestion.objects.filter(study=study, position=position).first()
+            if question is None:
+                add_guide_question(study=study, prompt=seed["prompt"], max_seconds=seed["max_seconds"])
+                tally["created"] += 1
+            elif (question.prompt, question.max_seconds) != (seed["prompt"], seed["max_seconds"]):
+                edit_guide_question(question=question, prompt=seed["prompt"], max_seconds=seed["max_seconds"])
+                tally["updated"] += 1
+            else:
+                tally["unchanged"] += 1
+        self.report("Voice interview questions", tally)
 
     # Participants ---------------------------------------------------------------------------------------------
 
