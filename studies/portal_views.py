@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.audit import client_ip
 from studies.forms.portal import BookingForm, ConsentForm, TimeZoneForm, WithdrawalForm
 from studies.forms.screening import QuestionsForm, localized
-from studies.models import Participant
+from studies.models import Interview, Participant
 from studies.services import consent as consent_service
 from studies.services import scheduling
 from studies.services.portal import InvalidLink, participant_from_token
@@ -56,7 +56,7 @@ def portal_view(view: PortalView) -> Callable[..., HttpResponse]:
     return wrapper
 
 
-def _render(
+def render_portal(
     request: HttpRequest, participant: Participant, template: str, status: int = 200, **extra: object
 ) -> HttpResponse:
     context = {"participant": participant, "study": participant.study, "languages": participant.study.languages}
@@ -67,7 +67,7 @@ def _render(
 def home(request: HttpRequest, participant: Participant) -> HttpResponse:
     booking = scheduling.current_booking(participant)
     zone = participant.time_zone or "UTC"
-    return _render(
+    return render_portal(
         request,
         participant,
         "studies/portal/home.html",
@@ -80,6 +80,9 @@ def home(request: HttpRequest, participant: Participant) -> HttpResponse:
         needs_consent=consent_service.needs_consent(participant),
         can_book=participant.status in scheduling.BOOKABLE,
         due=due_questionnaires(participant=participant),
+        voice_interview=participant.interviews.filter(
+            mode=Interview.Mode.ASYNC_VOICE, status=Interview.Status.SCHEDULED
+        ).first(),
     )
 
 
@@ -99,7 +102,9 @@ def questionnaire(request: HttpRequest, participant: Participant, pk: int) -> Ht
         )
         return redirect("participate:portal")
     context = {"questionnaire": chosen, "title": localized(chosen.title, language, fallback), "form": form}
-    return _render(request, participant, "studies/portal/questionnaire.html", 400 if form.errors else 200, **context)
+    return render_portal(
+        request, participant, "studies/portal/questionnaire.html", 400 if form.errors else 200, **context
+    )
 
 
 @portal_view
@@ -126,7 +131,9 @@ def consent(request: HttpRequest, participant: Participant) -> HttpResponse:
             return redirect("participate:portal")
     html = consent_service.render_consent(document)
     status = 400 if form.errors else 200
-    return _render(request, participant, "studies/portal/consent.html", status, document=document, html=html, form=form)
+    return render_portal(
+        request, participant, "studies/portal/consent.html", status, document=document, html=html, form=form
+    )
 
 
 @portal_view
@@ -154,7 +161,9 @@ def book(request: HttpRequest, participant: Participant) -> HttpResponse:
         else:
             return redirect("participate:portal")
     status = 400 if form.errors else 200
-    return _render(request, participant, "studies/portal/book.html", status, form=form, zone_form=zone_form, zone=zone)
+    return render_portal(
+        request, participant, "studies/portal/book.html", status, form=form, zone_form=zone_form, zone=zone
+    )
 
 
 @require_POST
@@ -181,4 +190,4 @@ def withdraw(request: HttpRequest, participant: Participant) -> HttpResponse:
         withdraw_participant(participant=participant, scope=form.cleaned_data["scope"], request=request)
         request.session.flush()
         return render(request, "studies/portal/withdrawn.html", {"study": participant.study})
-    return _render(request, participant, "studies/portal/withdraw.html", 400 if form.errors else 200, form=form)
+    return render_portal(request, participant, "studies/portal/withdraw.html", 400 if form.errors else 200, form=form)
