@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from studies.models import Interview, StudyMembership
+from studies.models import GuideQuestion, Interview, StudyMembership
 from studies.permissions import study_role
 from transcription import selectors, services
-from transcription.models import Recording, TranscriptionJob
+from transcription.models import Recording, TranscriptionJob, VoiceAnswer
 from transcription.views.roles import LISTENERS, UPLOADERS
 
 
@@ -25,11 +28,16 @@ def interview_of(membership: StudyMembership, interview_id: int) -> Interview:
 def interview_page(request: HttpRequest, membership: StudyMembership, interview_id: int) -> HttpResponse:
     interview = interview_of(membership, interview_id)
     recordings = list(selectors.recordings_of(interview))
+    answers = _answers(interview, recordings) if interview.mode == Interview.Mode.ASYNC_VOICE else []
+    answered = {row.recording.id for row in answers if row.recording is not None}
     context = {
         "study": membership.study,
         "membership": membership,
         "interview": interview,
-        "rows": [(recording, selectors.latest_job(recording)) for recording in recordings],
+        "rows": [
+            (recording, selectors.latest_job(recording)) for recording in recordings if recording.id not in answered
+        ],
+        "answers": answers,
         "can_upload": membership.role in UPLOADERS,
         "can_listen": membership.role in LISTENERS,
         "speakers": services.speaker_choices(interview),
@@ -38,6 +46,30 @@ def interview_page(request: HttpRequest, membership: StudyMembership, interview_
         "chunk_bytes": settings.UPLOAD_CHUNK_BYTES,
     }
     return render(request, "transcription/interview.html", context)
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    number: int
+    prompt: str
+    answer: VoiceAnswer | None
+    recording: Recording | None
+    job: TranscriptionJob | None
+
+
+def _answers(interview: Interview, recordings: list[Recording]) -> list[AnswerRow]:
+    """Each guide question of an asynchronous voice interview with its answer, recording and latest job."""
+    by_id = {recording.id: recording for recording in recordings}
+    answers = {answer.question_id: answer for answer in VoiceAnswer.objects.filter(interview=interview)}
+    questions = GuideQuestion.objects.filter(study_id=interview.study_id).select_related("study").order_by("position")
+    language = translation.get_language() or "en"
+    rows = []
+    for number, question in enumerate(questions, start=1):
+        answer = answers.get(question.id)
+        recording = by_id.get(answer.recording_id) if answer and answer.recording_id else None
+        job = selectors.latest_job(recording) if recording else None
+        rows.append(AnswerRow(number, question.prompt_in(language), answer, recording, job))
+    return rows
 
 
 @require_GET
