@@ -19,9 +19,16 @@ from config.media import save_encrypted
 from review.services import redaction
 from review.services.approval import approve_version
 from review.tests.factories import machine_transcript
-from studies.models import ContactDetails, Questionnaire, Role, SafetyEvent, Study
-from studies.tests.factories import MembershipFactory, ParticipantFactory, SlotFactory, StudyFactory, build_screening
-from transcription.models import TranscriptionJob, Upload
+from studies.models import ContactDetails, GuideQuestion, Interview, Questionnaire, Role, SafetyEvent, Study
+from studies.tests.factories import (
+    InterviewFactory,
+    MembershipFactory,
+    ParticipantFactory,
+    SlotFactory,
+    StudyFactory,
+    build_screening,
+)
+from transcription.models import TranscriptionJob, Upload, VoiceAnswer
 from transcription.tests.factories import MediaFileFactory, TranscriptionJobFactory
 
 PERSONAS = ("owner", "researcher", "interviewer", "coder", "viewer", "outsider", "anonymous")
@@ -60,6 +67,11 @@ def _participant_side(world: World) -> None:
     screen(participant, {"region": "europe"})
     SlotFactory(study=world.study)
     world.ids.update(code=participant.code, pseudonym=participant.code, pk=questionnaire.pk, participant=participant)
+    # A guide question skipped in a finished voice interview: an empty POST to delete it is refused, changing nothing.
+    question = GuideQuestion.objects.create(study=world.study, position=1, prompt={"en": "How are you?"})
+    voice = InterviewFactory(participant=participant, mode=Interview.Mode.ASYNC_VOICE)
+    VoiceAnswer.objects.create(interview=voice, question=question)
+    world.ids["question_id"] = question.pk
     world.ids["stage_questionnaire"] = Questionnaire.objects.filter(study=world.study).first()
     world.ids["event_id"] = SafetyEvent.objects.create(
         study=world.study, participant=participant, question_key="crisis"
