@@ -48,10 +48,14 @@ def portal_view(view: PortalView) -> Callable[..., HttpResponse]:
             return render(request, "studies/portal/link_invalid.html", status=403)
         # The language the person screened in, until they pick another with the switcher (a cookie).
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = translation.get_language() or settings.LANGUAGE_CODE
         if chosen not in (participant.study.languages or ["en"]):
-            translation.activate(participant.language)
-            request.LANGUAGE_CODE = participant.language
-        return view(request, participant, **kwargs)
+            language = request.LANGUAGE_CODE = participant.language
+        # Only for this view: the thread's language goes back afterwards (nothing else inherits the person's).
+        with translation.override(language):
+            response = view(request, participant, **kwargs)
+        response.headers.setdefault("Content-Language", language)
+        return response
 
     return wrapper
 
