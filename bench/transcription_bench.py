@@ -14,6 +14,7 @@ The speech is synthesized here (a fixed seed), so the reference text is known ex
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import random
@@ -24,10 +25,7 @@ import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
-
-if TYPE_CHECKING:
-    from transcription.engine import Engine
+from typing import BinaryIO
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -78,11 +76,68 @@ def _opener(path: str) -> Callable[[], BinaryIO]:
     return lambda: open(path, "rb")  # the pipeline closes every stream it opens
 
 
-def _warm_up(engine: Engine) -> None:
-    """One short decode first, as a worker that has already served a job (first calls allocate buffers)."""
+def _warm_up(transcribe: Callable[[], object]) -> None:
+    """One short transcription first, as a worker that has already served a job (first calls allocate buffers,
+    and voice clustering loads its weights and imports on first use)."""
+    transcribe()
+
+
+def _short_clip() -> bytes:
     from transcription.tests import speech
 
-    list(engine.transcribe(speech.synthesize("Good morning, and thank you for coming.")))
+    said = speech.synthesize("Good morning, and thank you for coming. How are you today?")
+    return speech.wav_bytes(speech.join(said, speech.silence(0.5), said))
+
+
+def _pipeline(path: str, speakers: str) -> tuple[Callable[[], str], Callable[[], object], dict[str, object]]:
+    from transcription.engine import get_engine
+    from transcription.pipeline import transcribe
+    from transcription.results import Track, TranscriptionRequest
+
+    engine = get_engine()  # loaded before the clock starts, as in a warm worker
+    speaker = None if speakers == "cluster" else "P01"
+    clip = _short_clip()
+
+    def run() -> str:
+        request = TranscriptionRequest(tracks=(Track(open=_opener(path), speaker=speaker),))
+        return " ".join(segment.text for segment in transcribe(request).segments)
+
+    def warm() -> object:
+        return transcribe(TranscriptionRequest(tracks=(Track(open=lambda: io.BytesIO(clip), speaker=speaker),)))
+
+    return run, warm, engine.config.as_dict()
+
+
+def _plain(path: str) -> tuple[Callable[[], str], Callable[[], object], dict[str, object]]:
+    """The point of comparison: WhisperModel constructed as faster-whisper documents it (default threads, one
+    worker) on the same model files, and one transcribe() call with its defaults on the whole recording."""
+    import numpy as np
+    from django.conf import settings
+    from faster_whisper import WhisperModel
+
+    from transcription.audio import iter_windows
+    from transcription.engine import model_location, resolve_config
+    from transcription.results import Track
+    from transcription.tests import speech
+
+    config = resolve_config()
+    model = WhisperModel(
+        model_location(config.model, Path(settings.WHISPER_MODELS_DIR)),
+        device=config.device,
+        compute_type=config.compute_type,
+    )
+    said = speech.synthesize("Good morning, and thank you for coming. How are you today?")
+
+    def run() -> str:
+        # The same decoder as the pipeline's, one window for the whole file: the plain call gets it all at once.
+        audio = np.concatenate([w.audio for w in iter_windows(Track(open=_opener(path)), window_s=1e9)])
+        segments, _ = model.transcribe(audio)
+        return " ".join(segment.text for segment in segments)
+
+    def warm() -> object:
+        return list(model.transcribe(said)[0])
+
+    return run, warm, {"model": config.model, "device": config.device, "compute_type": config.compute_type}
 
 
 def _child(mode: str, path: str, speakers: str) -> None:
@@ -94,36 +149,13 @@ def _child(mode: str, path: str, speakers: str) -> None:
     django.setup()
     import resource
 
-    from transcription.engine import get_engine
-
-    engine = get_engine()  # loaded before the clock starts, as in a warm worker
-    _warm_up(engine)
+    run, warm, config = _pipeline(path, speakers) if mode == "pipeline" else _plain(path)
+    _warm_up(warm)
     started, cpu_started = time.perf_counter(), time.process_time()
-    if mode == "pipeline":
-        from transcription.pipeline import transcribe
-        from transcription.results import Track, TranscriptionRequest
-
-        speaker = None if speakers == "cluster" else "P01"
-        request = TranscriptionRequest(tracks=(Track(open=_opener(path), speaker=speaker),))
-        text = " ".join(segment.text for segment in transcribe(request).segments)
-    else:
-        import numpy as np
-
-        from transcription.audio import iter_windows
-        from transcription.results import Track
-
-        # The same decoder, one window for the whole file: the plain call gets the whole recording at once.
-        audio = np.concatenate([w.audio for w in iter_windows(Track(open=_opener(path)), window_s=1e9)])
-        text = " ".join(segment.text for segment in engine.transcribe_plain(audio))
+    text = run()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    shown = {
-        "text": text,
-        "seconds": elapsed,
-        "cpu_seconds": cpu,
-        "peak_mb": peak_mb,
-        "config": engine.config.as_dict(),
-    }
+    shown = {"text": text, "seconds": elapsed, "cpu_seconds": cpu, "peak_mb": peak_mb, "config": config}
     print(json.dumps(shown))
 
 

@@ -350,9 +350,12 @@ WHISPER_MODEL = envstr("WHISPER_MODEL", "bundled-base")
 WHISPER_MODELS_DIR = Path(envstr("WHISPER_MODELS_DIR", str(VAR_DIR / "models")))
 WHISPER_DEVICE = envstr("WHISPER_DEVICE", "auto")
 WHISPER_COMPUTE_TYPE = envstr("WHISPER_COMPUTE_TYPE", "auto")
-# 0 = auto: 16 on CUDA, 4 on CPU (on CPU each chunk of a batch holds ~75 MB of encoder attention).
+# 0 = auto: 16 on CUDA; on CPU one chunk per stream (each chunk in flight holds ~75 MB of encoder attention).
 WHISPER_BATCH_SIZE = envint("WHISPER_BATCH_SIZE", 0)
-WHISPER_BEAM_SIZE = envint("WHISPER_BEAM_SIZE", 5)
+# CPU only: parallel decoding streams, each a single-threaded model replica. 0 = auto: one per core, at most 4.
+WHISPER_CPU_STREAMS = envint("WHISPER_CPU_STREAMS", 0)
+# 0 = auto: 5 on CUDA, 2 on CPU (as accurate as 5 on the benchmark speech, 15% less CPU time).
+WHISPER_BEAM_SIZE = envint("WHISPER_BEAM_SIZE", 0)
 
 # --- Recording uploads and transcription jobs ------------------------------------------------------------
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 4 * 1024**3)

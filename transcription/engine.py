@@ -6,8 +6,10 @@ the same process. Device "auto" means CUDA + float16 when CTranslate2 sees a GPU
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -26,10 +28,18 @@ SAMPLE_RATE = 16_000
 # A chunk's own language wins over the recording's hint only when Whisper is at least this sure of it.
 CONFIDENT_LANGUAGE = 0.5
 FALLBACK_TEMPERATURES = (0.2, 0.4, 0.6, 0.8, 1.0)
-# Batch sizes for WHISPER_BATCH_SIZE=0. On CPU a larger batch buys no speed (measured: the same CPU time at
-# 4 and 8) but each chunk holds ~75 MB of encoder attention, so 4 keeps a worker near 0.8 GB.
+# Batch size for WHISPER_BATCH_SIZE=0 on CUDA. On CPU the batch is one chunk per stream (below): a bigger
+# batch buys no speed there (measured: more CPU time per chunk at 2 and 4 per stream than at 1), and each
+# chunk in flight holds ~75 MB of encoder attention.
 GPU_BATCH_SIZE = 16
-CPU_BATCH_SIZE = 4
+# Streams for WHISPER_CPU_STREAMS=0: one single-threaded decoding stream per core, up to this many. On CPU,
+# CTranslate2's intra-op threads leave cores idle in the decoder's small matrix products; separate streams,
+# each decoding its own 30 s chunks on a model replica, keep every core busy (measured on 2 cores: 1.5x).
+MAX_AUTO_STREAMS = 4
+# Beam sizes for WHISPER_BEAM_SIZE=0. On CPU a beam of 2 decodes the benchmark speech as well as faster-whisper's
+# default 5 (WER 0.019 both) in 15% less CPU time; greedy (1) was worse (0.023). GPUs have the room for 5.
+GPU_BEAM_SIZE = 5
+CPU_BEAM_SIZE = 2
 
 
 class EngineOutOfMemory(Exception):
@@ -47,6 +57,8 @@ class EngineConfig:
     compute_type: str
     batch_size: int
     beam_size: int
+    streams: int = 1  # parallel decoding streams (model replicas), each taking its share of a batch
+    cpu_threads: int = 0  # CTranslate2 threads per stream on CPU (0: its default)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -89,13 +101,33 @@ def resolve_config() -> EngineConfig:
     compute_type = settings.WHISPER_COMPUTE_TYPE
     if compute_type == "auto":
         compute_type = "float16" if device == "cuda" else "int8"
+    if device == "cuda":  # one stream: the GPU parallelises inside a batch
+        return EngineConfig(
+            model=settings.WHISPER_MODEL,
+            device=device,
+            compute_type=compute_type,
+            batch_size=settings.WHISPER_BATCH_SIZE or GPU_BATCH_SIZE,
+            beam_size=settings.WHISPER_BEAM_SIZE or GPU_BEAM_SIZE,
+        )
+    cores = available_cores()
+    streams = settings.WHISPER_CPU_STREAMS or min(cores, MAX_AUTO_STREAMS)
     return EngineConfig(
         model=settings.WHISPER_MODEL,
         device=device,
         compute_type=compute_type,
-        batch_size=settings.WHISPER_BATCH_SIZE or (GPU_BATCH_SIZE if device == "cuda" else CPU_BATCH_SIZE),
-        beam_size=settings.WHISPER_BEAM_SIZE,
+        batch_size=settings.WHISPER_BATCH_SIZE or streams,
+        beam_size=settings.WHISPER_BEAM_SIZE or CPU_BEAM_SIZE,
+        streams=streams,
+        cpu_threads=max(1, cores // streams),
     )
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def model_location(name: str, models_dir: Path) -> str:
@@ -131,24 +163,55 @@ def _out_of_memory_is_transient() -> Iterator[None]:
         raise
 
 
-class _ChunkLanguagePipeline(BatchedInferencePipeline):
-    """Batched decoding that detects each ≤30 s chunk's language and decodes the chunk in it.
+class _StreamedPipeline(BatchedInferencePipeline):
+    """Batched decoding, each batch shared out over parallel streams, each chunk in its own language.
 
-    faster-whisper's own `multilingual=True` does the detection but forgets the result; interviews switch
-    language, so we keep it (keyed by the chunk's `seek`) for the segment's `language` field.
+    faster-whisper's own `multilingual=True` detects a chunk's language but forgets the result; interviews
+    switch language, so the streams keep it (keyed by the chunk's `seek`) for the segment's `language` field.
+    With one stream (the GPU) a batch is decoded as one; with several (the CPU) each stream decodes its
+    share of the batch on its own model replica (WhisperModel num_workers), in a thread of its own.
     """
 
-    def __init__(self, model: WhisperModel) -> None:
+    def __init__(self, model: WhisperModel, streams: int) -> None:
         super().__init__(model=model)
+        self.last_speech_timestamp: float = 0.0
         self.fallback_language: str | None = None
         self.languages: dict[int, tuple[str, float]] = {}
         self.speech: list[tuple[float, float]] = []  # VAD speech regions (seconds) of the chunks decoded so far
+        self._streams = [_ChunkLanguageStream(model, self) for _ in range(streams)]
+        self._pool = ThreadPoolExecutor(streams, thread_name_prefix="whisper-stream") if streams > 1 else None
+
+    def forward(self, features: Any, tokenizer: Any, chunks_metadata: Any, options: Any) -> Any:
+        for chunk in chunks_metadata:
+            self.speech += [(clip["start"] / SAMPLE_RATE, clip["end"] / SAMPLE_RATE) for clip in chunk["segments"]]
+        shares = [part for part in np.array_split(np.arange(len(chunks_metadata)), len(self._streams)) if len(part)]
+        for stream in self._streams:  # word timing looks back to the speech before this batch
+            stream.last_speech_timestamp = self.last_speech_timestamp
+        if self._pool is None or len(shares) == 1:
+            outputs = [self._streams[0].forward(features, tokenizer, chunks_metadata, options)]
+        else:
+            futures = [
+                self._pool.submit(
+                    stream.forward, features[share], tokenizer, [chunks_metadata[i] for i in share], options
+                )
+                for stream, share in zip(self._streams, shares, strict=False)
+            ]
+            outputs = [future.result() for future in futures]  # in chunk order
+        self.last_speech_timestamp = max(stream.last_speech_timestamp or 0.0 for stream in self._streams)
+        return [chunk for output in outputs for chunk in output]
+
+
+class _ChunkLanguageStream(BatchedInferencePipeline):
+    """One stream of _StreamedPipeline: decodes the chunks it is given, each in its detected language."""
+
+    def __init__(self, model: WhisperModel, owner: _StreamedPipeline) -> None:
+        super().__init__(model=model)
+        self.last_speech_timestamp: float = 0.0
+        self.owner = owner
         self._seeks: list[int] = []
 
     def forward(self, features: Any, tokenizer: Any, chunks_metadata: Any, options: Any) -> Any:
         self._seeks = [int(chunk["offset"] * self.model.frames_per_second) for chunk in chunks_metadata]
-        for chunk in chunks_metadata:
-            self.speech += [(clip["start"] / SAMPLE_RATE, clip["end"] / SAMPLE_RATE) for clip in chunk["segments"]]
         return super().forward(features, tokenizer, chunks_metadata, options)
 
     def generate_segment_batched(self, features: Any, tokenizer: Any, options: Any) -> Any:
@@ -159,11 +222,11 @@ class _ChunkLanguagePipeline(BatchedInferencePipeline):
         for position, ranked in enumerate(self.model.model.detect_language(encoder_output)):
             token, probability = ranked[0]
             code = token[2:-2]
-            if probability < CONFIDENT_LANGUAGE and self.fallback_language:
-                code = self.fallback_language
+            if probability < CONFIDENT_LANGUAGE and self.owner.fallback_language:
+                code = self.owner.fallback_language
                 token = f"<|{code}|>"
             prompts[position][index] = tokenizer.tokenizer.token_to_id(token)
-            self.languages[self._seeks[position]] = (code, float(probability))
+            self.owner.languages[self._seeks[position]] = (code, float(probability))
         results = self.model.model.generate(
             encoder_output,
             prompts,
@@ -215,8 +278,14 @@ class Engine:
     def __init__(self, config: EngineConfig, models_dir: Path) -> None:
         self.config = config
         self.location = model_location(config.model, models_dir)
-        self.model = WhisperModel(self.location, device=config.device, compute_type=config.compute_type)
-        self._batched = _ChunkLanguagePipeline(self.model)
+        self.model = WhisperModel(
+            self.location,
+            device=config.device,
+            compute_type=config.compute_type,
+            cpu_threads=config.cpu_threads,
+            num_workers=config.streams,
+        )
+        self._batched = _StreamedPipeline(self.model, config.streams)
 
     @property
     def name(self) -> str:
@@ -293,11 +362,6 @@ class Engine:
                 vad_filter=False,
             )
             return [_raw(segment, language, 1.0) for segment in segments]
-
-    def transcribe_plain(self, audio: np.ndarray) -> list[RawSegment]:
-        """faster-whisper's plain sequential call with its defaults; the benchmark's point of comparison."""
-        segments, info = self.model.transcribe(audio, beam_size=self.config.beam_size)
-        return [_raw(segment, info.language, info.language_probability) for segment in segments]
 
 
 _engine: Engine | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -121,22 +122,29 @@ def _transcribe_track(
     engine: Engine, track: Track, request: TranscriptionRequest, progress: _Progress, batch_size: int | None
 ) -> _TrackOutput:
     output = _TrackOutput()
-    for window in iter_windows(track):
-        progress.check()
-        found = _transcribe_window(engine, window, request.language_hint, "transcribe", progress, batch_size)
-        for decoded in found:
-            output.segments.append(_segment(decoded, window, track.speaker or _UNLABELLED))
-            output.evidence.append(
-                (decoded.raw.language, decoded.raw.end - decoded.raw.start, decoded.raw.language_probability)
-            )
-            if track.speaker is None and request.expected_speakers > 1:
-                output.embeddings.append(diarization.embed(_clip(window, decoded.raw)))
+    clustered = track.speaker is None and request.expected_speakers > 1
+    # A window's voices are embedded in a thread of their own while the next window decodes: the decoder's
+    # streams leave a core idle at each window's edges, which the embedding fills.
+    embedding: list[Future[list[np.ndarray | None]]] = []
+    with ThreadPoolExecutor(1, thread_name_prefix="voice-embedding") as voices:
+        for window in iter_windows(track):
+            progress.check()
+            found = _transcribe_window(engine, window, request.language_hint, "transcribe", progress, batch_size)
+            for decoded in found:
+                output.segments.append(_segment(decoded, window, track.speaker or _UNLABELLED))
+                output.evidence.append(
+                    (decoded.raw.language, decoded.raw.end - decoded.raw.start, decoded.raw.language_probability)
+                )
+            if clustered:
+                embedding.append(voices.submit(diarization.embed_many, [_clip(window, d.raw) for d in found]))
             else:
-                output.embeddings.append(None)  # one voice expected: nothing to tell apart
-        if request.translate_to_english:
-            english = _transcribe_window(engine, window, request.language_hint, "translate", progress, batch_size)
-            output.translation += [_english(s, window, track.speaker or _UNLABELLED) for s in english]
-        progress.report(window.offset + window.duration)
+                output.embeddings += [None] * len(found)  # one voice expected: nothing to tell apart
+            if request.translate_to_english:
+                english = _transcribe_window(engine, window, request.language_hint, "translate", progress, batch_size)
+                output.translation += [_english(s, window, track.speaker or _UNLABELLED) for s in english]
+            progress.report(window.offset + window.duration)
+        for future in embedding:
+            output.embeddings += future.result()
     return output
 
 

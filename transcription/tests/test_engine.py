@@ -52,7 +52,10 @@ def test_auto_picks_cpu_and_int8_without_a_gpu(settings: SettingsWrapper, monkey
     settings.WHISPER_BATCH_SIZE = 0
     config = engine.resolve_config()
 
-    assert (config.device, config.compute_type, config.batch_size) == ("cpu", "int8", engine.CPU_BATCH_SIZE)
+    streams = min(engine.available_cores(), engine.MAX_AUTO_STREAMS)
+    assert (config.device, config.compute_type, config.streams, config.batch_size) == ("cpu", "int8", streams, streams)
+    assert config.cpu_threads == max(1, engine.available_cores() // streams)
+    assert config.beam_size == engine.CPU_BEAM_SIZE
 
 
 def test_auto_picks_cuda_and_float16_when_a_gpu_is_seen(
@@ -66,6 +69,7 @@ def test_auto_picks_cuda_and_float16_when_a_gpu_is_seen(
     config = engine.resolve_config()
 
     assert (config.device, config.compute_type, config.batch_size) == ("cuda", "float16", engine.GPU_BATCH_SIZE)
+    assert (config.streams, config.beam_size) == (1, engine.GPU_BEAM_SIZE)
 
 
 def test_explicit_settings_win_over_auto(settings: SettingsWrapper) -> None:
