@@ -14,6 +14,7 @@ from accounts.audit import record_event
 from studies.models import Participant, ScreeningResponse, StudyMembership
 from studies.permissions import CONTACT_ROLES, MANAGERS, study_role
 from studies.services.quotas import invite_participants, select_for_invitation, stratum_counts
+from studies.services.safety import FOLLOW_UP_ROLES
 from studies.services.screening import review_response
 from studies.services.subject_access import export_participant_data
 
@@ -57,7 +58,8 @@ def participant_detail(request: HttpRequest, membership: StudyMembership, code: 
         "participant": participant,
         "contact": contact,
         "can_manage": membership.role in MANAGERS,
-        "safety_events": participant.safety_events.all(),
+        # Risk answers are for the people who follow them up, not for coders or viewers.
+        "safety_events": participant.safety_events.all() if membership.role in FOLLOW_UP_ROLES else [],
         "interviews": participant.interviews.order_by("-scheduled_start"),
         "consents": participant.consents.select_related("document"),
         "can_meet": membership.role in CONTACT_ROLES,

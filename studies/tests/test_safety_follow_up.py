@@ -242,3 +242,18 @@ def test_the_dashboard_counts_open_events_and_lists_only_unresolved_ones(study: 
     assert f'data-event="{resolved.id}"' not in html
     assert f"/safety/#event-{open_event.id}" in html
     assert NOTE not in html
+
+
+@pytest.mark.parametrize(
+    ("persona", "shown"), [("owner", True), ("researcher", True), ("coder", False), ("viewer", False)]
+)
+def test_a_participants_page_shows_safety_events_only_to_those_who_follow_them_up(
+    study: Study, persona: str, shown: bool, request: pytest.FixtureRequest
+) -> None:
+    event = make_event(study)
+    url = reverse("studies:participant", args=[study.slug, event.participant.code])
+
+    page = client_for(request.getfixturevalue(persona)).get(url)
+
+    assert page.status_code == 200
+    assert ("crisis" in page.content.decode()) is shown
