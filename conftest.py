@@ -134,3 +134,12 @@ def browser(chromium_path: str) -> Iterator[Any]:
         # open on the test database and blocks its removal at the end of the run.
         connections.close_all()
         instance.close()
+
+
+@pytest.fixture(autouse=True)
+def site_language_after_each_test() -> Iterator[None]:
+    """A request in Spanish (LocaleMiddleware) leaves Spanish active in the thread; the next test starts over."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
