@@ -17,6 +17,7 @@ import redis
 from accounts.models import User
 from studies.models import Role, Study
 from studies.tests.factories import MembershipFactory, StudyFactory
+from tests.chromium import launched_chromium
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -114,25 +115,8 @@ def allow_sync_orm_beside_playwright(request: pytest.FixtureRequest) -> Iterator
 @pytest.fixture
 def browser(chromium_path: str) -> Iterator[Any]:
     """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=chromium_path,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+    with launched_chromium(chromium_path) as instance:
         yield instance
-        # ORM calls made inside Playwright's loop get their own connection; close it, or it keeps a session
-        # open on the test database and blocks its removal at the end of the run.
-        connections.close_all()
         instance.close()
 
 

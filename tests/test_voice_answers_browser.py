@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from config.media import open_decrypted
 from studies.services.portal import make_link_token
+from tests.chromium import launched_chromium
 from transcription.media import probe_media
 from transcription.models import MediaFile, TranscriptionJob, VoiceAnswer
 from transcription.tests import speech
@@ -37,27 +38,14 @@ def microphone(tmp_path: Path) -> Path:
 def chromium_with_microphone(chromium_path: str, microphone: Path) -> Iterator[Any]:
     """Debian Chromium whose microphone is the WAV file, permission granted without a prompt. (The shared
     `browser` fixture has fixed launch arguments, so this one adds the fake media flags.)"""
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=chromium_path,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={microphone}",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
+    with launched_chromium(
+        chromium_path,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={microphone}",
+        "--autoplay-policy=no-user-gesture-required",
+    ) as instance:
         yield instance
-        connections.close_all()
         instance.close()
 
 
