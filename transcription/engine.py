@@ -101,24 +101,18 @@ def resolve_config() -> EngineConfig:
     compute_type = settings.WHISPER_COMPUTE_TYPE
     if compute_type == "auto":
         compute_type = "float16" if device == "cuda" else "int8"
-    if device == "cuda":  # one stream: the GPU parallelises inside a batch
-        return EngineConfig(
-            model=settings.WHISPER_MODEL,
-            device=device,
-            compute_type=compute_type,
-            batch_size=settings.WHISPER_BATCH_SIZE or GPU_BATCH_SIZE,
-            beam_size=settings.WHISPER_BEAM_SIZE or GPU_BEAM_SIZE,
-        )
+    gpu = device == "cuda"
     cores = available_cores()
-    streams = settings.WHISPER_CPU_STREAMS or min(cores, MAX_AUTO_STREAMS)
+    # One stream on a GPU (it parallelises inside a batch); on CPU one single-threaded stream per core.
+    streams = 1 if gpu else settings.WHISPER_CPU_STREAMS or min(cores, MAX_AUTO_STREAMS)
     return EngineConfig(
         model=settings.WHISPER_MODEL,
         device=device,
         compute_type=compute_type,
-        batch_size=settings.WHISPER_BATCH_SIZE or streams,
-        beam_size=settings.WHISPER_BEAM_SIZE or CPU_BEAM_SIZE,
+        batch_size=settings.WHISPER_BATCH_SIZE or (GPU_BATCH_SIZE if gpu else streams),
+        beam_size=settings.WHISPER_BEAM_SIZE or (GPU_BEAM_SIZE if gpu else CPU_BEAM_SIZE),
         streams=streams,
-        cpu_threads=max(1, cores // streams),
+        cpu_threads=0 if gpu else max(1, cores // streams),
     )
 
 
