@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from coding.codetree import CodebookFormatError, CodeNode, normalise_colour, parse_guid
@@ -79,7 +80,7 @@ def codes_element(nodes: Iterable[CodeNode], namespace: str) -> etree._Element:
     for node in nodes:
         _code_element(codes, node, namespace)
     if len(codes) == 0:
-        raise CodebookFormatError("The codebook has no codes to export.")
+        raise CodebookFormatError(_("The codebook has no codes to export."))
     return codes
 
 
@@ -113,7 +114,10 @@ def _read_code(element: etree._Element) -> CodeNode:
             **parse_description(description),
         )
     except CodebookFormatError as error:
-        raise CodebookFormatError(f"Code '{element.get('name')}' (line {element.sourceline}): {error}") from error
+        message = _("Code '%(name)s' (line %(line)s): %(error)s")
+        raise CodebookFormatError(
+            message % {"name": element.get("name") or "", "line": element.sourceline, "error": error}
+        ) from error
 
 
 def read_codes(codes: etree._Element) -> list[CodeNode]:
@@ -127,7 +131,8 @@ def parse_xml(data: bytes) -> etree._Element:
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
-        raise CodebookFormatError(f"The file is not well-formed XML ({error.msg}).") from error
+        # lxml's own reason stays as it comes (English); the sentence around it is translated.
+        raise CodebookFormatError(_("The file is not well-formed XML (%(reason)s).") % {"reason": error.msg}) from error
 
 
 def read_codebook(data: bytes) -> list[CodeNode]:
@@ -136,11 +141,11 @@ def read_codebook(data: bytes) -> list[CodeNode]:
     if root is not None and _local(root) == "Project":
         root = next((child for child in root if _local(child) == "CodeBook"), None)
         if root is None:
-            raise CodebookFormatError("The project has no codebook.")
+            raise CodebookFormatError(_("The project has no codebook."))
     if root is None or _local(root) != "CodeBook":
-        raise CodebookFormatError("This is not a REFI-QDA codebook: its root element is not CodeBook.")
+        raise CodebookFormatError(_("This is not a REFI-QDA codebook: its root element is not CodeBook."))
     codes = next((child for child in root if _local(child) == "Codes"), None)
     nodes = read_codes(codes) if codes is not None else []
     if not nodes:
-        raise CodebookFormatError("The codebook holds no codes.")
+        raise CodebookFormatError(_("The codebook holds no codes."))
     return nodes

@@ -4,6 +4,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from lxml import etree
 
 from accounts.models import User
@@ -134,6 +135,30 @@ def test_it_reads_the_codebook_inside_a_project_file() -> None:
 def test_it_rejects_unusable_files_with_a_clear_message(data: bytes, message: str) -> None:
     with pytest.raises(CodebookFormatError, match=message):
         read_codebook(data)
+
+
+BAD_GUID = b'<CodeBook><Codes><Code guid="nope" name="x" isCodable="true"/></Codes></CodeBook>'
+
+
+@pytest.mark.parametrize(
+    ("data", "language", "expected"),
+    [
+        (BAD_GUID, "en", "Code 'x' (line 1): 'nope' is not a GUID."),
+        (BAD_GUID, "es", "Código «x» (línea 1): «nope» no es un GUID."),
+        (BAD_GUID, "hi", "कोड 'x' (पंक्ति 1): 'nope' कोई GUID नहीं है।"),
+        (b"<Other/>", "es", "Esto no es un libro de códigos REFI-QDA: su elemento raíz no es CodeBook."),
+        (b'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes/></CodeBook>', "hi", "कोडबुक में कोई कोड नहीं है।"),
+    ],
+)
+def test_it_explains_an_unusable_file_in_the_active_language(data: bytes, language: str, expected: str) -> None:
+    with translation.override(language), pytest.raises(CodebookFormatError) as refused:
+        read_codebook(data)
+    assert str(refused.value) == expected
+
+
+def test_it_translates_the_sentence_around_the_xml_parsers_own_reason() -> None:
+    with translation.override("es"), pytest.raises(CodebookFormatError, match=r"^El archivo no es XML bien formado \("):
+        read_codebook(b"<CodeBook><Codes>")
 
 
 def test_it_does_not_expand_external_entities_in_untrusted_files() -> None:
