@@ -11,9 +11,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -23,6 +24,7 @@ from rest_framework.request import Request
 from accounts.audit import record_event
 from accounts.models import ApiToken, User
 
+M = TypeVar("M", bound=models.Model)
 SCHEME = b"bearer"
 LAST_USED_PRECISION = timedelta(minutes=1)
 
@@ -82,8 +84,7 @@ class ApiTokenAuthentication(BaseAuthentication):
     def _token_for(self, raw: str) -> ApiToken:
         kind, _, rest = raw.partition("_")
         prefix, _, secret = rest.partition("_")
-        tokens = ApiToken.objects.select_related("user").prefetch_related("studies")
-        token = tokens.filter(prefix=prefix).first() if kind == "ipt" else None
+        token = ApiToken.objects.select_related("user").filter(prefix=prefix).first() if kind == "ipt" else None
         # Compare even when nothing matched, so timing does not tell whether a prefix exists.
         expected = token.key_hash if token else _digest("")
         if token is None or not hmac.compare_digest(expected, _digest(secret)):
@@ -96,14 +97,31 @@ class ApiTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="api"'
 
 
-def token_scope_allows(token: Any, *, study_id: int, method: str) -> bool:
+def token_study_ids(token: ApiToken) -> QuerySet[Any]:
+    """The ids of the token's studies, as a subquery (no query of its own)."""
+    return ApiToken.studies.through.objects.filter(apitoken_id=token.pk).values("study_id")
+
+
+def with_token_scope(rows: QuerySet[M], token: Any) -> QuerySet[Any]:
+    """Annotate rows (with a `study` field) with `in_token_scope`: whether their study is one of the token's.
+
+    Always true without a token.
+
+    The permission check asks this in the same query that finds the caller's membership.
+    """
+    scoped: Any = (
+        Exists(token_study_ids(token).filter(study_id=OuterRef("study")))
+        if isinstance(token, ApiToken)
+        else Value(True)
+    )
+    return rows.annotate(in_token_scope=scoped)
+
+
+def token_scope_allows(token: Any, *, in_scope: bool, method: str) -> bool:
     """A token reaches only its studies, and a read-only token only reads."""
     if not isinstance(token, ApiToken):
         return True
-    if token.read_only and method not in ("GET", "HEAD", "OPTIONS"):
-        return False
-    # The studies were prefetched when the token authenticated the request: no query here.
-    return any(study.pk == study_id for study in token.studies.all())
+    return in_scope and not (token.read_only and method not in ("GET", "HEAD", "OPTIONS"))
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiToken
+from accounts.tokens import token_study_ids
 from studies.models import Participant, Study, StudyMembership
 from studies.permissions import CONTACT_ROLES, StudyRolePermission, visible_studies
 from transcription.archive.demographics import demographic_keys, demographics_of
@@ -50,7 +51,7 @@ class StudyViewSet(viewsets.ReadOnlyModelViewSet[Study]):
     def get_queryset(self) -> QuerySet[Study]:
         studies = visible_studies(self.request.user).order_by("slug")
         if isinstance(self.request.auth, ApiToken):
-            studies = studies.filter(pk__in=[study.pk for study in self.request.auth.studies.all()])
+            studies = studies.filter(pk__in=token_study_ids(self.request.auth))
         return studies
 
 

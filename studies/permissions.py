@@ -18,7 +18,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.tokens import token_scope_allows
+from accounts.tokens import token_scope_allows, with_token_scope
 from studies.models import Role, Study, StudyMembership
 
 ALL_ROLES = frozenset(Role)
@@ -29,19 +29,23 @@ CONTACT_ROLES = frozenset({Role.OWNER, Role.RESEARCHER, Role.INTERVIEWER})
 P = ParamSpec("P")
 
 
-def membership_for(user: Any, study_slug: str) -> StudyMembership:
-    """The user's membership of the study, or Http404 when there is none (or the user is anonymous)."""
+def membership_for(user: Any, study_slug: str, token: Any = None) -> StudyMembership:
+    """The user's membership of the study, or Http404 when there is none (or the user is anonymous).
+
+    With an API token, the membership also says whether the study is in the token's scope (`in_token_scope`).
+    """
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    membership = StudyMembership.objects.select_related("study").filter(study__slug=study_slug, user=user).first()
+    rows = StudyMembership.objects.select_related("study").filter(study__slug=study_slug, user=user)
+    membership = with_token_scope(rows, token).first()
     if membership is None:
         raise Http404
     return membership
 
 
-def require_role(user: Any, study_slug: str, roles: Iterable[str] = ALL_ROLES) -> StudyMembership:
+def require_role(user: Any, study_slug: str, roles: Iterable[str] = ALL_ROLES, token: Any = None) -> StudyMembership:
     """Membership check plus role check: 404 for outsiders, 403 for members without an allowed role."""
-    membership = membership_for(user, study_slug)
+    membership = membership_for(user, study_slug, token)
     if membership.role not in set(roles):
         raise PermissionDenied
     return membership
@@ -84,11 +88,10 @@ class StudyRolePermission(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         roles = getattr(view, "study_roles", ALL_ROLES)
-        membership = require_role(request.user, view.kwargs["slug"], roles)
-        if not token_scope_allows(request.auth, study_id=membership.study_id, method=request.method or "GET"):
+        membership = require_role(request.user, view.kwargs["slug"], roles, token=request.auth)
+        in_scope = membership.in_token_scope  # type: ignore[attr-defined]
+        if not token_scope_allows(request.auth, in_scope=in_scope, method=request.method or "GET"):
             # Outside the token's studies the study does not exist for it; writes with a read-only token are 403.
-            token = request.auth
-            in_scope = any(study.pk == membership.study_id for study in token.studies.all())  # type: ignore[union-attr]
             if request.method in SAFE_METHODS or not in_scope:
                 raise Http404
             raise PermissionDenied
