@@ -5,5 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_venv requirements-dev.txt
+# Catalog work needs no secrets: the development settings (DEBUG=1) load without a SECRET_KEY.
+export DEBUG=1
 "$VENV/bin/python" manage.py makemessages -l es -l hi --ignore=.venv --ignore=tests --ignore='*/tests/*'
 "$VENV/bin/python" manage.py compilemessages --ignore=.venv
