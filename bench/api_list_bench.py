@@ -3,9 +3,9 @@
 It creates a throw-away PostgreSQL database (DATABASE_URL's name + `_api_bench`, dropped at the end), migrates it,
 fills a study with 500 approved transcripts and issues a read-only personal API token of its owner; then starts
 gunicorn on 127.0.0.1 with DEBUG off (sync workers, 2 per CPU by default) and sends GET
-/api/v1/studies/<slug>/transcripts/ (first page of 50, authenticated by the token, so each request also writes
-its audit entry) from a bounded number of client threads with keep-alive connections. It prints requests per
-second, latency percentiles, errors, and gunicorn's CPU seconds per request.
+/api/v1/studies/<slug>/transcripts/ (first page of 50, authenticated by the token, so each request also appends
+its audit entry to the hash chain) from a bounded number of client threads with keep-alive connections. It prints
+requests per second, latency percentiles, errors, and gunicorn's CPU seconds per request.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ip_api REDIS_URL=redis://127.0.0.1:6379/11 \\
         .venv/bin/python bench/api_list_bench.py [--requests 4000] [--concurrency 16]
@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
+from serverkit import server_cpu_seconds, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8791
@@ -99,32 +100,6 @@ def client(count: int, path: str, token: str) -> list[tuple[int, float]]:
     return results
 
 
-def server_cpu_seconds(master: int) -> float:
-    ticks, total = os.sysconf("SC_CLK_TCK"), 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if master in (int(stat.parent.name), int(fields[1])):
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
-
-
-def wait_until_up(process: subprocess.Popen[bytes]) -> None:
-    for _ in range(150):
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited during start-up")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
-            connection.request("GET", "/api/schema/")
-            connection.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
 def run(args: argparse.Namespace, env: dict[str, str], token: str) -> None:
     server = subprocess.Popen(
         [
@@ -143,7 +118,7 @@ def run(args: argparse.Namespace, env: dict[str, str], token: str) -> None:
         env=env,
     )
     try:
-        wait_until_up(server)
+        wait_until_up(server, PORT, "/api/schema/")
         path = "/api/v1/studies/api-bench/transcripts/"
         client(20, path, token)  # warm every worker: imports, connections
         cpu, started = server_cpu_seconds(server.pid), time.perf_counter()

@@ -29,6 +29,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from serverkit import server_cpu_seconds, wait_until_up
+
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8765
 COUNTRIES = ["IN", "ES", "MX", "BR", "NG", "US", "GB", "JP", "KE", "PH"]
@@ -122,35 +124,6 @@ def post_response(slug: str, form: Form, n: int) -> tuple[int, float]:
     return status, time.perf_counter() - started
 
 
-def server_cpu_seconds(master: int) -> float:
-    """CPU time (user + system) of gunicorn's master and workers so far, from /proc (Linux only)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, ppid = int(stat.parent.name), int(fields[1])
-        if master in (pid, ppid):
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
-
-
-def wait_until_up(process: subprocess.Popen[bytes]) -> None:
-    for _ in range(100):
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited during start-up")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
-            connection.request("GET", "/healthz")
-            connection.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
 def saved_responses(env: dict[str, str], slug: str) -> tuple[int, int]:
     code = (
         "from studies.models import ScreeningResponse as R; "
@@ -191,7 +164,7 @@ def main() -> None:
         ]  # fmt: skip
         server = subprocess.Popen(command, cwd=ROOT, env=env)
         try:
-            wait_until_up(server)
+            wait_until_up(server, PORT, "/healthz")
             with ThreadPoolExecutor(args.concurrency) as pool:
                 forms = list(pool.map(lambda _n: fetch_form(slug), range(args.responses)))
                 cpu_before, started = server_cpu_seconds(server.pid), time.perf_counter()
