@@ -30,9 +30,8 @@ APPEND_SQL = (
 )
 
 
-def _fields_digest(entry: AuditEntry) -> str:
-    """SHA-256 over the entry's own fields (everything but the two hashes)."""
-    fields = {
+def _fields(entry: AuditEntry) -> dict[str, Any]:
+    return {
         "at": entry.at.isoformat(),
         "actor": entry.actor_label,
         "action": entry.action,
@@ -41,7 +40,15 @@ def _fields_digest(entry: AuditEntry) -> str:
         "ip": entry.ip_address,
         "detail": entry.detail,
     }
+
+
+def _sha256_of(fields: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _fields_digest(entry: AuditEntry) -> str:
+    """SHA-256 over the entry's own fields (everything but the two hashes)."""
+    return _sha256_of(_fields(entry))
 
 
 def _chained(previous_hash: str, digest: str) -> str:
@@ -51,17 +58,7 @@ def _chained(previous_hash: str, digest: str) -> str:
 
 def _legacy_hash(entry: AuditEntry) -> str:
     """How entries written before migration 0004 were hashed (the previous hash inside the JSON)."""
-    fields = {
-        "at": entry.at.isoformat(),
-        "actor": entry.actor_label,
-        "action": entry.action,
-        "study": entry.study_id,
-        "target": [entry.target_type, entry.target_id],
-        "ip": entry.ip_address,
-        "detail": entry.detail,
-        "previous": entry.previous_hash,
-    }
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return _sha256_of({**_fields(entry), "previous": entry.previous_hash})
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
