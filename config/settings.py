@@ -309,6 +309,11 @@ SCREENING_RATE_LIMIT_PER_HOUR = envint("SCREENING_RATE_LIMIT_PER_HOUR", 30)
 SCREENING_DUPLICATE_WINDOW_HOURS = envint("SCREENING_DUPLICATE_WINDOW_HOURS", 24)
 PORTAL_LINK_MAX_AGE_DAYS = envint("PORTAL_LINK_MAX_AGE_DAYS", 14)
 CELERY_BEAT_SCHEDULE["interview-reminders"] = {"task": "studies.tasks.send_interview_reminders", "schedule": 300.0}
+# Stage changes announce due questionnaires themselves; this hourly sweep catches questionnaires added later.
+CELERY_BEAT_SCHEDULE["questionnaire-due-emails"] = {
+    "task": "studies.tasks.queue_due_questionnaire_emails",
+    "schedule": 3600.0,
+}
 
 # --- REST API --------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

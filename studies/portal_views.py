@@ -28,13 +28,22 @@ PortalView = Callable[..., HttpResponse]
 
 def enter(request: HttpRequest, token: str) -> HttpResponse:
     """Trade the link for a session, so the token does not stay in the address bar or in history."""
+    return _enter(request, token, "participate:portal")
+
+
+def enter_questionnaire(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """The link of a "questionnaire due" email: enter, then open that questionnaire (which checks it is due)."""
+    return _enter(request, token, "participate:portal_questionnaire", pk)
+
+
+def _enter(request: HttpRequest, token: str, destination: str, *args: int) -> HttpResponse:
     try:
         participant = participant_from_token(token=token)
     except InvalidLink:
         return render(request, "studies/portal/link_invalid.html", status=400)
     request.session.cycle_key()
     request.session[SESSION_KEY] = [participant.id, participant.link_version]
-    return redirect("participate:portal")
+    return redirect(destination, *args)
 
 
 def portal_view(view: PortalView) -> Callable[..., HttpResponse]:

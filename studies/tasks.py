@@ -6,14 +6,17 @@ import smtplib
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, send_mail
+from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from studies.models import Consent, Interview, Participant, SafetyEvent, StudyMembership
+from studies.services import questionnaire_notices as notices
 from studies.services.consent import consent_pdf
-from studies.services.portal import portal_url
+from studies.services.portal import portal_url, questionnaire_url
 from studies.services.scheduling import claim_reminder, due_reminders, interview_ics, local_time
 
 
@@ -137,6 +140,66 @@ def send_reconsent_request(participant_id: int) -> None:
             from_email=None,
             recipient_list=[participant.contact.email],
         )
+
+
+class QuestionnaireEmailNotSent(Exception):
+    """The mail server did not take a "questionnaire due" email (transient): the task retries."""
+
+
+def _usable_email(participant: Participant) -> str:
+    email = participant.contact.email if hasattr(participant, "contact") else ""
+    try:
+        validate_email(email)
+    except ValidationError:
+        return ""
+    return email
+
+
+@shared_task(ignore_result=True, autoretry_for=(QuestionnaireEmailNotSent,), retry_backoff=60, max_retries=10)
+def send_questionnaire_due_email(participant_id: int, questionnaire_id: int) -> None:
+    """Tell a participant, in their language, that a questionnaire is waiting, with a link that opens it.
+
+    At most once per person and questionnaire (a claimed notice row); the message names neither the
+    questionnaire's kind nor its title, and carries no answers.
+    """
+    participant = Participant.objects.select_related("study", "contact").filter(id=participant_id).first()
+    if participant is None:
+        return
+    notice = notices.claim_notice(participant=participant, questionnaire_id=questionnaire_id)
+    email = _usable_email(participant) if notice is not None else ""
+    if notice is None or not email:
+        return  # not due, already handled, or no address: the claim stays, so nobody is asked again by email
+    with translation.override(participant.language):
+        names = {
+            "study": participant.study.title,
+            "url": questionnaire_url(participant=participant, questionnaire_id=questionnaire_id),
+        }
+        subject = _("A short questionnaire is waiting for you: %(study)s") % names
+        body = _(
+            'Thank you for taking part in the study "%(study)s". A short questionnaire is now ready for you.\n\n'
+            "Open it here:\n%(url)s\n\nThis link is personal; please do not share it."
+        )
+        try:
+            send_mail(subject=subject, message=body % names, from_email=None, recipient_list=[email])
+        except (smtplib.SMTPException, OSError) as error:
+            notices.release_notice(notice=notice)
+            raise QuestionnaireEmailNotSent from error
+    notices.mark_notice_sent(notice=notice)
+
+
+@shared_task(ignore_result=True)
+def announce_due_questionnaires(participant_id: int) -> None:
+    """After a stage change: queue one email per questionnaire that became due for this participant."""
+    for pid, questionnaire_id in notices.unannounced_pairs(participant_id=participant_id):
+        send_questionnaire_due_email.delay(pid, questionnaire_id)
+
+
+@shared_task(ignore_result=True)
+def queue_due_questionnaire_emails() -> None:
+    """Beat: catch pairs that became due without a stage change (a questionnaire added later). Idempotent:
+    announced pairs are skipped, and a pair queued twice is claimed once."""
+    for pid, questionnaire_id in notices.unannounced_pairs():
+        send_questionnaire_due_email.delay(pid, questionnaire_id)
 
 
 def _interview_email(interview: Interview, subject: str, body: str, *, calendar: bool) -> EmailMessage | None:

@@ -15,7 +15,14 @@ from studies.models.core import (
 from studies.models.guide import GuideQuestion
 from studies.models.safety import CrisisResource, SafetyEvent
 from studies.models.scheduling import Slot
-from studies.models.screening import EligibilityRule, Question, Questionnaire, ScreeningResponse, Stratum
+from studies.models.screening import (
+    EligibilityRule,
+    Question,
+    Questionnaire,
+    QuestionnaireNotice,
+    ScreeningResponse,
+    Stratum,
+)
 
 __all__ = [
     "Consent",
@@ -29,6 +36,7 @@ __all__ = [
     "Participant",
     "Question",
     "Questionnaire",
+    "QuestionnaireNotice",
     "QuotaStage",
     "Role",
     "SafetyEvent",

@@ -180,3 +180,25 @@ class Stratum(TimeStampedModel):
         if isinstance(value, list):
             return any(str(item) in map(str, self.values) for item in value)
         return value is not None and str(value) in map(str, self.values)
+
+
+class QuestionnaireNotice(TimeStampedModel):
+    """The email telling a participant that a later-stage questionnaire is due: at most one per pair.
+
+    The row is the claim (inserted before sending; the unique constraint lets one sender through).
+    `sent_at` stays empty when the person had no usable email address then; they are not asked again by email.
+    """
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="questionnaire_notices")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="notices")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("participant", "questionnaire"), name="one_questionnaire_notice_per_participant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"notice of questionnaire {self.questionnaire_id} to {self.participant_id}"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from studies.models import Consent, ConsentDocument, ConsentItem, Participant, Study
+from studies.services.questionnaire_notices import announce_when_due
 
 CONSENTABLE = (Participant.Status.INVITED, Participant.Status.CONSENTED, Participant.Status.SCHEDULED)
 # fontTools logs every font subset at INFO; a consent copy is not worth a log line.
@@ -89,6 +90,7 @@ def sign_consent(
     if participant.status == Participant.Status.INVITED:
         participant.status = Participant.Status.CONSENTED
         participant.save(update_fields=["status", "updated_at"])
+        announce_when_due(participant_id=participant.id)
     transaction.on_commit(lambda: send_consent_copy.delay(consent.id))
     return consent
 

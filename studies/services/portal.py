@@ -30,6 +30,12 @@ def portal_url(*, participant: Participant) -> str:
     return settings.SITE_URL + reverse("participate:portal_enter", args=[token])
 
 
+def questionnaire_url(*, participant: Participant, questionnaire_id: int) -> str:
+    """A portal link that opens one later-stage questionnaire (the same portal token; the id is not secret)."""
+    token = make_link_token(participant=participant)
+    return settings.SITE_URL + reverse("participate:portal_enter_questionnaire", args=[token, questionnaire_id])
+
+
 def participant_from_token(*, token: str, purpose: str = PORTAL) -> Participant:
     max_age = settings.PORTAL_LINK_MAX_AGE_DAYS * 24 * 3600
     try:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from studies.models import Interview, Participant, Slot, Study
+from studies.services.questionnaire_notices import announce_when_due
 
 BOOKABLE = (Participant.Status.CONSENTED, Participant.Status.SCHEDULED)
 TIME_ZONES = sorted(available_timezones() - {"localtime", "Factory"})
@@ -66,6 +67,7 @@ def book_slot(*, participant: Participant, slot: Slot, time_zone: str = "") -> I
             if time_zone in TIME_ZONES:
                 participant.time_zone = time_zone
             participant.save(update_fields=["status", "time_zone", "updated_at"])
+            announce_when_due(participant_id=participant.id)
             transaction.on_commit(lambda: send_booking_confirmation.delay(interview.id))
             return interview
     except IntegrityError as error:
@@ -139,7 +141,11 @@ def complete_interview(*, interview: Interview) -> Interview:
         return interview
     interview.status = Interview.Status.COMPLETED
     interview.save(update_fields=["status", "updated_at"])
-    Participant.objects.filter(pk=interview.participant_id).exclude(status=Participant.Status.WITHDRAWN).update(
-        status=Participant.Status.INTERVIEWED
+    moved = (
+        Participant.objects.filter(pk=interview.participant_id)
+        .exclude(status=Participant.Status.WITHDRAWN)
+        .update(status=Participant.Status.INTERVIEWED)
     )
+    if moved:
+        announce_when_due(participant_id=interview.participant_id)
     return interview

@@ -1,0 +1,137 @@
+"""The "questionnaire due" email: once per person and questionnaire, on a stage change or from the beat sweep.
+
+Celery runs eagerly here (in this process) so that a stage change goes all the way to Django's locmem mail
+outbox, which stands in for the SMTP server.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from config.celery import app
+from studies.models import ContactDetails, Participant, Questionnaire, QuestionnaireNotice, ScreeningResponse, Study
+from studies.services.scheduling import book_slot, complete_interview
+from studies.tasks import queue_due_questionnaire_emails, send_questionnaire_due_email
+from studies.tests.factories import ParticipantFactory, QuestionFactory, QuestionnaireFactory, SlotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def eager_celery() -> Iterator[None]:
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
+
+
+def person(study: Study, *, language: str = "en", email: str = "sam@example.org", **fields: Any) -> Participant:
+    participant = ParticipantFactory(study=study, language=language, **fields)
+    ContactDetails.objects.create(participant=participant, email=email)
+    return participant
+
+
+def after_booking(study: Study) -> Questionnaire:
+    questionnaire = QuestionnaireFactory(study=study, kind="wellbeing", available_from="scheduled")
+    QuestionFactory(questionnaire=questionnaire, key="mood", kind="likert", min_value=1, max_value=5)
+    return questionnaire
+
+
+def due_emails() -> list[mail.EmailMessage]:
+    """The "questionnaire due" emails in the outbox (a booking also sends its confirmation)."""
+    return [message for message in mail.outbox if "booked" not in message.subject]
+
+
+def link_in(message: mail.EmailMessage) -> str:
+    found = re.search(r"https?://\S+", str(message.body))
+    assert found is not None
+    return found.group(0)
+
+
+def test_reaching_the_stage_sends_one_email_and_later_changes_and_sweeps_send_no_more(
+    study: Study, django_capture_on_commit_callbacks: Any
+) -> None:
+    questionnaire = after_booking(study)
+    participant = person(study)
+    with django_capture_on_commit_callbacks(execute=True):
+        interview = book_slot(participant=participant, slot=SlotFactory(study=study))
+    (message,) = due_emails()
+    assert message.to == ["sam@example.org"]
+    assert "mood" not in str(message.body)
+    assert "well" not in f"{message.subject} {message.body}".lower()  # nothing about what it asks
+    notice = QuestionnaireNotice.objects.get(participant=participant, questionnaire=questionnaire)
+    assert notice.sent_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        book_slot(participant=participant, slot=SlotFactory(study=study))  # a reschedule
+        complete_interview(interview=interview)
+    queue_due_questionnaire_emails()
+    queue_due_questionnaire_emails()
+    assert due_emails() == [message]
+
+
+def test_the_sweep_announces_a_questionnaire_added_later_once_and_skips_who_should_not_get_it(study: Study) -> None:
+    ready = person(study, status=Participant.Status.INTERVIEWED)
+    withdrawn = person(study, status=Participant.Status.WITHDRAWN)
+    not_yet = person(study, status=Participant.Status.CONSENTED)
+    no_address = person(study, status=Participant.Status.INTERVIEWED, email="")
+    answered = person(study, status=Participant.Status.INTERVIEWED)
+    questionnaire = after_booking(study)
+    ScreeningResponse.objects.create(
+        study=study,
+        questionnaire=questionnaire,
+        participant=answered,
+        form_token="done",
+        language="en",
+        started_at=questionnaire.created_at,
+        submitted_at=questionnaire.created_at,
+    )
+    queue_due_questionnaire_emails()
+    queue_due_questionnaire_emails()
+    assert [message.to for message in due_emails()] == [["sam@example.org"]]
+    notices = {notice.participant_id: notice.sent_at is not None for notice in QuestionnaireNotice.objects.all()}
+    assert notices == {ready.id: True, no_address.id: False}
+    send_questionnaire_due_email(withdrawn.id, questionnaire.id)  # queued just before they withdrew
+    send_questionnaire_due_email(not_yet.id, questionnaire.id)
+    assert len(due_emails()) == 1
+
+
+def test_a_withdrawn_participant_gets_no_email_when_their_interview_is_completed(
+    study: Study, django_capture_on_commit_callbacks: Any
+) -> None:
+    after_booking(study)
+    participant = person(study)
+    with django_capture_on_commit_callbacks(execute=True):
+        interview = book_slot(participant=participant, slot=SlotFactory(study=study))
+    mail.outbox.clear()
+    QuestionnaireFactory(study=study, kind="feedback", available_from="interviewed")
+    Participant.objects.filter(pk=participant.pk).update(status=Participant.Status.WITHDRAWN)
+    with django_capture_on_commit_callbacks(execute=True):
+        complete_interview(interview=interview)
+    queue_due_questionnaire_emails()
+    assert due_emails() == []
+
+
+def test_a_spanish_speaking_participant_gets_it_in_spanish_and_the_link_opens_that_questionnaire(
+    study: Study,
+) -> None:
+    questionnaire = after_booking(study)
+    participant = person(study, language="es", status=Participant.Status.SCHEDULED)
+    queue_due_questionnaire_emails()
+    (message,) = mail.outbox
+    assert "cuestionario" in message.subject
+    assert "cuestionario" in str(message.body)
+    client = Client()
+    page = client.get(link_in(message), follow=True)
+    assert page.redirect_chain[-1][0] == reverse("participate:portal_questionnaire", args=[questionnaire.pk])
+    assert page.status_code == 200
+    assert 'name="q_mood"' in page.content.decode()
+    assert client.post(page.redirect_chain[-1][0], {"q_mood": "3"}).status_code == 302
+    assert ScreeningResponse.objects.get(questionnaire=questionnaire).participant == participant
