@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
+from accounts.audit import record_event
 from studies.forms.builder import QuestionForm, QuestionnaireForm, RuleForm
 from studies.models import StudyMembership
 from studies.permissions import MANAGERS, study_role
 from studies.services import questionnaires as builder
+from studies.services.questionnaire_export import answers_csv
 
 
 @study_role(*MANAGERS)
@@ -60,3 +65,24 @@ def questionnaire_detail(request: HttpRequest, membership: StudyMembership, pk: 
     }
     status = 400 if question_form.errors or rule_form.errors else 200
     return render(request, "studies/questionnaire_detail.html", context, status=status)
+
+
+@require_GET
+@study_role(*MANAGERS)
+def questionnaire_export(request: HttpRequest, membership: StudyMembership, pk: int) -> HttpResponse:
+    """Every response to the questionnaire as CSV (pseudonyms, no contact details), audit-logged."""
+    study = membership.study
+    questionnaire = get_object_or_404(study.questionnaires, pk=pk)
+    record_event(
+        action="questionnaire_responses.exported",
+        request=request,
+        study_id=study.id,
+        target=questionnaire,
+        detail={"questionnaire": questionnaire.id, "responses": questionnaire.responses.count()},
+    )
+    response = StreamingHttpResponse(answers_csv(questionnaire=questionnaire), content_type="text/csv; charset=utf-8")
+    filename = f"{study.slug}-{questionnaire.kind}-{questionnaire.id}-answers.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    # studies.permissions types views as returning HttpResponse; a streaming response serves the same purpose.
+    return cast(HttpResponse, response)

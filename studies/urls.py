@@ -24,6 +24,11 @@ urlpatterns = [
     path("<slug:slug>/slots/", schedule_views.slots, name="slots"),
     path("<slug:slug>/questionnaires/", builder_views.questionnaire_list, name="questionnaires"),
     path("<slug:slug>/questionnaires/<int:pk>/", builder_views.questionnaire_detail, name="questionnaire"),
+    path(
+        "<slug:slug>/questionnaires/<int:pk>/answers.csv",
+        builder_views.questionnaire_export,
+        name="questionnaire_export",
+    ),
     path("<slug:slug>/guide/", guide_views.guide_page, name="guide"),
     path("<slug:slug>/guide/<int:question_id>/", guide_views.guide_question, name="guide_question"),
     path("<slug:slug>/guide/<int:question_id>/move/", guide_views.guide_move, name="guide_move"),

@@ -1,0 +1,53 @@
+"""One questionnaire's answers as CSV for the team: a row per response, a column per question key.
+
+Participants appear by pseudonym only (never contact details). Choice answers are their stored values;
+multiple-choice answers are joined with ";". The file starts with a byte-order mark so spreadsheets read
+Spanish and Hindi text as UTF-8, and any text cell a spreadsheet would run as a formula is defused with a
+leading apostrophe (the same rule as the transcript CSV export).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from studies.models import Questionnaire, ScreeningResponse
+from transcription.formats.csv_format import _defuse
+
+FIXED_COLUMNS = ("participant", "submitted_at", "language")
+# A plain number such as "-3" or "2.5" is data, not a formula; it is written as is.
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = ";".join(str(item) for item in value) if isinstance(value, list) else str(value)
+    return text if _NUMBER.fullmatch(text) else _defuse(text)
+
+
+def answers_csv(*, questionnaire: Questionnaire) -> Iterator[bytes]:
+    """The CSV in chunks, one row at a time, so a large study is streamed rather than built in memory.
+
+    The caller has checked the team member's role and audit-logged the export.
+    """
+    keys = list(questionnaire.questions.order_by("position", "id").values_list("key", flat=True))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([*FIXED_COLUMNS, *keys])
+    yield "\ufeff".encode() + buffer.getvalue().encode()
+    rows = (
+        ScreeningResponse.objects.filter(questionnaire=questionnaire)
+        .order_by("submitted_at", "id")
+        .values_list("participant__code", "submitted_at", "language", "answers")
+    )
+    for code, submitted_at, language, answers in rows.iterator(chunk_size=500):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([code, submitted_at.isoformat(), language, *(_cell(answers.get(key)) for key in keys)])
+        yield buffer.getvalue().encode()
