@@ -135,3 +135,20 @@ def test_a_spanish_speaking_participant_gets_it_in_spanish_and_the_link_opens_th
     assert 'name="q_mood"' in page.content.decode()
     assert client.post(page.redirect_chain[-1][0], {"q_mood": "3"}).status_code == 302
     assert ScreeningResponse.objects.get(questionnaire=questionnaire).participant == participant
+
+
+def test_signing_the_consent_form_in_the_portal_announces_a_questionnaire_asked_after_consent(
+    study: Study, django_capture_on_commit_callbacks: Any
+) -> None:
+    from studies.tests.test_portal_and_consent import document, portal_client, sign
+
+    document(study)
+    background = QuestionnaireFactory(study=study, kind="background", available_from="consented")
+    participant = person(study, status=Participant.Status.INVITED)
+    client = portal_client(participant)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sign(client).status_code == 302  # type: ignore[attr-defined]
+    assert Participant.objects.get(pk=participant.pk).status == Participant.Status.CONSENTED
+    (message,) = [m for m in mail.outbox if "consent copy" not in m.subject]
+    assert link_in(message).endswith(f"/questionnaires/{background.pk}/")
+    assert QuestionnaireNotice.objects.get().participant == participant
