@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from studies.models import Questionnaire, ScreeningResponse
-from transcription.formats.csv_format import _defuse
+from transcription.formats.csv_format import defuse_formula
 
 FIXED_COLUMNS = ("participant", "submitted_at", "language")
 # A plain number such as "-3" or "2.5" is data, not a formula; it is written as is.
@@ -28,7 +28,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = ";".join(str(item) for item in value) if isinstance(value, list) else str(value)
-    return text if _NUMBER.fullmatch(text) else _defuse(text)
+    return text if _NUMBER.fullmatch(text) else defuse_formula(text)
 
 
 def answers_csv(*, questionnaire: Questionnaire) -> Iterator[bytes]:

@@ -30,7 +30,8 @@ def _row(index: int, segment: ExportSegment) -> list[str]:
     ]
 
 
-def _defuse(cell: str) -> str:
+def defuse_formula(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula, made plain text (also used by other CSV exports)."""
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 
 
@@ -43,7 +44,7 @@ def write_csv(transcript: ExportTranscript, *, excel: bool = False) -> Iterator[
         buffer.seek(0)
         buffer.truncate()
         row = _row(index, segment)
-        writer.writerow([_defuse(cell) for cell in row] if excel else row)
+        writer.writerow([defuse_formula(cell) for cell in row] if excel else row)
         yield buffer.getvalue().encode()
 
 
