@@ -190,15 +190,18 @@ def send_questionnaire_due_email(participant_id: int, questionnaire_id: int) -> 
 @shared_task(ignore_result=True)
 def announce_due_questionnaires(participant_id: int) -> None:
     """After a stage change: queue one email per questionnaire that became due for this participant."""
-    for pid, questionnaire_id in notices.unannounced_pairs(participant_id=participant_id):
-        send_questionnaire_due_email.delay(pid, questionnaire_id)
+    _queue_due_emails(participant_id)
 
 
 @shared_task(ignore_result=True)
 def queue_due_questionnaire_emails() -> None:
     """Beat: catch pairs that became due without a stage change (a questionnaire added later). Idempotent:
     announced pairs are skipped, and a pair queued twice is claimed once."""
-    for pid, questionnaire_id in notices.unannounced_pairs():
+    _queue_due_emails(None)
+
+
+def _queue_due_emails(participant_id: int | None) -> None:
+    for pid, questionnaire_id in notices.unannounced_pairs(participant_id=participant_id):
         send_questionnaire_due_email.delay(pid, questionnaire_id)
 
 
