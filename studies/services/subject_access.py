@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from accounts.audit import record_event
+from studies.forms.screening import localized
 from studies.models import Consent, Interview, Participant, Question
 
 TEAM_LABEL = "research team"
@@ -139,7 +140,5 @@ def _risk_prompts(participant: Participant, keys: set[str]) -> dict[str, str]:
     prompts: dict[str, str] = {}
     questions = Question.objects.filter(questionnaire__study_id=participant.study_id, key__in=keys)
     for question in questions.order_by("-is_risk_item", "questionnaire_id"):
-        texts = question.text if isinstance(question.text, dict) else {}
-        text = texts.get(language) or texts.get(fallback) or next(iter(texts.values()), "")
-        prompts.setdefault(question.key, text)
+        prompts.setdefault(question.key, localized(question.text, language, fallback))
     return prompts
