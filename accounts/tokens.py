@@ -11,10 +11,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import models, transaction
-from django.db.models import Exists, OuterRef, QuerySet, Value
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -23,8 +23,8 @@ from rest_framework.request import Request
 
 from accounts.audit import record_event
 from accounts.models import ApiToken, User
+from config.sqlrows import JoinedRows
 
-M = TypeVar("M", bound=models.Model)
 SCHEME = b"bearer"
 LAST_USED_PRECISION = timedelta(minutes=1)
 
@@ -84,7 +84,7 @@ class ApiTokenAuthentication(BaseAuthentication):
     def _token_for(self, raw: str) -> ApiToken:
         kind, _, rest = raw.partition("_")
         prefix, _, secret = rest.partition("_")
-        token = ApiToken.objects.select_related("user").filter(prefix=prefix).first() if kind == "ipt" else None
+        token = _token_with_user(prefix) if kind == "ipt" else None
         # Compare even when nothing matched, so timing does not tell whether a prefix exists.
         expected = token.key_hash if token else _digest("")
         if token is None or not hmac.compare_digest(expected, _digest(secret)):
@@ -97,24 +97,24 @@ class ApiTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="api"'
 
 
+_TOKEN_WITH_USER = JoinedRows(
+    "SELECT {token}, {user} FROM {token_table} t JOIN {user_table} u ON u.id = t.user_id WHERE t.prefix = %s",
+    token=(ApiToken, "t"),
+    user=(User, "u"),
+)
+
+
+def _token_with_user(prefix: str) -> ApiToken | None:
+    """The token with this prefix and its user, in one query (every API request makes it)."""
+    for token, user in _TOKEN_WITH_USER.fetch([prefix]):
+        token.user = user
+        return token
+    return None
+
+
 def token_study_ids(token: ApiToken) -> QuerySet[Any]:
     """The ids of the token's studies, as a subquery (no query of its own)."""
     return ApiToken.studies.through.objects.filter(apitoken_id=token.pk).values("study_id")
-
-
-def with_token_scope(rows: QuerySet[M], token: Any) -> QuerySet[Any]:
-    """Annotate rows (with a `study` field) with `in_token_scope`: whether their study is one of the token's.
-
-    Always true without a token.
-
-    The permission check asks this in the same query that finds the caller's membership.
-    """
-    scoped: Any = (
-        Exists(token_study_ids(token).filter(study_id=OuterRef("study")))
-        if isinstance(token, ApiToken)
-        else Value(True)
-    )
-    return rows.annotate(in_token_scope=scoped)
 
 
 def token_scope_allows(token: Any, *, in_scope: bool, method: str) -> bool:

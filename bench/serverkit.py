@@ -9,17 +9,31 @@ import time
 from pathlib import Path
 
 
-def server_cpu_seconds(master: int) -> float:
-    """CPU time (user + system) of gunicorn's master and workers so far, from /proc (Linux only)."""
-    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+def _processes() -> list[tuple[int, str, list[str]]]:
+    """(pid, command name, the /proc stat fields after the name) of every process (Linux only)."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            head, _, rest = stat.read_text().rpartition(")")
         except OSError:
             continue
-        if master in (int(stat.parent.name), int(fields[1])):
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
+        found.append((int(stat.parent.name), head.partition("(")[2], rest.split()))
+    return found
+
+
+def server_cpu_seconds(master: int) -> float:
+    """CPU time (user + system) of gunicorn's master and workers so far, from /proc (Linux only)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (
+        sum(int(fields[11]) + int(fields[12]) for pid, _, fields in _processes() if master in (pid, int(fields[1])))
+        / ticks
+    )
+
+
+def cpu_seconds_of(command: str) -> float:
+    """CPU time so far of every process with this command name (such as postgres or redis-server)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(int(fields[11]) + int(fields[12]) for _, name, fields in _processes() if name == command) / ticks
 
 
 def wait_until_up(process: subprocess.Popen[bytes], port: int, path: str) -> None:

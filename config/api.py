@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -152,12 +152,25 @@ class StableCursorPagination(CursorPagination):
             raise exceptions.ValidationError({"page_size": [f"Give a whole number from 1 to {self.max_page_size}."]})
         return super().get_page_size(request)
 
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        # Every ordering here is a whole-number key: a cursor holding anything else was not made by us (forged or
+        # damaged) and is as invalid as one that does not decode, instead of a database error about its type.
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None and not _whole_number(str(cursor.position)):
+            raise exceptions.NotFound(self.invalid_cursor_message)
+        return cursor
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
         return parameters
+
+
+def _whole_number(text: str) -> bool:
+    digits = text.removeprefix("-")
+    return digits.isascii() and digits.isdigit() and len(digits) < 20
 
 
 ERROR_SCHEMA = {

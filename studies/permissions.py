@@ -18,7 +18,9 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.tokens import token_scope_allows, with_token_scope
+from accounts.models import ApiToken
+from accounts.tokens import token_scope_allows
+from config.sqlrows import JoinedRows
 from studies.models import Role, Study, StudyMembership
 
 ALL_ROLES = frozenset(Role)
@@ -30,17 +32,40 @@ P = ParamSpec("P")
 
 
 def membership_for(user: Any, study_slug: str, token: Any = None) -> StudyMembership:
-    """The user's membership of the study, or Http404 when there is none (or the user is anonymous).
+    """The user's membership of the study (its study loaded), or Http404 when there is none or no one signed in.
 
-    With an API token, the membership also says whether the study is in the token's scope (`in_token_scope`).
+    With an API token, the membership also says whether the study is in the token's scope (`in_token_scope`);
+    without one it is always true. One query, hand-written: every API request makes it (see config.sqlrows).
     """
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    rows = StudyMembership.objects.select_related("study").filter(study__slug=study_slug, user=user)
-    membership = with_token_scope(rows, token).first()
-    if membership is None:
+    if isinstance(token, ApiToken):
+        rows = _MEMBERSHIP_IN_TOKEN_SCOPE.fetch([token.pk, study_slug, user.pk])
+    else:
+        rows = _MEMBERSHIP.fetch([study_slug, user.pk])
+    if not rows:
         raise Http404
+    membership, study, in_scope = rows[0]
+    membership.study = study
+    membership.in_token_scope = bool(in_scope)
     return membership
+
+
+_MEMBERSHIP = JoinedRows(
+    "SELECT {membership}, {study}, 1 FROM {membership_table} m JOIN {study_table} s ON s.id = m.study_id"
+    " WHERE s.slug = %s AND m.user_id = %s",
+    membership=(StudyMembership, "m"),
+    study=(Study, "s"),
+)
+# The same, and whether the token (its id the first parameter) reaches the study.
+_MEMBERSHIP_IN_TOKEN_SCOPE = JoinedRows(
+    "SELECT {membership}, {study}, EXISTS (SELECT 1 FROM {scope_table} t"
+    " WHERE t.apitoken_id = %s AND t.study_id = m.study_id)"
+    " FROM {membership_table} m JOIN {study_table} s ON s.id = m.study_id WHERE s.slug = %s AND m.user_id = %s",
+    membership=(StudyMembership, "m"),
+    study=(Study, "s"),
+    tables={"scope_table": ApiToken.studies.through},
+)
 
 
 def require_role(user: Any, study_slug: str, roles: Iterable[str] = ALL_ROLES, token: Any = None) -> StudyMembership:

@@ -1,0 +1,159 @@
+"""The API's hot path in hand-written SQL (config.sqlrows) gives what the ORM and the serializers gave.
+
+Every API request looks up its token with the user and the caller's membership with the study; the transcripts list
+is what sync scripts poll. These run hand-written SQL (see the benchmark in bench/api_list_bench.py); the tests
+hold them to the ORM's and DRF's own answers, on the real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.serializer_helpers import ReturnDict
+
+from accounts.models import User
+from accounts.tokens import ApiTokenAuthentication, create_api_token
+from config.sqlrows import JoinedRows, KeysetRows, iso_datetime
+from studies.models import ContactDetails, Participant, Study
+from studies.permissions import membership_for
+from studies.tests.factories import ParticipantFactory, StudyFactory
+from tests.exportkit import make_transcript
+from transcription.api import TranscriptSerializer
+from transcription.models import Transcript
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle() -> None:
+    cache.clear()  # token ids restart with each test database while Redis keeps throttle history
+
+
+def _json(data: ReturnDict) -> object:
+    return json.loads(JSONRenderer().render(data))
+
+
+def _walk(client: Client, url: str | None, link: str) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    while url:
+        page = client.get(url).json()
+        rows += page["results"] if link == "next" else list(reversed(page["results"]))
+        url = page[link]
+    return rows
+
+
+def test_the_transcripts_list_gives_the_serializers_rows_forward_backward_and_filtered(
+    study: Study, owner: User
+) -> None:
+    made = [make_transcript(study, language=language) for language in ("en", "es", "en", "pt-BR", "en")]
+    Transcript.objects.filter(pk=made[0].pk).update(updated_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))  # no fraction
+    Transcript.objects.filter(pk=made[1].pk).update(updated_at=datetime(2026, 1, 2, 3, 4, 5, 120, tzinfo=UTC))
+    Transcript.objects.filter(pk=made[2].pk).update(state=Transcript.State.IN_REVIEW)
+    make_transcript(StudyFactory())  # another study's transcript never shows
+    expected = [
+        _json(TranscriptSerializer(t).data)
+        for t in Transcript.objects.filter(pk__in=[t.pk for t in made])
+        .select_related("recording__interview__participant")
+        .order_by("id")
+    ]
+    assert expected[0]["updated_at"] == "2026-01-02T03:04:05Z"  # type: ignore[index]
+    assert expected[1]["updated_at"] == "2026-01-02T03:04:05.000120Z"  # type: ignore[index]
+
+    client = Client()
+    client.force_login(owner)
+    url = f"/api/v1/studies/{study.slug}/transcripts/"
+    forward = _walk(client, f"{url}?page_size=2", "next")
+    assert forward == expected
+    last_page = client.get(f"{url}?page_size=2").json()
+    while last_page["next"]:
+        last_page = client.get(last_page["next"]).json()
+    backward = list(reversed(last_page["results"])) + _walk(client, last_page["previous"], "previous")
+    assert list(reversed(backward)) == expected
+
+    english = client.get(url, {"language": "en", "status": "approved"}).json()["results"]
+    assert english == [row for row in expected if row["language"] == "en" and row["status"] == "approved"]  # type: ignore[index]
+    recent = client.get(url, {"updated_since": "2026-01-02T03:04:05.000001Z"}).json()["results"]
+    assert [row["id"] for row in recent] == [row["id"] for row in expected[1:]]  # type: ignore[index]
+
+
+def test_a_forged_cursor_is_a_404_with_the_error_body_not_a_server_error(study: Study, owner: User) -> None:
+    make_transcript(study)
+    client = Client()
+    client.force_login(owner)
+    for position in ("abc", "1;DROP", "9" * 40):
+        cursor = base64.b64encode(f"p={position}".encode()).decode()
+        response = client.get(f"/api/v1/studies/{study.slug}/transcripts/", {"cursor": cursor})
+        assert response.status_code == 404, position
+        assert response.json()["error"]["message"] == "Invalid cursor"
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [datetime(2026, 11, 26, 3, 56, 7, tzinfo=UTC), datetime(2026, 11, 26, 3, 56, 7, 5, tzinfo=UTC)],
+    ids=["whole-second", "with-microseconds"],
+)
+def test_the_database_writes_a_datetime_exactly_as_drf_does(moment: datetime) -> None:
+    drf = serializers.DateTimeField().to_representation(moment)
+    expression = iso_datetime("moment", "postgresql")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {expression} FROM (SELECT %s::timestamptz AS moment) m", [moment])  # noqa: S608
+        assert cursor.fetchone()[0] == drf
+    # SQLite (the embedded run) holds the text Django's SQLite backend writes: the naive UTC datetime's str().
+    stored = str(moment.replace(tzinfo=None))
+    lite = sqlite3.connect(":memory:")
+    assert lite.execute(f"SELECT {iso_datetime('?', 'sqlite')}", [stored]).fetchone()[0] == drf
+
+
+def test_joined_rows_build_each_model_with_the_orms_converters_and_the_extra_columns() -> None:
+    participant = ParticipantFactory(study=StudyFactory(languages=["en", "ar"]))
+    ContactDetails.objects.create(participant=participant, name="Amal Haddad", email="amal@example.org")
+    rows = JoinedRows(
+        "SELECT {participant}, {study}, {contact}, p.id > 0 FROM {participant_table} p"
+        " JOIN {study_table} s ON s.id = p.study_id JOIN {contact_table} c ON c.participant_id = p.id"
+        " WHERE p.id = %s",
+        participant=(Participant, "p"),
+        study=(Study, "s"),
+        contact=(ContactDetails, "c"),
+    ).fetch([participant.pk])
+    [(loaded, study, contact, positive)] = rows
+    assert loaded == participant
+    assert loaded.code == participant.code
+    assert loaded.status == participant.status
+    assert study.languages == ["en", "ar"]  # JSON decoded
+    assert (contact.name, contact.email) == ("Amal Haddad", "amal@example.org")  # decrypted
+    assert positive is True
+    assert not loaded._state.adding
+    assert loaded._state.db == "default"
+
+
+def test_the_token_and_membership_lookups_give_what_the_orm_gives(study: Study, owner: User) -> None:
+    other = StudyFactory()
+    raw = create_api_token(user=owner, name="sync", study_ids=[study.pk], read_only=True, expires_at=None).plaintext
+    token = ApiTokenAuthentication()._token_for(raw)
+    assert token.user == owner
+    assert token.user.email == owner.email
+    assert token.read_only is True
+    membership = membership_for(owner, study.slug, token)
+    assert membership.study == study
+    assert membership.study.title == study.title
+    assert membership.in_token_scope is True  # type: ignore[attr-defined]
+    assert membership_for(owner, study.slug).in_token_scope is True  # type: ignore[attr-defined]
+    other.memberships.create(user=owner, role=study.memberships.get(user=owner).role)
+    assert membership_for(owner, other.slug, token).in_token_scope is False  # type: ignore[attr-defined]
+
+
+def test_keyset_rows_refuse_what_they_cannot_do() -> None:
+    rows = KeysetRows("SELECT 1 AS id WHERE TRUE", [], key="id", column="id")
+    with pytest.raises(ValueError, match="ordering"):
+        rows.order_by("created_at")
+    with pytest.raises(ValueError, match="id__gt"):
+        rows.filter(id__gte=3)
