@@ -1,9 +1,9 @@
 """A participant's own data, exported for them on request.
 
 Their answers (every questionnaire), consents, bookings and interviews with transcripts, voice answers under
-their questions, and safety events with the team's follow-up. The research team hands this file to the
-person; it holds their contact details, their raw words and the follow-up notes about them, so only owners
-and researchers may build it, and each export is audit-logged.
+their questions, safety events with the team's follow-up, and the questionnaire emails sent to them. The
+research team hands this file to the person; it holds their contact details, their raw words and the follow-up
+notes about them, so only owners and researchers may build it, and each export is audit-logged.
 
 Staff appear only as a role label ("research team"; transcripts keep their "interviewer" speaker), never
 by name or email: the file is about the participant, and it leaves the platform.
@@ -47,6 +47,12 @@ def export_participant_data(*, participant: Participant, actor: Any) -> dict[str
             _interview(interview, participant) for interview in participant.interviews.order_by("created_at")
         ],
         "safety_events": _safety_events(participant),
+        # The platform's record of the questionnaire emails: which questionnaire, and when it went out (null when
+        # there was no usable address then and nothing was sent).
+        "questionnaire_emails": [
+            {"questionnaire": notice.questionnaire.kind, "sent_at": _when(notice.sent_at)}
+            for notice in participant.questionnaire_notices.select_related("questionnaire").order_by("created_at")
+        ],
     }
     record_event(action="participant.data_exported", actor=actor, study_id=participant.study_id, target=participant)
     return data

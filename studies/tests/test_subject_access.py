@@ -1,5 +1,6 @@
 """A participant's data can be exported for them (answers, consents, bookings, transcripts, voice answers, safety
-events with their follow-up) and nobody else's; managers only, audited; staff appear by role, never by name."""
+events with their follow-up, questionnaire emails) and nobody else's; managers only, audited; staff appear by
+role, never by name."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from studies.models import (
     Participant,
     Question,
     Questionnaire,
+    QuestionnaireNotice,
     SafetyEvent,
     ScreeningResponse,
     Study,
 )
 from studies.services.safety import follow_up_safety_event
+from studies.services.subject_access import export_participant_data
 from studies.tests.factories import (
     ConsentFactory,
     InterviewFactory,
@@ -227,3 +230,20 @@ def test_the_export_holds_bookings_questionnaires_consent_records_and_withdrawal
     )
     assert "someone else" not in text
     assert researcher.email not in text
+
+
+def test_the_export_lists_their_questionnaire_emails_sent_and_those_not_sent_and_no_one_elses(
+    study: Study, researcher: User
+) -> None:
+    participant = ParticipantFactory(study=study)
+    wellbeing = QuestionnaireFactory(study=study, kind=Questionnaire.Kind.WELLBEING)
+    sent_at = timezone.now()
+    QuestionnaireNotice.objects.create(participant=participant, questionnaire=wellbeing, sent_at=sent_at)
+    QuestionnaireNotice.objects.create(
+        participant=ParticipantFactory(study=study), questionnaire=wellbeing
+    )  # not theirs
+    data = export_participant_data(participant=participant, actor=researcher)
+    assert data["questionnaire_emails"] == [{"questionnaire": "wellbeing", "sent_at": sent_at.isoformat()}]
+    QuestionnaireNotice.objects.filter(participant=participant).update(sent_at=None)  # no usable address then
+    data = export_participant_data(participant=participant, actor=researcher)
+    assert data["questionnaire_emails"] == [{"questionnaire": "wellbeing", "sent_at": None}]
