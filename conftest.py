@@ -50,6 +50,21 @@ def redis_client() -> Iterator[redis.Redis]:
     client.close()
 
 
+@pytest.fixture(autouse=True)
+def empty_audit_queue() -> Iterator[None]:
+    """Token uses queued for the audit chain (`queued` in accounts.audit.record_event) live in Redis, which
+    outlives each test's database: every test starts and ends with an empty queue."""
+    from django.conf import settings
+
+    from accounts.audit import QUEUE_KEY
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.delete(QUEUE_KEY)
+    yield
+    client.delete(QUEUE_KEY)
+    client.close()
+
+
 @pytest.fixture
 def study(db: None) -> Study:
     return StudyFactory()

@@ -4,27 +4,40 @@
 SHA-256(previous hash + SHA-256 of its own fields), so `verify_chain` detects an edited, inserted or deleted entry.
 
 On PostgreSQL one call of the database function `accounts_audit_append` (migration 0004) takes the chain's lock,
-reads the last hash, chains and inserts: a single round trip, because every API request with a token writes an
-entry. Elsewhere (the embedded SQLite default) the same steps run from Python inside a transaction.
+reads the last hash, chains and inserts: a single round trip. Elsewhere (the embedded SQLite default) the same
+steps run from Python inside a transaction. The entry every API token request writes is `queued`: it waits in
+Redis and is chained in batches, a few seconds later at most.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.conf import settings
+from django.db import DatabaseError, connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from redis.exceptions import RedisError
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, User
+from config.redis_client import redis_client
+
+logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 # One advisory lock id for the whole chain, so concurrent writers append one at a time.
 CHAIN_LOCK_ID = 7_431_221
+# Token uses waiting to be chained (record_event's `queued`), and the lock one drainer holds at a time.
+QUEUE_KEY = "audit:queue"
+DRAIN_LOCK_KEY = "audit:queue:drain"
+DRAIN_LOCK_MS = 60_000
 APPEND_SQL = (
     "SELECT out_id, out_previous, out_hash FROM accounts_audit_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
@@ -76,28 +89,112 @@ def record_event(
     study_id: int | None = None,
     target: models.Model | None = None,
     detail: dict[str, Any] | None = None,
+    queued: bool = False,
 ) -> AuditEntry:
-    """Append one entry. `detail` must hold ids and codes only, never personal data or transcript text."""
+    """Append one entry. `detail` must hold ids and codes only, never personal data or transcript text.
+
+    `queued=True` is for the entry every API token request writes: a chained append is a write, a commit and a
+    turn of the chain's lock per request, which under load cost more than the rest of a list request together
+    (bench/api_list_bench.py). The entry is built and timed now and pushed to a Redis list; once
+    AUDIT_QUEUE_BATCH entries wait, the request that pushed the last one chains them all in one transaction
+    (`drain_queued_events`), and a Celery beat task drains what waits every few seconds. The entry returned is
+    then not saved yet. Without Redis (the embedded run) `queued` changes nothing.
+    """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
-    label = actor_label or (f"user:{actor.pk}" if actor is not None else "system")
     entry = AuditEntry(
         at=timezone.now(),
         actor=actor,
-        actor_label=label,
+        actor_label=actor_label or (f"user:{actor.pk}" if actor is not None else "system"),
         action=action,
         study_id=study_id,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         ip_address=client_ip(request),
-        detail=detail or {},
+        detail=_storable(detail or {}),
     )
-    digest = _fields_digest(entry)
-    if connection.vendor == "postgresql":
-        _append_with_sql(entry, digest)
+    if queued and settings.REDIS_URL:
+        _queue(entry)
+    elif connection.vendor == "postgresql":
+        _append_with_sql(entry, _fields_digest(entry))
     else:
-        _append_in_python(entry, digest)
+        _append_many([entry])
     return entry
+
+
+def _storable(value: Any) -> Any:
+    """`value` with NUL characters replaced: PostgreSQL's jsonb refuses them (a request path can hold one)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {key: _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
+
+
+def _queue(entry: AuditEntry) -> None:
+    waiting = redis_client().rpush(QUEUE_KEY, json.dumps({**_fields(entry), "actor_id": entry.actor_id}))
+    if waiting >= settings.AUDIT_QUEUE_BATCH:
+        try:
+            drain_queued_events()
+        except (DatabaseError, RedisError):
+            # The entries stay queued for the next drain; the request that happened to drain is not failed for it.
+            logger.warning("Draining the audit queue failed; its entries stay queued.", exc_info=True)
+
+
+def drain_queued_events(limit: int = 5000) -> int:
+    """Append up to `limit` queued entries to the chain in one transaction, in the order queued; how many.
+
+    One drainer at a time (a Redis lock). The entries leave the queue only after the transaction committed, so a
+    failure keeps them queued; a crash between the commit and the removal would append them twice, never lose
+    them. An actor deleted meanwhile is kept by label only.
+    """
+    client = redis_client()
+    mine = secrets.token_hex(8)
+    if not client.set(DRAIN_LOCK_KEY, mine, nx=True, px=DRAIN_LOCK_MS):
+        return 0
+    try:
+        queued = [json.loads(raw) for raw in client.lrange(QUEUE_KEY, 0, limit - 1)]
+        if queued:
+            _append_many([_queued_entry(fields) for fields in queued])
+            client.ltrim(QUEUE_KEY, len(queued), -1)
+        return len(queued)
+    finally:
+        if client.get(DRAIN_LOCK_KEY) == mine.encode():
+            client.delete(DRAIN_LOCK_KEY)
+
+
+def _queued_entry(fields: dict[str, Any]) -> AuditEntry:
+    target_type, target_id = fields["target"]
+    return AuditEntry(
+        at=datetime.fromisoformat(fields["at"]),
+        actor_id=fields["actor_id"],
+        actor_label=fields["actor"],
+        action=fields["action"],
+        study_id=fields["study"],
+        target_type=target_type,
+        target_id=target_id,
+        ip_address=fields["ip"],
+        detail=fields["detail"],
+    )
+
+
+def _append_many(entries: list[AuditEntry]) -> None:
+    """Chain and insert entries in one transaction under the chain's lock."""
+    actors = {entry.actor_id for entry in entries if entry.actor_id is not None}
+    present = set(User.objects.filter(pk__in=actors).values_list("pk", flat=True)) if actors else set()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
+        previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first() or GENESIS
+        for entry in entries:
+            if entry.actor_id not in present:
+                entry.actor_id = None  # deleted since; the label still names them
+            entry.previous_hash = previous
+            entry.entry_hash = previous = _chained(previous, _fields_digest(entry))
+        AuditEntry.objects.bulk_create(entries)
 
 
 def _append_with_sql(entry: AuditEntry, digest: str) -> None:
@@ -105,17 +202,6 @@ def _append_with_sql(entry: AuditEntry, digest: str) -> None:
         cursor.execute(APPEND_SQL, [*_append_arguments(entry), digest, CHAIN_LOCK_ID])
         entry.pk, entry.previous_hash, entry.entry_hash = cursor.fetchone()
     entry._state.adding, entry._state.db = False, connection.alias
-
-
-def _append_in_python(entry: AuditEntry, digest: str) -> None:
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
-        last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-        entry.previous_hash = last or GENESIS
-        entry.entry_hash = _chained(entry.previous_hash, digest)
-        entry.save()
 
 
 def _append_arguments(entry: AuditEntry) -> list[Any]:

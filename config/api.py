@@ -17,6 +17,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiToken
+from config.redis_client import redis_client
 
 
 def _fields_of(detail: Any) -> dict[str, Any] | None:
@@ -106,22 +107,10 @@ def room_share(room: int, count: int) -> float:
     return min(1.0, room / count) if count else 1.0
 
 
-_redis_client: Any = None
-
-
-def _redis() -> Any:
-    global _redis_client
-    if _redis_client is None:
-        import redis
-
-        _redis_client = redis.Redis.from_url(settings.REDIS_URL)
-    return _redis_client
-
-
 def _count_request(current: str, previous: str, period: int) -> tuple[int, int]:
     """Add one to this window's count; return it and the previous window's count."""
     if settings.REDIS_URL:
-        pipe = _redis().pipeline(transaction=False)
+        pipe = redis_client().pipeline(transaction=False)
         pipe.incr(current).expire(current, 2 * period).get(previous)
         count, _, earlier = pipe.execute()
         return int(count), int(earlier or 0)
@@ -133,7 +122,7 @@ def _count_request(current: str, previous: str, period: int) -> tuple[int, int]:
 
 def _uncount_request(current: str) -> None:
     if settings.REDIS_URL:
-        _redis().decr(current)
+        redis_client().decr(current)
     else:
         cache.decr(current)
 

@@ -86,8 +86,10 @@ def test_the_database_function_and_the_python_path_chain_alike(study: Study, own
 
     for number in range(4):
         entry = AuditEntry(at=timezone.now(), actor=owner, actor_label="x", action=f"step.{number}", study_id=study.pk)
-        append = audit._append_with_sql if number % 2 else audit._append_in_python
-        append(entry, audit._fields_digest(entry))
+        if number % 2:
+            audit._append_with_sql(entry, audit._fields_digest(entry))
+        else:
+            audit._append_many([entry])
     stored = list(AuditEntry.objects.order_by("id"))
     assert [entry.action for entry in stored] == ["step.0", "step.1", "step.2", "step.3"]
     assert [entry.previous_hash for entry in stored[1:]] == [entry.entry_hash for entry in stored[:-1]]
