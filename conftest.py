@@ -56,12 +56,12 @@ def empty_audit_queue() -> Iterator[None]:
     outlives each test's database: every test starts and ends with an empty queue."""
     from django.conf import settings
 
-    from accounts.audit import QUEUE_KEY
+    from accounts.audit import DRAIN_LOCK_KEY, QUEUE_KEY
 
     client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete(QUEUE_KEY)
+    client.delete(QUEUE_KEY, DRAIN_LOCK_KEY)
     yield
-    client.delete(QUEUE_KEY)
+    client.delete(QUEUE_KEY, DRAIN_LOCK_KEY)
     client.close()
 
 

@@ -38,6 +38,7 @@ CHAIN_LOCK_ID = 7_431_221
 QUEUE_KEY = "audit:queue"
 DRAIN_LOCK_KEY = "audit:queue:drain"
 DRAIN_LOCK_MS = 60_000
+RELEASE_IF_MINE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 APPEND_SQL = (
     "SELECT out_id, out_previous, out_hash FROM accounts_audit_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
@@ -135,7 +136,8 @@ def _storable(value: Any) -> Any:
 
 def _queue(entry: AuditEntry) -> None:
     waiting = redis_client().rpush(QUEUE_KEY, json.dumps({**_fields(entry), "actor_id": entry.actor_id}))
-    if waiting >= settings.AUDIT_QUEUE_BATCH:
+    # Not inside someone's transaction: the batch must leave the queue only once its own append has committed.
+    if waiting >= settings.AUDIT_QUEUE_BATCH and not connection.in_atomic_block:
         try:
             drain_queued_events()
         except (DatabaseError, RedisError):
@@ -148,7 +150,8 @@ def drain_queued_events(limit: int = 5000) -> int:
 
     One drainer at a time (a Redis lock). The entries leave the queue only after the transaction committed, so a
     failure keeps them queued; a crash between the commit and the removal would append them twice, never lose
-    them. An actor deleted meanwhile is kept by label only.
+    them. An actor deleted meanwhile is kept by label only. Call it outside any transaction (a request, the beat
+    task, verify_audit_log), or an outer rollback would undo a batch already removed from the queue.
     """
     client = redis_client()
     mine = secrets.token_hex(8)
@@ -161,8 +164,7 @@ def drain_queued_events(limit: int = 5000) -> int:
             client.ltrim(QUEUE_KEY, len(queued), -1)
         return len(queued)
     finally:
-        if client.get(DRAIN_LOCK_KEY) == mine.encode():
-            client.delete(DRAIN_LOCK_KEY)
+        client.eval(RELEASE_IF_MINE, 1, DRAIN_LOCK_KEY, mine)
 
 
 def _queued_entry(fields: dict[str, Any]) -> AuditEntry:
@@ -183,11 +185,11 @@ def _queued_entry(fields: dict[str, Any]) -> AuditEntry:
 def _append_many(entries: list[AuditEntry]) -> None:
     """Chain and insert entries in one transaction under the chain's lock."""
     actors = {entry.actor_id for entry in entries if entry.actor_id is not None}
-    present = set(User.objects.filter(pk__in=actors).values_list("pk", flat=True)) if actors else set()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
+        present = set(User.objects.filter(pk__in=actors).values_list("pk", flat=True)) if actors else set()
         previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first() or GENESIS
         for entry in entries:
             if entry.actor_id not in present:

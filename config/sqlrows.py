@@ -141,5 +141,5 @@ class KeysetRows:
         params = [*self.params, *(value for _, value in self.bounds), stop - start, start]
         with connections[self.using].cursor() as cursor:
             cursor.execute(sql, params)
-            names = [column.name for column in cursor.description]
+            names = [column[0] for column in cursor.description]  # DB-API: the name comes first
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

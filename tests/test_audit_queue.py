@@ -62,6 +62,7 @@ def test_token_uses_wait_in_redis_then_join_the_chain_in_order_between_direct_en
     assert verify_chain() == []
 
 
+@pytest.mark.django_db(transaction=True)  # a request runs outside any transaction; the test's own would hold it
 @override_settings(AUDIT_QUEUE_BATCH=3)
 def test_the_request_that_completes_a_batch_chains_it(study: Study, owner: User) -> None:
     client = _token_client(owner, study)
@@ -94,6 +95,7 @@ def test_a_path_with_a_nul_character_is_stored_not_stuck_in_the_queue(study: Stu
     assert AuditEntry.objects.get(action="api.token.used").detail["path"] == "/api/v1/x\ufffdy/"
 
 
+@pytest.mark.django_db(transaction=True)
 @override_settings(AUDIT_QUEUE_BATCH=1)
 def test_when_the_database_fails_the_entries_stay_queued_and_the_request_is_not_failed(owner: User) -> None:
     settings = connection.settings_dict
@@ -117,6 +119,13 @@ def test_when_the_database_fails_the_entries_stay_queued_and_the_request_is_not_
     assert drain_queued_events() == 1
     assert _waiting() == 0
     assert AuditEntry.objects.filter(action="api.token.used").count() == 1
+
+
+def test_inside_a_transaction_a_full_batch_waits_for_a_drain_outside_it(owner: User) -> None:
+    with override_settings(AUDIT_QUEUE_BATCH=1):
+        record_event(action="api.token.used", actor=owner, detail={"n": 1}, queued=True)  # the test's transaction
+    assert _waiting() == 1
+    assert not AuditEntry.objects.filter(action="api.token.used").exists()
 
 
 @pytest.mark.django_db(transaction=True)
