@@ -336,11 +336,13 @@ REST_FRAMEWORK = {
 # Each token request's audit entry waits in Redis until this many wait (the request that queues the last one
 # chains them all), or until the beat task below drains them (`queued` entries of accounts.audit.record_event).
 AUDIT_QUEUE_BATCH = envint("AUDIT_QUEUE_BATCH", 100)
-CELERY_BEAT_SCHEDULE["audit-queue"] = {
-    "task": "accounts.tasks.drain_audit_queue",
-    "schedule": float(envint("AUDIT_QUEUE_DRAIN_SECONDS", 5)),
-    "options": {"expires": 30},  # a worker that was down does not face a pile of them
-}
+AUDIT_QUEUE_DRAIN_SECONDS = envint("AUDIT_QUEUE_DRAIN_SECONDS", 5)
+if REDIS_URL:  # without Redis nothing is queued (the embedded run)
+    CELERY_BEAT_SCHEDULE["audit-queue"] = {
+        "task": "accounts.tasks.drain_audit_queue",
+        "schedule": float(AUDIT_QUEUE_DRAIN_SECONDS),
+        "options": {"expires": 30},  # a worker that was down does not face a pile of them
+    }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Interview research platform API",
     "DESCRIPTION": "Studies, participants (pseudonyms only), interviews, transcripts (redacted by default), "

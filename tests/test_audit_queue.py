@@ -121,6 +121,17 @@ def test_when_the_database_fails_the_entries_stay_queued_and_the_request_is_not_
     assert AuditEntry.objects.filter(action="api.token.used").count() == 1
 
 
+@override_settings(REDIS_URL="")
+def test_without_redis_a_queued_entry_is_chained_at_once_and_the_beat_task_has_nothing_to_do(
+    owner: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("config.redis_client._client", None)  # as in a process started without REDIS_URL
+    record_event(action="api.token.used", actor=owner, detail={"n": 1}, queued=True)
+    assert AuditEntry.objects.filter(action="api.token.used").count() == 1
+    assert drain_audit_queue() == 0
+    assert verify_chain() == []
+
+
 def test_inside_a_transaction_a_full_batch_waits_for_a_drain_outside_it(owner: User) -> None:
     with override_settings(AUDIT_QUEUE_BATCH=1):
         record_event(action="api.token.used", actor=owner, detail={"n": 1}, queued=True)  # the test's transaction
