@@ -83,6 +83,8 @@ def test_the_transcripts_list_gives_the_serializers_rows_forward_backward_and_fi
     assert english == [row for row in expected if row["language"] == "en" and row["status"] == "approved"]  # type: ignore[index]
     recent = client.get(url, {"updated_since": "2026-01-02T03:04:05.000001Z"}).json()["results"]
     assert [row["id"] for row in recent] == [row["id"] for row in expected[1:]]  # type: ignore[index]
+    same_moment = client.get(url, {"updated_since": "2026-01-02T08:04:05.000001+05:00"}).json()["results"]
+    assert same_moment == recent
 
 
 def test_a_forged_cursor_is_a_404_with_the_error_body_not_a_server_error(study: Study, owner: User) -> None:

@@ -312,7 +312,9 @@ def _transcript_rows(request: Request, study_id: int) -> KeysetRows:
         f" JOIN {tables['participant']} p ON p.id = i.participant_id WHERE i.study_id = %s"
     )
     params: list[Any] = [study_id]
-    for column, value in (("t.state", status), ("t.language", language), ("t.updated_at", since)):
+    # The time as the backend stores it (SQLite: UTC text, so a +05:00 offset must be converted first).
+    stored_since = connection.ops.adapt_datetimefield_value(since) if since else None
+    for column, value in (("t.state", status), ("t.language", language), ("t.updated_at", stored_since)):
         if value is not None:
             sql += f" AND {column} {'>=' if column == 't.updated_at' else '='} %s"
             params.append(value)
