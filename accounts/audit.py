@@ -140,9 +140,10 @@ def _queue(entry: AuditEntry) -> None:
     if waiting >= settings.AUDIT_QUEUE_BATCH and not connection.in_atomic_block:
         try:
             drain_queued_events()
-        except (DatabaseError, RedisError):
+        except (DatabaseError, RedisError) as error:
             # The entries stay queued for the next drain; the request that happened to drain is not failed for it.
-            logger.warning("Draining the audit queue failed; its entries stay queued.", exc_info=True)
+            # Only the error's kind is logged: a database message can quote a value (an IP address, a path).
+            logger.warning("Draining the audit queue failed (%s); its entries stay queued.", type(error).__name__)
 
 
 def drain_queued_events(limit: int = 5000) -> int:

@@ -54,7 +54,7 @@ class JoinedRows:
         for name, (model, alias) in self.aliases.items():
             names[name] = ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
             names[f"{name}_table"] = quote(model._meta.db_table)
-        names.update((name, quote(model._meta.db_table)) for name, model in self.tables.items())
+        names.update(table_names(self.using, **self.tables))
         return self.template.format(**names)
 
     def fetch(self, params: Sequence[Any]) -> list[tuple[Any, ...]]:

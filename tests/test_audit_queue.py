@@ -6,6 +6,7 @@ connection holds the chain's lock).
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -97,7 +98,9 @@ def test_a_path_with_a_nul_character_is_stored_not_stuck_in_the_queue(study: Stu
 
 @pytest.mark.django_db(transaction=True)
 @override_settings(AUDIT_QUEUE_BATCH=1)
-def test_when_the_database_fails_the_entries_stay_queued_and_the_request_is_not_failed(owner: User) -> None:
+def test_when_the_database_fails_the_entries_stay_queued_and_the_request_is_not_failed(
+    owner: User, caplog: pytest.LogCaptureFixture
+) -> None:
     settings = connection.settings_dict
     holder = psycopg.connect(
         host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"]
@@ -106,9 +109,11 @@ def test_when_the_database_fails_the_entries_stay_queued_and_the_request_is_not_
     try:
         with connection.cursor() as cursor:
             cursor.execute("SET statement_timeout = 300")
-        record_event(
-            action="api.token.used", actor=owner, detail={"n": 1}, queued=True
-        )  # drains inline, times out, goes on
+        with caplog.at_level(logging.WARNING, logger="accounts.audit"):  # drains inline, times out, goes on
+            record_event(action="api.token.used", actor=owner, detail={"n": 1}, queued=True)
+        [warning] = caplog.records
+        assert warning.getMessage() == "Draining the audit queue failed (OperationalError); its entries stay queued."
+        assert warning.exc_info is None  # the database's message is not logged: it can quote values
         with pytest.raises(DatabaseError):
             drain_queued_events()
         assert _waiting() == 1
