@@ -75,40 +75,38 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterat
         yield buffer.getvalue().encode()
 
 
-def _study_codings(study: Study) -> Iterator[Coding]:
-    rows = Coding.objects.filter(transcript_version__transcript__recording__interview__study=study)
-    related = rows.select_related("code", "transcript_version__transcript__recording__interview__participant")
-    yield from related.order_by("id").iterator(chunk_size=1000)
+PARTICIPANT_CODE = "transcript_version__transcript__recording__interview__participant__code"
+# Plain rows rather than model instances: a study of a thousand interviews has tens of thousands of codings.
+_CODING_VALUES = (
+    "guid",
+    "transcript_version__transcript_id",
+    "transcript_version__number",
+    PARTICIPANT_CODE,
+    "code__guid",
+    "code__name",
+    "coder_id",
+    "start",
+    "end",
+    "text",
+    "consensus",
+    "memo",
+    "created_at",
+)
+_EXCERPT_VALUES = ("guid", "code__name", PARTICIPANT_CODE, "transcript_version_id", "start", "end", "text")
+ExcerptRow = tuple[object, str, str, int, int, int, str]
 
 
 def coding_rows(study: Study) -> Iterator[list[object]]:
-    for c in _study_codings(study):
-        version = c.transcript_version
-        participant = version.transcript.recording.interview.participant.code
-        yield [
-            c.guid,
-            version.transcript_id,
-            version.number,
-            participant,
-            c.code.guid,
-            c.code.name,
-            c.coder_id,
-            c.start,
-            c.end,
-            c.text,
-            c.consensus,
-            c.memo,
-            c.created_at.isoformat(),
-        ]
+    rows = Coding.objects.filter(transcript_version__transcript__recording__interview__study=study)
+    for *values, created_at in rows.order_by("id").values_list(*_CODING_VALUES).iterator(chunk_size=1000):
+        yield [*values, created_at.isoformat()]
 
 
 def excerpt_rows(study: Study) -> Iterator[list[object]]:
     """Final codings with their moment in the recording, a thousand at a time."""
-    chunk: list[Coding] = []
-    codings = final_codings(study).select_related(
-        "code", "transcript_version__transcript__recording__interview__participant"
-    )
-    for coding in codings.order_by("transcript_version_id", "start", "id").iterator(chunk_size=1000):
+    chunk: list[ExcerptRow] = []
+    codings = final_codings(study).order_by("transcript_version_id", "start", "id").values_list(*_EXCERPT_VALUES)
+    for coding in codings.iterator(chunk_size=1000):
         chunk.append(coding)
         if len(chunk) == 1000:
             yield from _excerpts(chunk)
@@ -129,15 +127,15 @@ def _segment_bounds(version_ids: set[int]) -> dict[int, tuple[list[int], list[tu
     return bounds
 
 
-def _excerpts(chunk: list[Coding]) -> Iterator[list[object]]:
-    bounds = _segment_bounds({c.transcript_version_id for c in chunk}) if chunk else {}
-    for c in chunk:
-        offsets, times = bounds.get(c.transcript_version_id, ([], []))
-        first, last = bisect_right(offsets, c.start) - 1, bisect_right(offsets, max(c.end - 1, c.start)) - 1
+def _excerpts(chunk: list[ExcerptRow]) -> Iterator[list[object]]:
+    bounds = _segment_bounds({row[3] for row in chunk}) if chunk else {}
+    for guid, code_name, participant, version_id, span_start, span_end, text in chunk:
+        offsets, times = bounds.get(version_id, ([], []))
+        first = bisect_right(offsets, span_start) - 1
+        last = bisect_right(offsets, max(span_end - 1, span_start)) - 1
         start = times[first][0] if 0 <= first < len(times) else None
         end = times[last][1] if 0 <= last < len(times) else None
-        participant = c.transcript_version.transcript.recording.interview.participant.code
-        yield [c.guid, c.code.name, participant, start, end, c.text]
+        yield [guid, code_name, participant, start, end, text]
 
 
 def participant_columns(study: Study) -> tuple[Column, ...]:

@@ -5,7 +5,16 @@ is wanted. Times are rounded to milliseconds; text is UTF-8, whatever the script
 """
 
 from .csv_format import write_csv, write_excel_csv
-from .document import ExportSegment, ExportTranscript, ExportWord, SegmentRow, export_rows, export_segments, from_result
+from .document import (
+    ExportSegment,
+    ExportTranscript,
+    ExportWord,
+    SegmentRow,
+    export_rows,
+    export_segments,
+    from_result,
+    words_from_json,
+)
 from .json_format import write_json
 from .plain_text import write_text
 from .registry import (
@@ -39,6 +48,7 @@ __all__ = [
     "format_names",
     "from_result",
     "render",
+    "words_from_json",
     "write_csv",
     "write_docx",
     "write_excel_csv",

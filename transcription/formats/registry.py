@@ -23,6 +23,7 @@ class TranscriptFormat:
     extension: str
     write: Writer
     aliases: tuple[str, ...] = ()
+    compressed: bool = False  # the output is compressed already (DOCX is a ZIP): an archive stores it as it is
 
     @property
     def content_type(self) -> str:
@@ -42,6 +43,7 @@ FORMATS: tuple[TranscriptFormat, ...] = (
         "docx",
         write_docx,
         aliases=("word",),
+        compressed=True,
     ),
     TranscriptFormat("csv", "text/csv", "csv", write_csv),
     TranscriptFormat("csv-excel", "text/csv", "csv", write_excel_csv, aliases=("excel",)),

@@ -111,3 +111,19 @@ def test_control_characters_that_xml_forbids_do_not_break_the_docx() -> None:
     (paragraph,) = _segment_paragraphs(docx.Document(io.BytesIO(render(format_by_name("docx"), odd))))
 
     assert paragraph.runs[2].text == "vertical\ufffdtab and NUL\ufffd"
+
+
+def test_each_docx_carries_only_its_own_transcript_even_when_a_title_looks_like_markup_or_a_field() -> None:
+    # The package is laid out once per process with {{fields}}; nothing may leak from one transcript to the next,
+    # and a value that looks like a field or like XML is printed as it is.
+    odd = replace(SAMPLE, title="P-9 {{footer}} <b>&amp;", version=7, redacted=False, segments=SEGMENTS[:1])
+    first, second = (docx.Document(io.BytesIO(render(format_by_name("docx"), t))) for t in (SAMPLE, odd))
+
+    assert second.paragraphs[0].text == "Transcript: P-9 {{footer}} <b>&amp;"
+    assert second.core_properties.title == "Transcript: P-9 {{footer}} <b>&amp;"
+    assert second.core_properties.comments == "raw, not redacted"
+    assert second.sections[0].footer.paragraphs[0].text == "P-9 {{footer}} <b>&amp; · version 7 · RAW, NOT REDACTED"
+    assert {row.cells[0].text: row.cells[1].text for row in second.tables[0].rows}["Version"] == "7 (RAW, NOT REDACTED)"
+    assert len(_segment_paragraphs(second)) == 1
+    assert first.sections[0].footer.paragraphs[0].text == "P-017 / Entrevista · version 3 · redacted"
+    assert len(_segment_paragraphs(first)) == len(SEGMENTS)
