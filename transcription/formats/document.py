@@ -99,7 +99,7 @@ def _words(stored: Iterable[Mapping[str, Any]]) -> tuple[ExportWord, ...]:
 def words_from_json(stored: str | bytes | None) -> tuple[ExportWord, ...]:
     """Words from a segment's `words` column read as JSON text (decoded by orjson, several times faster than the
     standard library; a study archive decodes ten million words)."""
-    return _words(orjson.loads(stored)) if stored else ()
+    return _words(orjson.loads(stored) or ()) if stored else ()  # a JSON null holds no words either
 
 
 def export_rows(rows: Iterable[SegmentRow]) -> tuple[ExportSegment, ...]:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from transcription.formats import export_rows, from_result, write_csv, write_json, write_srt, write_vtt
+from transcription.formats import (
+    ExportWord,
+    export_rows,
+    from_result,
+    words_from_json,
+    write_csv,
+    write_json,
+    write_srt,
+    write_vtt,
+)
 from transcription.formats.timing import is_rtl, milliseconds, timestamp
 from transcription.results import Segment, TranscriptionResult, Word
 
@@ -60,6 +69,16 @@ def test_stored_rows_with_json_words_become_export_segments() -> None:
     assert (segment.start, segment.speaker, segment.text) == (1.0, "A", "hi there")
     assert segment.words[0].text == "hi"
     assert segment.words[0].probability is None
+
+
+def test_words_read_as_json_text_become_timed_words_whatever_numbers_were_stored() -> None:
+    stored = '[{"start": 1, "end": 1.4, "text": "hi", "probability": 0.5}, {"start": 1.4, "end": 2, "text": "you"}]'
+
+    words = words_from_json(stored)
+
+    assert words == (ExportWord(1.0, 1.4, "hi", 0.5), ExportWord(1.4, 2.0, "you", None))
+    assert all(isinstance(w.start, float) and isinstance(w.end, float) for w in words)
+    assert words_from_json("null") == words_from_json("[]") == words_from_json(None) == ()
 
 
 def test_text_writers_stream_one_piece_per_segment() -> None:
