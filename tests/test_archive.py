@@ -20,7 +20,7 @@ from coding.models import Code, CodingAssignment
 from config.media import open_decrypted
 from studies.models import Study
 from studies.tests.factories import ParticipantFactory
-from tests.exportkit import code_span, foreign_qdpx, make_transcript, screen
+from tests.exportkit import built, code_span, foreign_qdpx, make_transcript, screen
 from transcription.archive import jobs
 from transcription.formats import format_names
 from transcription.models import Transcript
@@ -42,15 +42,6 @@ def archived_study(study: Study, coder: User) -> Study:
     )
     make_transcript(study, language="en")
     return study
-
-
-def built(study: Study, user: User, kind: str = "archive") -> tuple[str, bytes]:
-    export_id = jobs.request_export(study=study, user=user, kind=kind)
-    jobs.run_export(export_id)
-    state = jobs.export_state(export_id)
-    assert state is not None
-    with open_decrypted(state["storage_name"]) as reader:
-        return export_id, reader.read()
 
 
 def read_csv(archive: zipfile.ZipFile, name: str) -> list[dict[str, str]]:

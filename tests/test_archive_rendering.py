@@ -14,8 +14,7 @@ from docx import Document
 from accounts.models import User
 from studies.models import Study
 from studies.tests.factories import InterviewFactory, ParticipantFactory
-from tests.exportkit import make_transcript
-from tests.test_archive import built
+from tests.exportkit import built, make_transcript
 from transcription.archive import build, jobs
 from transcription.models import Recording, Transcript
 
