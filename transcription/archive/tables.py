@@ -75,13 +75,13 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterat
         yield buffer.getvalue().encode()
 
 
-PARTICIPANT_CODE = "transcript_version__transcript__recording__interview__participant__code"
+_PARTICIPANT_CODE = "transcript_version__transcript__recording__interview__participant__code"
 # Plain rows rather than model instances: a study of a thousand interviews has tens of thousands of codings.
 _CODING_VALUES = (
     "guid",
     "transcript_version__transcript_id",
     "transcript_version__number",
-    PARTICIPANT_CODE,
+    _PARTICIPANT_CODE,
     "code__guid",
     "code__name",
     "coder_id",
@@ -92,7 +92,7 @@ _CODING_VALUES = (
     "memo",
     "created_at",
 )
-_EXCERPT_VALUES = ("guid", "code__name", PARTICIPANT_CODE, "transcript_version_id", "start", "end", "text")
+_EXCERPT_VALUES = ("guid", "code__name", _PARTICIPANT_CODE, "transcript_version_id", "start", "end", "text")
 ExcerptRow = tuple[object, str, str, int, int, int, str]
 
 
