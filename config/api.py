@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -47,6 +49,34 @@ def exception_handler(error: Exception, context: dict[str, Any]) -> Response | N
         body["fields"] = fields
     response.data = {"error": body}
     return response
+
+
+class FastJSONRenderer(JSONRenderer):
+    """DRF's JSON renderer, encoded by orjson: the same compact UTF-8 bytes several times faster (the standard
+    library's encoder was the largest single cost of a list page after the database).
+
+    Dates, times, decimals, lazy translations and the rest go through DRF's own encoder (`OPT_PASSTHROUGH_*`), so
+    they read exactly as before. Indented output (`Accept: application/json; indent=4`, the browsable API) and
+    anything orjson refuses (an integer beyond 64 bits, say) fall back to DRF's renderer. One difference: NaN and
+    infinity become null (valid JSON) where DRF's strict mode raised a server error.
+    """
+
+    OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type or "", renderer_context or {}) is None:
+            try:
+                encoded = orjson.dumps(data, default=self.encoder_class().default, option=self.OPTIONS)
+            except orjson.JSONEncodeError:
+                pass
+            else:
+                # As DRF does: U+2028 and U+2029 escaped, so the JSON is also valid JavaScript.
+                if b"\xe2\x80\xa8" in encoded or b"\xe2\x80\xa9" in encoded:
+                    encoded = encoded.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+                return encoded
+        return super().render(data, accepted_media_type, renderer_context)
 
 
 class TokenRateThrottle(BaseThrottle):

@@ -31,7 +31,8 @@ class JoinedRows:
     `sql` names each model's column list as `{name}` and each model's table as `{name_table}`; `models` maps each
     name to (model, alias used in the SQL); `tables` names the tables of other models the SQL reads. A row comes
     back as one instance per model, then the extra columns (whatever the SQL selects after the models' columns) as
-    plain values.
+    plain values. A model whose primary key comes back NULL (the far side of a LEFT JOIN that found nothing) is
+    None in the row.
     """
 
     def __init__(
@@ -44,6 +45,7 @@ class JoinedRows:
     ) -> None:
         self.template, self.using, self.aliases, self.tables = sql, using, models, tables or {}
         self.models = [(model, tuple(model._meta.concrete_fields)) for model, _ in models.values()]
+        self._pk_at = [fields.index(model._meta.pk) for model, fields in self.models]
         self._converters: dict[int, Any] | None = None
 
     @cached_property
@@ -72,9 +74,10 @@ class JoinedRows:
         converted = compiler.apply_converters(rows, self._converters) if self._converters else rows
         for row in converted:
             start, instances = 0, []
-            for model, fields in self.models:
+            for (model, fields), pk_at in zip(self.models, self._pk_at, strict=True):
                 values = row[start : start + len(fields)]
-                instances.append(model.from_db(self.using, [f.attname for f in fields], values))
+                found = values[pk_at] is not None
+                instances.append(model.from_db(self.using, [f.attname for f in fields], values) if found else None)
                 start += len(fields)
             yield (*instances, *row[start:])
 

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.models import ApiToken
-from accounts.tokens import token_scope_allows
+from accounts.tokens import StudyLookup, token_scope_allows
 from config.sqlrows import JoinedRows
 from studies.models import Role, Study, StudyMembership
 
@@ -35,10 +35,16 @@ def membership_for(user: Any, study_slug: str, token: Any = None) -> StudyMember
     """The user's membership of the study (its study loaded), or Http404 when there is none or no one signed in.
 
     With an API token, the membership also says whether the study is in the token's scope (`in_token_scope`);
-    without one it is always true. One query, hand-written: every API request makes it (see config.sqlrows).
+    without one it is always true. One query, hand-written: every API request makes it (see config.sqlrows); none
+    when the token's own query already looked the membership up (`accounts.tokens.StudyLookup`).
     """
     if not getattr(user, "is_authenticated", False):
         raise Http404
+    lookup = getattr(token, "study_lookup", None)
+    if isinstance(lookup, StudyLookup) and lookup.slug == study_slug and token.user_id == user.pk:
+        if lookup.membership is None:
+            raise Http404
+        return lookup.membership
     if isinstance(token, ApiToken):
         rows = _MEMBERSHIP_IN_TOKEN_SCOPE.fetch([token.pk, study_slug, user.pk])
     else:

@@ -10,20 +10,26 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.http import Http404
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict
 
 from accounts.models import User
-from accounts.tokens import ApiTokenAuthentication, create_api_token
+from accounts.tokens import ApiTokenAuthentication, StudyLookup, create_api_token
+from config.api import FastJSONRenderer
 from config.sqlrows import JoinedRows, KeysetRows, iso_datetime
-from studies.models import ContactDetails, Participant, Study
+from studies.models import ContactDetails, Participant, Study, StudyMembership
 from studies.permissions import membership_for
 from studies.tests.factories import ParticipantFactory, StudyFactory
 from tests.exportkit import make_transcript
@@ -151,6 +157,98 @@ def test_the_token_and_membership_lookups_give_what_the_orm_gives(study: Study, 
     assert membership_for(owner, study.slug).in_token_scope is True  # type: ignore[attr-defined]
     other.memberships.create(user=owner, role=study.memberships.get(user=owner).role)
     assert membership_for(owner, other.slug, token).in_token_scope is False  # type: ignore[attr-defined]
+
+
+def test_the_tokens_query_looks_up_the_membership_of_the_study_its_url_names(study: Study, owner: User) -> None:
+    in_scope, outside_scope, not_a_member = StudyFactory(), StudyFactory(), StudyFactory()
+    role = study.memberships.get(user=owner).role
+    for joined in (in_scope, outside_scope):
+        joined.memberships.create(user=owner, role=role)
+    raw = create_api_token(
+        user=owner, name="sync", study_ids=[study.pk, in_scope.pk], read_only=True, expires_at=None
+    ).plaintext
+    for slug in (study.slug, in_scope.slug, outside_scope.slug, not_a_member.slug, "no-such-study"):
+        token = ApiTokenAuthentication()._token_for(raw, slug)
+        assert token.user == owner
+        lookup = token.study_lookup  # type: ignore[attr-defined]
+        assert isinstance(lookup, StudyLookup)
+        assert lookup.slug == slug
+        if slug in (not_a_member.slug, "no-such-study"):
+            assert lookup.membership is None
+            with pytest.raises(Http404):
+                membership_for(owner, slug, token)
+            continue
+        expected = StudyMembership.objects.select_related("study").get(user=owner, study__slug=slug)
+        with CaptureQueriesContext(connection) as queries:
+            found = membership_for(owner, slug, token)
+        assert len(queries) == 0  # already looked up
+        assert found == expected
+        assert found.role == expected.role
+        assert found.study.title == expected.study.title
+        assert found.in_token_scope is (slug != outside_scope.slug)  # type: ignore[attr-defined]
+        # The lookup answers only for its own study and the token's own user; anything else asks the database.
+        elsewhere = in_scope if slug == study.slug else study
+        with CaptureQueriesContext(connection) as queries:
+            assert membership_for(owner, elsewhere.slug, token).study == elsewhere
+        assert len(queries) == 1
+    token = ApiTokenAuthentication()._token_for(raw, not_a_member.slug)
+    stranger = not_a_member.memberships.create(user=User.objects.create_user("stranger@example.org"), role=role).user
+    with pytest.raises(Http404):
+        membership_for(owner, not_a_member.slug, token)
+    assert membership_for(stranger, not_a_member.slug, token).user == stranger  # not the token's user: its own query
+
+
+def test_a_token_request_under_a_study_costs_one_query_for_token_and_membership(study: Study, owner: User) -> None:
+    make_transcript(study)
+    raw = create_api_token(user=owner, name="sync", study_ids=[study.pk], read_only=True, expires_at=None).plaintext
+    client = Client(headers={"authorization": f"Bearer {raw}"})
+    url = f"/api/v1/studies/{study.slug}/transcripts/"
+    client.get(url)  # the first use also writes "last used"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
+    assert len(queries) == 2, [query["sql"] for query in queries]  # the token with the membership, then the page
+
+
+def test_joined_rows_give_none_for_the_empty_side_of_a_left_join() -> None:
+    study = StudyFactory()
+    rows = JoinedRows(
+        "SELECT {study}, {participant} FROM {study_table} s LEFT JOIN {participant_table} p ON p.study_id = s.id"
+        " WHERE s.id = %s",
+        study=(Study, "s"),
+        participant=(Participant, "p"),
+    ).fetch([study.pk])
+    assert rows == [(study, None)]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {
+            "results": [
+                {"id": 1, "at": datetime(2026, 11, 26, 3, 4, 5, 120, tzinfo=UTC), "text": "Sí, ñ 日本 \u2028 \u2029"}
+            ]
+        },
+        {"when": date(2026, 1, 2), "at": time(3, 4, 5), "took": timedelta(seconds=1.5), "id": uuid.UUID(int=7)},
+        {"price": Decimal("1.25"), "label": gettext_lazy("Name"), 7: "integer key", "pair": (1, 2), "none": None},
+        {"huge": 2**70},  # beyond 64 bits: orjson refuses, DRF's encoder writes it
+    ],
+    ids=["datetimes-and-unicode", "dates-times-uuids", "decimals-lazy-text-int-keys", "huge-integer"],
+)
+def test_the_fast_json_renderer_writes_the_bytes_drfs_renderer_writes(data: dict[object, object]) -> None:
+    assert FastJSONRenderer().render(data) == JSONRenderer().render(data)
+    indented = "application/json; indent=4"  # what the browsable API asks for: DRF's renderer itself
+    assert FastJSONRenderer().render(data, indented) == JSONRenderer().render(data, indented)
+    assert FastJSONRenderer().render(None) == b""
+
+
+def test_the_api_answers_with_the_fast_json_renderer(study: Study, owner: User) -> None:
+    client = Client()
+    client.force_login(owner)
+    response = client.get(f"/api/v1/studies/{study.slug}/transcripts/", headers={"accept": "application/json"})
+    assert response.status_code == 200
+    assert isinstance(response.accepted_renderer, FastJSONRenderer)  # type: ignore[attr-defined]
 
 
 def test_keyset_rows_refuse_what_they_cannot_do() -> None:
