@@ -6,6 +6,7 @@ connection holds the chain's lock).
 
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -14,7 +15,7 @@ import psycopg
 import pytest
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 
 from accounts.audit import CHAIN_LOCK_ID, QUEUE_KEY, drain_queued_events, record_event, verify_chain
 from accounts.models import AuditEntry, User
@@ -86,6 +87,39 @@ def test_the_beat_task_drains_everything_and_a_deleted_actor_stays_by_label(stud
     first = AuditEntry.objects.filter(action="api.token.used").order_by("id").first()
     assert first is not None
     assert (first.actor_id, first.actor_label) == (None, f"user:{gone_id}")
+    assert verify_chain() == []
+
+
+def test_a_drained_batch_is_stored_as_the_python_path_stores_it_in_queue_order(study: Study, owner: User) -> None:
+    from accounts import audit
+
+    target = User.objects.create_user("target@example.org")
+    request = RequestFactory(REMOTE_ADDR="2001:db8::7").get("/")
+    request.user = owner
+    for number in range(300):
+        record_event(
+            action="api.token.used",
+            actor=owner if number % 3 else None,
+            actor_label="" if number % 3 else "system",
+            request=request if number % 2 else None,
+            study_id=study.pk if number % 5 else None,
+            target=target if number % 7 else None,
+            detail={"n": number, "path": "/api/v1/ñ/日本/", "nested": {"list": [1, None, "x"]}},
+            queued=True,
+        )
+    queued = [json.loads(raw) for raw in redis_client().lrange(QUEUE_KEY, 0, -1)]
+    assert drain_queued_events() == 300  # PostgreSQL: the one-statement path
+    audit._append_many([audit._queued_entry(fields) for fields in queued])  # the embedded run's path
+
+    def stored(entry: AuditEntry) -> tuple[Any, ...]:
+        return (entry.at, entry.actor_id, entry.actor_label, entry.action, entry.study_id, entry.target_type,
+                entry.target_id, entry.ip_address, entry.detail)  # fmt: skip
+
+    rows = list(AuditEntry.objects.filter(action="api.token.used").order_by("id"))
+    by_statement, by_python = rows[:300], rows[300:]
+    assert [entry.detail["n"] for entry in by_statement] == list(range(300))
+    assert [stored(entry) for entry in by_statement] == [stored(entry) for entry in by_python]
+    assert {entry.ip_address for entry in by_statement} == {None, "2001:db8::7"}
     assert verify_chain() == []
 
 
