@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,6 +19,10 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # Nobody is signed in without a session (an API token is DRF's to check, later): no need to load the
+            # anonymous user and its devices, which cost an API request a few percent.
+            return self.get_response(request)
         user = request.user
         if (
             user.is_authenticated

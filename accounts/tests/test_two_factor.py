@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import AuditEntry, User
+from accounts.tokens import create_api_token
 from studies.models import Study
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,15 @@ def test_an_offsite_next_url_is_ignored(owner: User) -> None:
         reverse("accounts:two_factor_verify"), {"token": code_for(device), "next": "https://evil.example/"}
     )
     assert response["Location"] == "/"
+
+
+def test_a_token_alone_is_not_held_up_but_a_session_beside_it_still_is(study: Study, owner: User) -> None:
+    raw = create_api_token(user=owner, name="sync", study_ids=[study.pk], read_only=True, expires_at=None).plaintext
+    url = f"/api/v1/studies/{study.slug}/transcripts/"
+    token_only = Client(headers={"authorization": f"Bearer {raw}"})
+    assert token_only.get(url).status_code == 200  # no session: the token is the only credential
+    both = signed_in(owner)
+    both.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
+    response = both.get(url)
+    assert response.status_code == 403  # the session's owner has not verified a device
+    assert response.json()["detail"] == "Two-factor verification is required."
