@@ -60,8 +60,7 @@ class JoinedRows:
         return self.template.format(**names)
 
     def fetch(self, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        connection = connections[self.using]
-        with connection.cursor() as cursor:
+        with prepared_cursor(self.using) as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         return list(self._instances(rows))
@@ -80,6 +79,12 @@ class JoinedRows:
                 instances.append(model.from_db(self.using, [f.attname for f in fields], values) if found else None)
                 start += len(fields)
             yield (*instances, *row[start:])
+
+
+def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Any:
+    """A cursor whose statements PostgreSQL prepares once per connection (config.postgresql), or a plain one."""
+    connection = connections[using]
+    return getattr(connection, "prepared_cursor", connection.cursor)()
 
 
 def table_names(using: str = DEFAULT_DB_ALIAS, **models: type[Model]) -> dict[str, str]:
@@ -142,7 +147,7 @@ class KeysetRows:
         sql = self.sql + "".join(f" AND {self.column} {operator} %s" for operator, _ in self.bounds)
         sql += f" ORDER BY {self.column} {'DESC' if self.descending else 'ASC'} LIMIT %s OFFSET %s"
         params = [*self.params, *(value for _, value in self.bounds), stop - start, start]
-        with connections[self.using].cursor() as cursor:
+        with prepared_cursor(self.using) as cursor:
             cursor.execute(sql, params)
             names = [column[0] for column in cursor.description]  # DB-API: the name comes first
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

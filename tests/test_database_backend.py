@@ -1,6 +1,7 @@
-"""The PostgreSQL backend (config.postgresql) checks an idle connection's health and trusts a busy one.
+"""The PostgreSQL backend (config.postgresql) checks an idle connection's health and trusts a busy one, and prepares
+the API's fixed statements (only those).
 
-Each test drives its own connection to the real test database through the calls Django makes around a request
+The health tests drive its own connection to the real test database through the calls Django makes around a request
 (`close_if_unusable_or_obsolete` as it starts and ends) and kills that connection's server process with
 pg_terminate_backend, as a database restart would. Only the clock is the test's: it is moved instead of waited.
 """
@@ -12,7 +13,10 @@ from collections.abc import Iterator
 import pytest
 from django.db import OperationalError, connection, connections
 
+from accounts.models import User
+from accounts.tokens import ApiTokenAuthentication, create_api_token
 from config.postgresql.base import TRUSTED_FOR, DatabaseWrapper
+from studies.models import Study
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +97,16 @@ def test_an_idle_connection_keeps_the_time_of_its_last_use_across_request_starts
         own.close_if_unusable_or_obsolete()
     kill(first)
     assert request(own) != first  # checked, so replaced instead of failing
+
+
+def test_the_api_lookups_are_prepared_once_per_connection_and_the_orms_queries_never(study: Study, owner: User) -> None:
+    raw = create_api_token(user=owner, name="sync", study_ids=[study.pk], read_only=True, expires_at=None).plaintext
+    for _ in range(3):
+        token = ApiTokenAuthentication()._token_for(raw, study.slug)
+        assert token.study_lookup.membership.study == study  # type: ignore[attr-defined]
+        assert Study.objects.filter(slug=study.slug).count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert len([statement for statement in prepared if "accounts_apitoken" in statement]) == 1
+    assert not [statement for statement in prepared if "COUNT(" in statement]  # Django binds on the client
