@@ -6,6 +6,10 @@ import io
 import zipfile
 
 import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
 
 from accounts.models import User
 from coding.codetree import tree_from_study, tree_to_data
@@ -104,11 +108,46 @@ def test_a_project_from_another_tool_brings_its_codebook_and_lists_its_sources(s
     assert "not imported" in report.sources[0].note
 
 
-def test_a_broken_file_is_refused_with_a_reason() -> None:
-    with pytest.raises(ProjectFormatError, match="readable"):
-        read_qdpx(io.BytesIO(b"not a zip"))
+def _zipped(name: str, data: bytes, *, damage: bool = False) -> io.BytesIO:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("other.txt", "x")
-    with pytest.raises(ProjectFormatError, match=r"project\.qde"):
-        read_qdpx(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    raw = bytearray(buffer.getvalue())
+    if damage:  # overwrite the middle of the deflated data (the local header is 30 bytes plus the name)
+        start = 30 + len(name) + 20
+        raw[start : start + 40] = b"\xff" * 40
+    return io.BytesIO(bytes(raw))
+
+
+def test_a_broken_file_is_refused_with_a_reason_not_a_library_error() -> None:
+    foreign = foreign_qdpx().getvalue()
+    project = zipfile.ZipFile(io.BytesIO(foreign)).read("project.qde")
+    cases = [
+        (io.BytesIO(b"not a zip"), "is a ZIP archive"),
+        (_zipped("other.txt", b"x"), r"project\.qde, which is not in the file"),
+        (_zipped("project.qde", project * 40, damage=True), "cannot be unpacked"),
+        (_zipped("project.qde", project.replace(b'startPosition="8"', b'startPosition="eight"')), "not valid"),
+    ]
+    for upload, reason in cases:
+        with pytest.raises(ProjectFormatError, match=reason):
+            read_qdpx(upload)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "The file is not a .qdpx project: a .qdpx file is a ZIP archive."),
+        ("es", "El archivo no es un proyecto .qdpx: un archivo .qdpx es un archivo ZIP."),
+        ("hi", "यह फ़ाइल .qdpx प्रोजेक्ट नहीं है: .qdpx फ़ाइल एक ZIP संग्रह होती है।"),
+    ],
+)
+def test_the_import_page_explains_a_broken_file_in_the_researchers_language(
+    study: Study, owner: User, language: str, expected: str
+) -> None:
+    client = Client(headers={"accept-language": language})
+    client.force_login(owner)
+    upload = SimpleUploadedFile("project.qdpx", b"not a zip", content_type="application/octet-stream")
+    response = client.post(reverse("exports:import", args=[study.slug]), {"project": upload}, follow=True)
+    assert response.status_code == 200
+    assert expected in [str(message) for message in get_messages(response.wsgi_request)]
+    assert not Code.objects.filter(study=study).exists()

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import uuid
 import zipfile
+import zlib
 from datetime import datetime
 from typing import IO
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from coding.codetree import CodebookFormatError, parse_guid
@@ -30,7 +32,8 @@ MAX_MEMBER = 64 * 1024 * 1024  # no single project.qde or text source larger tha
 
 
 class ProjectFormatError(ValueError):
-    """The file is not a readable REFI-QDA project; the message says why, for the person importing it."""
+    """The file is not a readable REFI-QDA project; the message says why, for the person importing it, in the
+    active language (no library's own English text: it would not help them)."""
 
 
 def _local(element: etree._Element) -> str:
@@ -50,9 +53,13 @@ def _member(archive: zipfile.ZipFile, name: str) -> bytes:
     try:
         info = archive.getinfo(name)
     except KeyError as error:
-        raise ProjectFormatError(f"The project refers to {name}, which is not in the file.") from error
+        raise ProjectFormatError(
+            _("The project refers to %(name)s, which is not in the file.") % {"name": name}
+        ) from error
     if info.file_size > MAX_MEMBER:
-        raise ProjectFormatError(f"{name} is larger than {MAX_MEMBER // 2**20} MiB.")
+        raise ProjectFormatError(
+            _("%(name)s is larger than %(size)d MiB.") % {"name": name, "size": MAX_MEMBER // 2**20}
+        )
     return archive.read(info)
 
 
@@ -73,7 +80,9 @@ def _text_of(archive: zipfile.ZipFile, element: etree._Element) -> str:
         return content.text or ""
     path = element.get("plainTextPath") or ""
     if not path.startswith("internal://"):
-        raise ProjectFormatError(f"Source '{element.get('name')}' has no text inside the project.")
+        raise ProjectFormatError(
+            _("The source “%(name)s” has no text inside the project.") % {"name": element.get("name") or ""}
+        )
     return _member(archive, f"Sources/{path.removeprefix('internal://')}").decode("utf-8-sig")
 
 
@@ -168,7 +177,7 @@ def read_qdpx(source: IO[bytes]) -> Project:
             data = _member(archive, "project.qde")
             root = parse_xml(data)
             if _local(root) != "Project":
-                raise ProjectFormatError("project.qde is not a REFI-QDA project.")
+                raise ProjectFormatError(_("project.qde is not a REFI-QDA project."))
             codebook = _child(root, "CodeBook")
             codes = read_codebook(data) if codebook is not None and len(codebook) else []
             users = [
@@ -181,7 +190,17 @@ def read_qdpx(source: IO[bytes]) -> Project:
             )
             project.origin = root.get("origin") or ""
             return project
-    except (zipfile.BadZipFile, UnicodeDecodeError, ValueError) as error:
-        if isinstance(error, ProjectFormatError | CodebookFormatError):
-            raise
-        raise ProjectFormatError(f"The file is not a readable .qdpx project ({error}).") from error
+    except zipfile.BadZipFile as error:
+        raise ProjectFormatError(_("The file is not a .qdpx project: a .qdpx file is a ZIP archive.")) from error
+    except (zlib.error, EOFError, NotImplementedError) as error:  # a damaged member, or a compression unknown here
+        raise ProjectFormatError(
+            _("Part of the file cannot be unpacked: it is damaged or compressed in a way this platform does not read.")
+        ) from error
+    except UnicodeDecodeError as error:
+        raise ProjectFormatError(_("A text source in the project is not UTF-8 text.")) from error
+    except (ProjectFormatError, CodebookFormatError):
+        raise
+    except ValueError as error:  # a position, time stamp or number that is not one
+        raise ProjectFormatError(
+            _("The project holds a position or number that is not valid, so it cannot be read.")
+        ) from error
