@@ -119,7 +119,7 @@ _TOKEN_WITH_USER = JoinedRows(
 )
 
 
-# The same, and the user's membership of the study with the slug (its id the first parameter), with that study and
+# The same, and the user's membership of the study with the slug (the first parameter), with that study and
 # whether the token reaches it; the membership's columns are NULL when the user has no role there.
 _TOKEN_WITH_USER_AND_MEMBERSHIP = JoinedRows(
     "SELECT {token}, {user}, {membership}, {study}, EXISTS (SELECT 1 FROM {scope_table} sc"

@@ -117,7 +117,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "config.postgresql"
     # Only those server-binding statements are ever prepared (Django's own cursors bind on the client); empty: none.
     prepare_after = envstr("DB_PREPARE_THRESHOLD", "1")
-    DATABASES["default"]["OPTIONS"] = {"prepare_threshold": int(prepare_after) if prepare_after else None}
+    # Added to what the URL's query gave (?sslmode=require and the like), not instead of it.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(prepare_after) if prepare_after else None
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default under several gunicorn workers: writers wait for the lock (WAL lets readers go on)
     # instead of failing at once with "database is locked".

@@ -159,7 +159,7 @@ def test_a_qdpx_upload_imports_its_codebook_and_reports_sources(study: Study, re
     bad = io.BytesIO(b"nope")
     bad.name = "bad.qdpx"
     response = client.post(f"/studies/{study.slug}/exports/import/", {"project": bad}, follow=True)
-    assert b"not a readable" in response.content
+    assert b"a .qdpx file is a ZIP archive" in response.content
 
 
 def test_a_project_of_chosen_transcripts_holds_only_those(archived_study: Study, owner: User) -> None:

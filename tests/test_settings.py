@@ -71,3 +71,15 @@ def test_a_production_like_configuration_passes_check_deploy_without_warnings(tm
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_a_postgres_url_runs_on_the_projects_backend_and_keeps_its_own_options(tmp_path: Path) -> None:
+    script = "from django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['OPTIONS'])"
+    url = "postgres://research@db.example.org:5432/interviews?sslmode=require"
+    result = run_django(tmp_path, ["shell", "-v", "0", "-c", script], DEBUG="1", DATABASE_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "config.postgresql {'sslmode': 'require', 'prepare_threshold': 1}"
+    result = run_django(
+        tmp_path, ["shell", "-v", "0", "-c", script], DEBUG="1", DATABASE_URL=url, DB_PREPARE_THRESHOLD=""
+    )
+    assert result.stdout.strip() == "config.postgresql {'sslmode': 'require', 'prepare_threshold': None}"
