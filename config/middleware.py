@@ -49,7 +49,7 @@ def _settings_policy() -> str | None:
 
 @receiver(setting_changed)
 def _forget_policy(*, setting: str, **kwargs: Any) -> None:
-    if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
         _settings_policy.cache_clear()
 
 

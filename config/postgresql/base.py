@@ -5,7 +5,7 @@ With CONN_HEALTH_CHECKS Django sends `SELECT 1` before the first query of every 
 connection that died while it sat idle (the database restarted, a firewall dropped it) is replaced instead of
 failing the request. On the API's busiest endpoint that round trip cost about 5% of the request.
 
-Here a connection that ended a request (or a task) less than `TRUSTED_FOR` seconds ago, with no error left on it,
+Here a connection that ended a request less than `TRUSTED_FOR` seconds ago, with no error left on it,
 goes without the check; one idle for longer is checked as before. The price: should the database restart in that
 second, the next request on such a connection fails once, as a request in flight during the restart would anyway,
 and Django replaces the connection after it.
@@ -15,7 +15,8 @@ transcripts page): its statements bind their parameters on the server, and psyco
 connection the second time it runs, so PostgreSQL parses and plans it once per connection instead of once per
 request (planning the four-table page had cost more than running it). Every other query keeps Django's
 client-side binding, which never prepares. Behind a pooler in transaction mode, use one that keeps prepared
-statements per client (PgBouncer 1.21 or later with `max_prepared_statements`) or set `PREPARE_THRESHOLD=` empty.
+statements per client (PgBouncer 1.21 or later with `max_prepared_statements`) or set `DB_PREPARE_THRESHOLD=`
+empty.
 """
 
 from __future__ import annotations
