@@ -7,7 +7,9 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 
 class TimeStampedModel(models.Model):
@@ -117,3 +119,43 @@ class ApiToken(TimeStampedModel):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+def recovery_digest(code: str) -> str:
+    """The keyed hash a recovery code is stored as; spaces, dashes and case do not matter when typed."""
+    normalized = "".join(ch for ch in code.upper() if ch.isalnum())
+    return salted_hmac("accounts.recovery-code", normalized, algorithm="sha256").hexdigest()
+
+
+class RecoveryCodeDevice(Device):
+    """A person's set of one-time recovery codes, as a django-otp device, so that spending one verifies a session.
+
+    The codes themselves are never stored, only their keyed hashes (`recovery_digest`).
+    """
+
+    class Meta(Device.Meta):
+        verbose_name = _("recovery codes")
+
+    def verify_token(self, token: Any) -> bool:
+        # A conditional update spends the code: two requests racing with one code cannot both succeed.
+        spent = RecoveryCode.objects.filter(device=self, digest=recovery_digest(str(token)), used_at=None).update(
+            used_at=timezone.now()
+        )
+        return spent == 1
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at=None).count()
+
+
+class RecoveryCode(models.Model):
+    """One recovery code, by its keyed hash; `used_at` is set once, when it is spent."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = (models.UniqueConstraint(fields=("device", "digest"), name="recovery_code_unique_per_device"),)
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk}"
