@@ -22,6 +22,27 @@ class TokenForm(forms.Form):
         return str(self.cleaned_data["token"]).strip()
 
 
+def second_factor_field() -> forms.RegexField:
+    """A code from the authenticator app or one unused recovery code (the view checks it, and spends a recovery
+    code that matches)."""
+    return forms.RegexField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        # Six digits, or a recovery code as printed (ten letters and digits, a dash optional).
+        regex=r"^\s*(\d{6}|[A-Za-z0-9]{5}-?[A-Za-z0-9]{5})\s*$",
+        strip=True,
+        error_messages={"invalid": _("Enter the six digits your app shows, or one of your recovery codes.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}),
+    )
+
+
+class SecondFactorForm(forms.Form):
+    token = second_factor_field()
+
+
+class CurrentFactorForm(forms.Form):
+    current = second_factor_field()
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Name (what the token is for)"), max_length=100)
     studies = forms.ModelMultipleChoiceField(

@@ -1,17 +1,56 @@
-"""Send signed-in people who must (or chose to) use two-factor authentication through it first."""
+"""Hold a signed-in person at the second factor until they have verified it.
+
+Deny by default: the check runs on the resolved view (`process_view`), and only the views named in `OPEN_VIEWS`
+(signing in and out, the second step itself, password reset by e-mail, the language switch, the health check)
+and the participants' own pages, which no account uses, are reachable with a password alone. A new route is
+held like every other unless it is added here, and tests/test_two_factor_url_walk.py walks every route to prove it.
+
+Who is held: anyone with a confirmed authenticator; anyone whose study role or staff status requires one
+(`requires_two_factor`); and everyone on the views that act on the account's own credentials (`ALWAYS_HELD`:
+API tokens, password change, the authenticator and recovery codes) or on the admin.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.two_factor import confirmed_device, requires_two_factor
 
-EXEMPT_PREFIXES = ("/static/", "/healthz", "/accounts/", "/p/")
+SETUP_VIEW = "accounts:two_factor_setup"
+OPEN_VIEWS = frozenset(
+    {
+        "login",
+        "logout",
+        "healthz",
+        "set_language",
+        "accounts:two_factor_verify",
+        "accounts:password_reset",
+        "accounts:password_reset_done",
+        "accounts:password_reset_confirm",
+        "accounts:password_reset_complete",
+    }
+)
+# Participants' pages (screening, portal): a magic link is their credential, never a team member's account.
+OPEN_NAMESPACES = frozenset({"participate"})
+ALWAYS_HELD = frozenset(
+    {
+        "accounts:api_tokens",
+        "accounts:revoke_token",
+        "accounts:password_change",
+        "accounts:password_change_done",
+        "accounts:reauthenticate",
+        "accounts:two_factor_remove",
+        "accounts:recovery_codes",
+        "accounts:security",
+    }
+)
 
 
 class TwoFactorMiddleware:
@@ -19,20 +58,28 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-            # Nobody is signed in without a session (an API token is DRF's to check, later): no need to load the
-            # anonymous user and its devices, which cost an API request a few percent.
-            return self.get_response(request)
-        user = request.user
-        if (
-            user.is_authenticated
-            and not user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware
-            and not request.path.startswith(EXEMPT_PREFIXES)
-        ):
-            has_device = confirmed_device(user) is not None
-            if has_device or requires_two_factor(user):
-                if request.path.startswith("/api/"):
-                    return JsonResponse({"detail": "Two-factor verification is required."}, status=403)
-                target = "accounts:two_factor_verify" if has_device else "accounts:two_factor_setup"
-                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        user = request.user
+        # An API token is DRF's to check, later, on a request without a session: its user here is anonymous.
+        if not user.is_authenticated or user.is_verified():  # type: ignore[attr-defined]  # set by OTPMiddleware
+            return None
+        match = request.resolver_match
+        if match is None:  # never: process_view runs only for a resolved URL
+            return None
+        view = match.view_name
+        if view in OPEN_VIEWS or OPEN_NAMESPACES.intersection(match.namespaces):
+            return None
+        has_device = confirmed_device(user) is not None
+        if view == SETUP_VIEW and not has_device:
+            return None  # enrolling a first authenticator is how one gets past this point
+        held = has_device or view in ALWAYS_HELD or "admin" in match.namespaces or requires_two_factor(user)
+        if not held:
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": _("Two-factor verification is required.")}, status=403)
+        target = "accounts:two_factor_verify" if has_device else SETUP_VIEW
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

@@ -47,7 +47,8 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **fields)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+# The stubs cannot see django-otp's Device (untyped), so they cannot name the reverse manager of its user field.
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """A member of a research team; the email address is the login."""
 
     email = models.EmailField(_("email address"), unique=True)

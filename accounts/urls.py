@@ -7,6 +7,16 @@ app_name = "accounts"
 urlpatterns = [
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/confirm/", views.reauthenticate, name="reauthenticate"),
+    path("two-factor/remove/", views.two_factor_remove, name="two_factor_remove"),
+    path("two-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("security/", views.security, name="security"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_change_done")),
+        name="password_change",
+    ),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<str:prefix>/revoke/", views.revoke_token, name="revoke_token"),
     path(

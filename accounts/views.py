@@ -1,14 +1,19 @@
-"""Account pages: two-factor setup and verification, personal API tokens."""
+"""Account pages: two-factor set-up, verification, replacement and recovery codes; personal API tokens."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import time
+from datetime import datetime
+from datetime import time as day_time
 from typing import cast
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -17,9 +22,12 @@ from django_otp import login as otp_login
 
 from accounts import two_factor
 from accounts.audit import record_event
-from accounts.forms import ApiTokenForm, TokenForm
+from accounts.forms import ApiTokenForm, CurrentFactorForm, SecondFactorForm, TokenForm
 from accounts.models import ApiToken, User
 from accounts.tokens import create_api_token, revoke_api_token
+
+# When the person last typed their current second factor again (a Unix time), for changes to the factor itself.
+REAUTHENTICATED_AT = "accounts_reauthenticated_at"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -30,14 +38,44 @@ def _next_url(request: HttpRequest) -> str:
     return target if safe else "/"
 
 
+def _recently_confirmed(request: HttpRequest) -> bool:
+    """True when the person typed their current factor on `reauthenticate` within REAUTHENTICATION_SECONDS."""
+    confirmed_at = request.session.get(REAUTHENTICATED_AT)
+    return isinstance(confirmed_at, int | float) and time.time() - confirmed_at < settings.REAUTHENTICATION_SECONDS
+
+
+def _confirm_first(request: HttpRequest) -> HttpResponse:
+    return redirect(f"{reverse('accounts:reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
+
+
+@login_required
+def reauthenticate(request: HttpRequest) -> HttpResponse:
+    """Ask for the current factor again before the authenticator or the recovery codes change."""
+    user = cast(User, request.user)
+    form = CurrentFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if two_factor.matching_device(user=user, code=form.cleaned_data["current"]) is not None:
+            request.session[REAUTHENTICATED_AT] = time.time()
+            return redirect(_next_url(request))
+        record_event(action="account.two_factor.failed", request=request)
+        form.add_error("current", _("That is not a current code or an unused recovery code."))
+    context = {"form": form, "next": _next_url(request)}
+    return render(request, "accounts/reauthenticate.html", context, status=400 if form.errors else 200)
+
+
 @login_required
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    device = two_factor.pending_device(user=request.user)  # type: ignore[arg-type]
+    """Enrol an authenticator app; replacing an existing one needs the current factor first."""
+    user = cast(User, request.user)
+    if two_factor.confirmed_device(user) is not None and not _recently_confirmed(request):
+        return _confirm_first(request)
+    device = two_factor.pending_device(user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if two_factor.confirm_device(device=device, token=form.cleaned_data["token"]):
+        codes = two_factor.enrol_device(device=device, token=form.cleaned_data["token"])
+        if codes is not None:
             otp_login(request, device)
-            return redirect(_next_url(request))
+            return render(request, "accounts/recovery_codes_issued.html", {"codes": codes, "next": _next_url(request)})
         form.add_error("token", _("That code did not match. Check your phone's clock and try the newest code."))
     context = {
         "form": form,
@@ -50,19 +88,55 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
-    device = two_factor.confirmed_device(request.user)
-    if device is None:
+    """The second step of signing in: a code from the authenticator app, or one recovery code."""
+    user = cast(User, request.user)
+    if two_factor.confirmed_device(user) is None:
         return redirect("accounts:two_factor_setup")
-    form = TokenForm(request.POST or None)
+    form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        device = two_factor.matching_device(user=user, code=form.cleaned_data["token"])
+        if device is not None:
             otp_login(request, device)
             record_event(action="account.two_factor.verified", request=request)
             return redirect(_next_url(request))
         record_event(action="account.two_factor.failed", request=request)
-        form.add_error("token", _("That code did not match. Try the newest code."))
+        form.add_error("token", _("That code did not match. Try the newest code, or an unused recovery code."))
     context = {"form": form, "next": _next_url(request)}
     return render(request, "accounts/two_factor_verify.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    """The person's sign-in security: authenticator, recovery codes, password, API tokens."""
+    user = cast(User, request.user)
+    context = {
+        "device": two_factor.confirmed_device(user),
+        "recovery_left": two_factor.remaining_recovery_codes(user),
+        "required": two_factor.requires_two_factor(user),
+    }
+    return render(request, "accounts/security.html", context)
+
+
+@login_required
+@require_POST
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """A new set of recovery codes, shown once; the old set stops working."""
+    if not _recently_confirmed(request):
+        return _confirm_first(request)
+    codes = two_factor.issue_recovery_codes(user=cast(User, request.user))
+    return render(
+        request, "accounts/recovery_codes_issued.html", {"codes": codes, "next": reverse("accounts:security")}
+    )
+
+
+@login_required
+@require_POST
+def two_factor_remove(request: HttpRequest) -> HttpResponse:
+    if not _recently_confirmed(request):
+        return _confirm_first(request)
+    two_factor.remove_two_factor(user=cast(User, request.user))
+    messages.success(request, _("Two-factor sign-in was turned off, and your recovery codes no longer work."))
+    return redirect("accounts:security")
 
 
 @login_required
@@ -73,7 +147,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         expires_on = form.cleaned_data["expires_on"]
         expires_at = (
-            datetime.combine(expires_on, time.max, tzinfo=timezone.get_current_timezone()) if expires_on else None
+            datetime.combine(expires_on, day_time.max, tzinfo=timezone.get_current_timezone()) if expires_on else None
         )
         issued = create_api_token(
             user=request.user,  # type: ignore[arg-type]

@@ -49,7 +49,7 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin_apps.AuditedAdminConfig",  # django.contrib.admin, audited and behind the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -245,8 +245,12 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address"]
 AXES_VERBOSE = False
-# Study roles whose holders must sign in with a second factor (TOTP); everyone else may opt in.
+# Study roles whose holders must sign in with a second factor (TOTP); everyone else may opt in. Staff and
+# superusers (the admin) always need it, and so do the pages that change the account's own credentials (API
+# tokens, password, the authenticator) for everyone: accounts/middleware.py.
 TWO_FACTOR_REQUIRED_ROLES = envlist("TWO_FACTOR_REQUIRED_ROLES", "owner,researcher")
+# How long typing the current second factor again unlocks replacing or removing it, or new recovery codes.
+REAUTHENTICATION_SECONDS = envint("REAUTHENTICATION_SECONDS", 10 * 60)
 OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Interview research platform")
 # Sessions end after this many seconds without a request.
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", 30 * 60)

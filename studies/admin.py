@@ -1,5 +1,6 @@
 """Admin for studies: the team, questionnaires with questions and rules, quotas, slots, consent versions,
-crisis resources. Participants' contact details are not in the admin (they are audited views)."""
+crisis resources. No participant data: screening answers and contact details are research data behind study roles,
+on the study's own (audited) pages."""
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -11,7 +12,6 @@ from studies.models import (
     EligibilityRule,
     Question,
     Questionnaire,
-    ScreeningResponse,
     Slot,
     Stratum,
     Study,
@@ -65,18 +65,6 @@ class QuestionnaireAdmin(admin.ModelAdmin):
     list_display = ("study", "kind", "min_completion_seconds")
     list_filter = ("kind",)
     inlines = (QuestionInline, RuleInline)
-
-
-@admin.register(ScreeningResponse)
-class ScreeningResponseAdmin(admin.ModelAdmin):
-    """Read-only: answers change only through the participant or withdrawal."""
-
-    list_display = ("participant", "study", "eligible", "risk_level", "review", "submitted_at")
-    list_filter = ("risk_level", "review", "eligible")
-    readonly_fields = [f.name for f in ScreeningResponse._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
 
 @admin.register(Slot)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import factory
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 
@@ -13,3 +16,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"member{n}@example.org")
     display_name = factory.Sequence(lambda n: f"Team member {n}")
     password = factory.django.Password("correct horse battery staple")
+
+
+def verified_client(user: User) -> Client:
+    """A client signed in as `user` with a confirmed authenticator and a session that has passed the second step,
+    as django_otp.login leaves it after a correct code."""
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import ApiToken, User
+from accounts.tests.factories import verified_client
 from studies.models import Study
 from studies.tests.factories import StudyFactory
 
@@ -14,8 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_new_token_is_shown_once_and_limited_to_the_chosen_study(owner: User, study: Study) -> None:
-    client = Client()
-    client.force_login(owner)
+    client = verified_client(owner)
     url = reverse("accounts:api_tokens")
     created = client.post(url, {"name": "R notebook", "studies": [study.pk], "read_only": "on"})
     assert created.status_code == 200
@@ -32,8 +31,7 @@ def test_a_new_token_is_shown_once_and_limited_to_the_chosen_study(owner: User, 
 
 def test_a_token_cannot_reach_a_study_without_a_role_or_expire_in_the_past(owner: User) -> None:
     foreign = StudyFactory()
-    client = Client()
-    client.force_login(owner)
+    client = verified_client(owner)
     url = reverse("accounts:api_tokens")
     response = client.post(url, {"name": "x", "studies": [foreign.pk], "expires_on": "2000-01-01"})
     assert response.status_code == 400
