@@ -74,6 +74,7 @@ def environment(var_dir: str, database_url: str) -> dict[str, str]:
         VAR_DIR=var_dir,
         DJANGO_SETTINGS_MODULE="config.settings",
         LOG_LEVEL="ERROR",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     return env
 

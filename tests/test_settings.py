@@ -67,10 +67,22 @@ def test_a_production_like_configuration_passes_check_deploy_without_warnings(tm
         ALLOWED_HOSTS="research.example.org",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/interview_platform",
         REDIS_URL="redis://127.0.0.1:6379/0",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         **KEYS,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_without_debug_the_mail_backend_must_be_chosen_and_console_only_on_purpose(tmp_path: Path) -> None:
+    production = {"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "research.example.org", **KEYS}
+    result = run_django(tmp_path, ["check"], **production)
+    assert result.returncode != 0
+    assert "EMAIL_BACKEND must be set when DEBUG is off" in result.stderr
+    console = run_django(
+        tmp_path, ["check"], EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend", **production
+    )
+    assert console.returncode == 0, console.stderr
 
 
 def test_a_postgres_url_runs_on_the_projects_backend_and_keeps_its_own_options(tmp_path: Path) -> None:

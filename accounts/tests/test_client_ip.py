@@ -1,0 +1,47 @@
+"""Client addresses behind reverse proxies: one attacker behind the campus proxy locks out only themselves."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from accounts.tests.factories import UserFactory
+from config.client_ip import client_ip
+
+PROXY = "10.0.0.5"
+
+
+def address(forwarded: str | None) -> str | None:
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
+    return client_ip(RequestFactory().get("/", REMOTE_ADDR=PROXY, **headers))
+
+
+def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(settings: SettingsWrapper) -> None:
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert address("203.0.113.9") == PROXY
+
+
+def test_behind_trusted_proxies_the_address_is_read_from_the_right(settings: SettingsWrapper) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert address("203.0.113.9") == "203.0.113.9"
+    assert address("6.6.6.6, 203.0.113.9") == "203.0.113.9"  # the left part was written by the client
+    assert address(None) == PROXY  # a proxy that added nothing: nothing to trust
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert address("6.6.6.6, 203.0.113.9, 198.51.100.2") == "203.0.113.9"
+
+
+@pytest.mark.django_db
+def test_an_address_locked_behind_the_proxy_does_not_lock_its_neighbours(settings: SettingsWrapper) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def attempt(email: str, password: str, forwarded: str) -> int:
+        client = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+        return client.post(reverse("login"), {"username": email, "password": password}).status_code
+
+    for _ in range(5):
+        attempt(UserFactory().email, "wrong password", "203.0.113.50")
+    fresh = UserFactory()
+    assert attempt(fresh.email, "correct horse battery staple", "203.0.113.50") == 429
+    assert attempt(fresh.email, "correct horse battery staple", "203.0.113.51") == 302
