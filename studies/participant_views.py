@@ -1,5 +1,6 @@
-"""Researcher pages about participants: the list, one person, review of flagged responses, and
-coverage-first selection for invitation. Every view goes through studies.permissions."""
+"""Team pages about participants: the list, one person, review of flagged responses, and coverage-first
+selection for invitation. Every view goes through studies.permissions; what each role sees of a participant
+is chosen here (SCREENING_READERS), before anything reaches a template."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.audit import record_event
-from studies.models import Participant, ScreeningResponse, StudyMembership
+from studies.models import Interview, Participant, ScreeningResponse, Stratum, Study, StudyMembership
 from studies.permissions import CONTACT_ROLES, MANAGERS, study_role
 from studies.services.quotas import invite_participants, select_for_invitation, stratum_counts
 from studies.services.safety import FOLLOW_UP_ROLES
@@ -21,48 +22,74 @@ from studies.services.subject_access import export_participant_data
 SCREENING_ONLY = Prefetch(
     "responses", queryset=ScreeningResponse.objects.filter(questionnaire__kind="screening"), to_attr="screenings"
 )
+UPCOMING_INTERVIEWS = Prefetch(
+    "interviews",
+    queryset=Interview.objects.filter(status=Interview.Status.SCHEDULED).order_by("scheduled_start"),
+    to_attr="upcoming_interviews",
+)
+# Screening answers (risk items and free text included), risk level and reasons, fraud and eligibility reasons,
+# and contact details: owners and researchers only. For interviewers, coders and viewers these are not even
+# read from the database, so no template can show them: they get the pseudonym, the stage, the language,
+# consent choices and, for interviewers, the interview times.
+SCREENING_READERS = MANAGERS
 
 
 @study_role()
 def participant_list(request: HttpRequest, membership: StudyMembership) -> HttpResponse:
     study = membership.study
-    people = study.participants.prefetch_related(SCREENING_ONLY).order_by("-created_at")
+    sees_screening = membership.role in SCREENING_READERS
+    people = study.participants.order_by("-created_at")
+    if sees_screening:
+        people = people.prefetch_related(SCREENING_ONLY)
+    if membership.role in CONTACT_ROLES:
+        people = people.prefetch_related(UPCOMING_INTERVIEWS)
+    # The stage is the only filter: it is shown to every role. A filter on screening data (risk level, reasons)
+    # would tell a role that may not read those who holds them.
     status = request.GET.get("status", "")
     if status in Participant.Status.values:
         people = people.filter(status=status)
-    counts = stratum_counts(study=study)
-    strata = [(stratum, counts[stratum.id]) for stratum in study.strata.all()]
     context = {
         "study": study,
         "membership": membership,
         "people": people[:500],
         "statuses": Participant.Status.choices,
         "status": status,
-        "strata": strata,
+        # Quota counts are read from screening answers.
+        "strata": _strata(study) if sees_screening else [],
+        "sees_screening": sees_screening,
+        "sees_interviews": membership.role in CONTACT_ROLES,
         "can_manage": membership.role in MANAGERS,
     }
     return render(request, "studies/participant_list.html", context)
 
 
+def _strata(study: Study) -> list[tuple[Stratum, int]]:
+    counts = stratum_counts(study=study)
+    return [(stratum, counts[stratum.id]) for stratum in study.strata.all()]
+
+
 @study_role()
 def participant_detail(request: HttpRequest, membership: StudyMembership, code: str) -> HttpResponse:
     study = membership.study
-    participant = get_object_or_404(study.participants.prefetch_related(SCREENING_ONLY), code=code)
+    role = membership.role
+    sees_screening = role in SCREENING_READERS
+    participant = get_object_or_404(study.participants, code=code)
     contact = None
-    if membership.role in CONTACT_ROLES and hasattr(participant, "contact"):
+    if sees_screening and hasattr(participant, "contact"):
         contact = participant.contact
         record_event(action="contact_details.viewed", request=request, study_id=study.id, target=participant)
     context = {
         "study": study,
         "membership": membership,
         "participant": participant,
+        "screenings": participant.responses.filter(questionnaire__kind="screening") if sees_screening else [],
         "contact": contact,
-        "can_manage": membership.role in MANAGERS,
-        # Risk answers are for the people who follow them up, not for coders or viewers.
-        "safety_events": participant.safety_events.all() if membership.role in FOLLOW_UP_ROLES else [],
-        "interviews": participant.interviews.order_by("-scheduled_start"),
-        "consents": participant.consents.select_related("document"),
-        "can_meet": membership.role in CONTACT_ROLES,
+        "can_manage": role in MANAGERS,
+        "safety_events": participant.safety_events.all() if role in FOLLOW_UP_ROLES else [],
+        "interviews": participant.interviews.order_by("-scheduled_start") if role in CONTACT_ROLES else [],
+        # The signature is the person's name: never read for this page.
+        "consents": participant.consents.select_related("document").defer("signature_name", "ip_address"),
+        "can_meet": role in CONTACT_ROLES,
     }
     return render(request, "studies/participant_detail.html", context)
 

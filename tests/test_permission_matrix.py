@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from studies.models import ScreeningResponse
 from tests.permission_world import CONTACT, PERSONAS, RAW_TEXT, World, build_world
 
 # Django admin (staff only, its own login) and the API (tests/test_api_permissions.py walks every router
@@ -196,16 +197,36 @@ def url_for(name: str, kwargs: list[str], world: World) -> str:
     return reverse(name, kwargs=values)
 
 
-# Raw (unredacted, unapproved) transcript text is for owners and researchers; contact details for the
-# roles that meet participants. No page may show them to anyone else.
+# Raw (unredacted, unapproved) transcript text, screening answers (free text and risk items), risk, fraud
+# and eligibility reasons, and contact details are for owners and researchers (issue #17). No page may show
+# them to anyone else.
 RAW_READERS = {"owner", "researcher"}
-CONTACT_READERS = {"owner", "researcher", "interviewer"}
+SCREENING_READERS = {"owner", "researcher"}
+CONTACT_READERS = {"owner", "researcher"}
+SCREENING_ANSWERS = {"matrix_story": "Matrix screening story about sleepless nights.", "matrix_risk": "matrix-risk-yes"}
+RISK_REASONS = ["matrix_fraud_reason"]
+ELIGIBILITY_REASONS = ["matrix eligibility reason"]
+SCREENING_TEXT = (*SCREENING_ANSWERS, *SCREENING_ANSWERS.values(), *RISK_REASONS, *ELIGIBILITY_REASONS)
+
+
+def add_screening_answers(world: World) -> None:
+    """Distinctive answers and reasons on the world participant's screening, for the leak check (its review
+    stays not needed, so the empty POST to studies:review still changes nothing)."""
+    ScreeningResponse.objects.filter(participant=world.ids["participant"]).update(
+        answers=SCREENING_ANSWERS,
+        eligible=False,
+        eligibility_reasons=ELIGIBILITY_REASONS,
+        risk_level=ScreeningResponse.Risk.HIGH,
+        risk_reasons=RISK_REASONS,
+    )
 
 
 def leaks(world: World, persona: str, body: bytes) -> list[str]:
     found = []
     if persona not in RAW_READERS and RAW_TEXT.encode() in body:
         found.append("raw transcript text")
+    if persona not in SCREENING_READERS and any(value.encode() in body for value in SCREENING_TEXT):
+        found.append("screening answers or reasons")
     if persona not in CONTACT_READERS and any(value.encode() in body for value in CONTACT):
         found.append("contact details")
     return found
@@ -245,10 +266,16 @@ def observe(world: World, leaked: dict[str, list[str]]) -> tuple[dict[str, str],
 @pytest.mark.django_db
 def test_every_route_answers_every_persona_as_expected(settings: object, tmp_path: object) -> None:
     world = build_world()
+    add_screening_answers(world)
     redacted = world.client("coder").get(
         reverse("coding:workspace", args=[world.study.slug, world.ids["assignment_id"]])
     )
     assert "[NAME-1] uses a chatbot at night." in redacted.content.decode(), "the coder works on the redacted text"
+    owners_view = world.client("owner").get(reverse("studies:participant", args=[world.study.slug, world.ids["code"]]))
+    shown = owners_view.content.decode()
+    assert [text for text in (*SCREENING_TEXT, *CONTACT) if text not in shown] == [], (
+        "the leak check looks for what owners see"
+    )
     leaked: dict[str, list[str]] = {}
     seen_get, seen_post = observe(world, leaked)
     if os.environ.get("MATRIX_PRINT"):

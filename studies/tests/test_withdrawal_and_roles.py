@@ -114,19 +114,20 @@ def test_managers_only_select_publish_slots_and_withdraw(study: Study, owner: Us
     assert withdraw.status_code == 403
 
 
-def test_contact_details_are_shown_only_to_contact_roles_and_each_view_is_audited(
-    study: Study, interviewer: User, viewer: User
+def test_contact_details_are_shown_only_to_owners_and_researchers_and_each_view_is_audited(
+    study: Study, researcher: User, interviewer: User, viewer: User
 ) -> None:
     participant = screened_and_booked(study)
     url = reverse("studies:participant", args=[study.slug, participant.code])
     client = Client()
-    client.force_login(interviewer)
+    client.force_login(researcher)
     assert "ana@example.org" in client.get(url).content.decode()
-    assert AuditEntry.objects.filter(action="contact_details.viewed", actor=interviewer).count() == 1
-    client.force_login(viewer)
-    page = client.get(url).content.decode()
-    assert participant.code in page
-    assert "ana@example.org" not in page
+    assert AuditEntry.objects.filter(action="contact_details.viewed", actor=researcher).count() == 1
+    for user in (interviewer, viewer):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert participant.code in page
+        assert "ana@example.org" not in page
     assert AuditEntry.objects.filter(action="contact_details.viewed").count() == 1
 
 
