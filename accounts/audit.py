@@ -1,78 +1,87 @@
-"""The audit trail: append-only, hash-chained entries of every sensitive read and every consequential write.
+"""The audit trail: append-only entries of every sensitive read and every consequential write, sealed into a keyed
+hash chain.
 
-`record_event` is the one writer. Entries are chained: each stores the previous entry's hash, and its own hash is
-SHA-256(previous hash + SHA-256 of its own fields), so `verify_chain` detects an edited, inserted or deleted entry.
+Writing is one plain insert: `record_event` adds an unsealed `AuditEntry` in the caller's own transaction, so an
+entry exists exactly when the action it records committed, and no lock, queue or other service stands in the way.
 
-On PostgreSQL one call of the database function `accounts_audit_append` (migration 0004) takes the chain's lock,
-reads the last hash, chains and inserts: a single round trip. Elsewhere (the embedded SQLite default) the same
-steps run from Python inside a transaction. The entry every API token request writes is `queued`: it waits in
-Redis and is chained in batches, a few seconds later at most.
+Sealing is a beat task (`accounts.tasks.seal_audit_log`, every AUDIT_SEAL_SECONDS): `seal_audit_entries` takes the
+entries that wait, in id order, and gives each the next place in the chain (`seal_seq` 1, 2, 3, ...), the hash of
+the entry before it and its own hash, HMAC-SHA256(key, previous hash + canonical JSON of its fields, its id and its
+place), with the id of the key (AUDIT_HMAC_KEYS, from the environment, never in the database). Without the key
+nobody can recompute the chain after an edit, an insertion or a deletion. After each sealing a checkpoint of the
+head (place, hash, how many were sealed, time, HMAC over them) goes to an append-only file outside the database
+(AUDIT_CHECKPOINT_FILE) and to the log, so that a truncated tail, which leaves a chain valid in itself, is seen.
+`accounts.audit_verify.verify_chain` checks both.
+
+The chain's order is the order of sealing, not of ids: transactions commit out of id order, so an entry with a lower
+id can become visible after one with a higher id was sealed; it simply gets a later place. So no entry is ever
+skipped, no settle delay is needed, and the order the verifier checks is the one stored in `seal_seq`.
+
+Entries written before keys existed keep their unkeyed SHA-256 hashes (`key_id` empty, their places given by
+migration 0006 in id order): they are verified the old way, only before the first keyed entry, and the first keyed
+entry's HMAC covers the last of their hashes.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
 import json
 import logging
-import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, models, transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from redis.exceptions import RedisError
 
-from accounts.models import AuditEntry, User
-from config.redis_client import redis_client
+from accounts.models import AuditEntry, AuditSealLock
 
 logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
-# One advisory lock id for the whole chain, so concurrent writers append one at a time.
-CHAIN_LOCK_ID = 7_431_221
-# Token uses waiting to be chained (record_event's `queued`), and the lock one drainer holds at a time.
-QUEUE_KEY = "audit:queue"
-DRAIN_LOCK_KEY = "audit:queue:drain"
-DRAIN_LOCK_MS = 60_000
-RELEASE_IF_MINE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-APPEND_SQL = (
-    "SELECT out_id, out_previous, out_hash FROM accounts_audit_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-)
+SEAL_BATCH = 1000
+KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
+MIN_KEY_BYTES = 32
 
 
-def _fields(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "at": entry.at.isoformat(),
-        "actor": entry.actor_label,
-        "action": entry.action,
-        "study": entry.study_id,
-        "target": [entry.target_type, entry.target_id],
-        "ip": entry.ip_address,
-        "detail": entry.detail,
-    }
+# --- Keys ------------------------------------------------------------------------------------------------------
 
 
-def _sha256_of(fields: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+def audit_keys() -> list[tuple[str, bytes]]:
+    """AUDIT_HMAC_KEYS as (key id, key) pairs; the first seals, every one verifies.
+
+    Unset, one key is derived from SECRET_KEY (as config.crypto derives the encryption keys): the settings refuse
+    to start without AUDIT_HMAC_KEYS unless DEBUG is on.
+    """
+    if not settings.AUDIT_HMAC_KEYS:
+        return [("derived", hmac.new(settings.SECRET_KEY.encode(), b"audit-hmac", hashlib.sha256).digest())]
+    keys: list[tuple[str, bytes]] = []
+    for item in settings.AUDIT_HMAC_KEYS:
+        key_id, _, encoded = item.partition(":")
+        try:
+            # Either base64 alphabet; padding optional.
+            key = base64.urlsafe_b64decode(encoded.replace("+", "-").replace("/", "_") + "=" * (-len(encoded) % 4))
+        except (binascii.Error, ValueError):
+            key = b""
+        if not KEY_ID.fullmatch(key_id) or len(key) < MIN_KEY_BYTES or key_id in dict(keys):
+            raise ImproperlyConfigured(
+                "AUDIT_HMAC_KEYS is a comma-separated list of id:key, each id unique (letters, digits, - or _, at "
+                "most 16) and each key at least 32 random bytes in base64: "
+                'python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
+            )
+        keys.append((key_id, key))
+    return keys
 
 
-def _fields_digest(entry: AuditEntry) -> str:
-    """SHA-256 over the entry's own fields (everything but the two hashes)."""
-    return _sha256_of(_fields(entry))
-
-
-def _chained(previous_hash: str, digest: str) -> str:
-    # accounts_audit_append computes the same in SQL: encode(sha256(convert_to(previous || digest, 'UTF8')), 'hex').
-    return hashlib.sha256((previous_hash + digest).encode()).hexdigest()
-
-
-def _legacy_hash(entry: AuditEntry) -> str:
-    """How entries written before migration 0004 were hashed (the previous hash inside the JSON)."""
-    return _sha256_of({**_fields(entry), "previous": entry.previous_hash})
+# --- Writing ---------------------------------------------------------------------------------------------------
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -90,20 +99,12 @@ def record_event(
     study_id: int | None = None,
     target: models.Model | None = None,
     detail: dict[str, Any] | None = None,
-    queued: bool = False,
 ) -> AuditEntry:
-    """Append one entry. `detail` must hold ids and codes only, never personal data or transcript text.
-
-    `queued=True` is for the entry every API token request writes: a chained append is a write, a commit and a
-    turn of the chain's lock per request, which under load cost more than the rest of a list request together
-    (bench/api_list_bench.py). The entry is built and timed now and pushed to a Redis list; once
-    AUDIT_QUEUE_BATCH entries wait, the request that pushed the last one chains them all in one transaction
-    (`drain_queued_events`), and a Celery beat task drains what waits every few seconds. The entry returned is
-    then not saved yet. Without Redis (the embedded run) `queued` changes nothing.
-    """
+    """Insert one unsealed entry, in the caller's transaction. `detail` must hold ids and codes only, never personal
+    data or transcript text. The beat task seals it into the chain within seconds."""
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
-    entry = AuditEntry(
+    return AuditEntry.objects.create(
         at=timezone.now(),
         actor=actor,
         actor_label=actor_label or (f"user:{actor.pk}" if actor is not None else "system"),
@@ -114,13 +115,6 @@ def record_event(
         ip_address=client_ip(request),
         detail=_storable(detail or {}),
     )
-    if queued and settings.REDIS_URL:
-        _queue(entry)
-    elif connection.vendor == "postgresql":
-        _append_with_sql(entry, _fields_digest(entry))
-    else:
-        _append_many([entry])
-    return entry
 
 
 def _storable(value: Any) -> Any:
@@ -134,142 +128,118 @@ def _storable(value: Any) -> Any:
     return value
 
 
-def _queue(entry: AuditEntry) -> None:
-    waiting = redis_client().rpush(QUEUE_KEY, json.dumps({**_fields(entry), "actor_id": entry.actor_id}))
-    # Not inside someone's transaction: the batch must leave the queue only once its own append has committed.
-    if waiting >= settings.AUDIT_QUEUE_BATCH and not connection.in_atomic_block:
-        try:
-            drain_queued_events()
-        except (DatabaseError, RedisError) as error:
-            # The entries stay queued for the next drain; the request that happened to drain is not failed for it.
-            # Only the error's kind is logged: a database message can quote a value (an IP address, a path).
-            logger.warning("Draining the audit queue failed (%s); its entries stay queued.", type(error).__name__)
+# --- Hashes ----------------------------------------------------------------------------------------------------
 
 
-def drain_queued_events(limit: int = 5000) -> int:
-    """Append up to `limit` queued entries to the chain in one transaction, in the order queued; how many.
-
-    One drainer at a time (a Redis lock). The entries leave the queue only after the transaction committed, so a
-    failure keeps them queued; a crash between the commit and the removal would append them twice, never lose
-    them. An actor deleted meanwhile is kept by label only. Call it outside any transaction (a request, the beat
-    task, verify_audit_log), or an outer rollback would undo a batch already removed from the queue.
-    """
-    client = redis_client()
-    mine = secrets.token_hex(8)
-    if not client.set(DRAIN_LOCK_KEY, mine, nx=True, px=DRAIN_LOCK_MS):
-        return 0
-    try:
-        queued = [json.loads(raw) for raw in client.lrange(QUEUE_KEY, 0, limit - 1)]
-        if queued:
-            if connection.vendor == "postgresql":
-                _append_queued_with_sql(queued)
-            else:
-                _append_many([_queued_entry(fields) for fields in queued])
-            client.ltrim(QUEUE_KEY, len(queued), -1)
-        return len(queued)
-    finally:
-        client.eval(RELEASE_IF_MINE, 1, DRAIN_LOCK_KEY, mine)
+def payload(entry: AuditEntry) -> dict[str, Any]:
+    """What an entry says, as stored (read back from the database, so that sealing and verifying see the same)."""
+    return {
+        "at": entry.at.isoformat(),
+        "actor": entry.actor_label,
+        "action": entry.action,
+        "study": entry.study_id,
+        "target": [entry.target_type, entry.target_id],
+        "ip": entry.ip_address,
+        "detail": entry.detail,
+    }
 
 
-def _queued_entry(fields: dict[str, Any]) -> AuditEntry:
-    target_type, target_id = fields["target"]
-    return AuditEntry(
-        at=datetime.fromisoformat(fields["at"]),
-        actor_id=fields["actor_id"],
-        actor_label=fields["actor"],
-        action=fields["action"],
-        study_id=fields["study"],
-        target_type=target_type,
-        target_id=target_id,
-        ip_address=fields["ip"],
-        detail=fields["detail"],
+def _canonical(fields: dict[str, Any]) -> bytes:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+
+def keyed_hash(key: bytes, *, entry_id: int, seq: int, previous_hash: str, fields: dict[str, Any]) -> str:
+    """HMAC-SHA256 over the previous hash and the entry's fields with its id and place: moving an entry, or
+    swapping what two entries say, changes it as surely as editing one."""
+    message = previous_hash.encode() + _canonical({**fields, "id": entry_id, "seq": seq})
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def unkeyed_hashes(previous_hash: str, fields: dict[str, Any]) -> tuple[str, str]:
+    """The two ways entries were hashed before keys: SHA-256(previous + SHA-256(fields)), and before that
+    SHA-256 of the fields with the previous hash inside."""
+    digest = hashlib.sha256(_canonical(fields)).hexdigest()
+    return (
+        hashlib.sha256((previous_hash + digest).encode()).hexdigest(),
+        hashlib.sha256(_canonical({**fields, "previous": previous_hash})).hexdigest(),
     )
 
 
-# The queued entries, chained, as one JSON array: one statement however many there are, in the order given. An
-# actor deleted since is kept by label only.
-APPEND_QUEUED_SQL = """
-INSERT INTO accounts_auditentry
-    (at, actor_id, actor_label, action, study_id, target_type, target_id, ip_address, detail, previous_hash,
-     entry_hash)
-SELECT (e->>'at')::timestamptz, u.id, e->>'actor', e->>'action', (e->>'study')::bigint, e->'target'->>0,
-    e->'target'->>1, (e->>'ip')::inet, e->'detail', e->>'previous_hash', e->>'entry_hash'
-FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS queued(e, position)
-LEFT JOIN accounts_user u ON u.id = (e->>'actor_id')::bigint
-ORDER BY position
-"""
-
-
-def _append_queued_with_sql(queued: list[dict[str, Any]]) -> None:
-    """Chain queued entries (as `_queue` pushed them: `_fields` plus the actor's id) and insert them in one
-    statement: model instances and the ORM's bulk insert had cost a request that drained a batch of 100 more than
-    ten list requests together."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
-        cursor.execute("SELECT entry_hash FROM accounts_auditentry ORDER BY id DESC LIMIT 1")
-        last = cursor.fetchone()
-        previous = last[0] if last else GENESIS
-        chained = []
-        for fields in queued:
-            own = {name: value for name, value in fields.items() if name != "actor_id"}  # what `_fields` gave
-            entry_hash = _chained(previous, _sha256_of(own))
-            chained.append({**fields, "previous_hash": previous, "entry_hash": entry_hash})
-            previous = entry_hash
-        cursor.execute(APPEND_QUEUED_SQL, [json.dumps(chained)])
-
-
-def _append_many(entries: list[AuditEntry]) -> None:
-    """Chain and insert entries in one transaction under the chain's lock."""
-    actors = {entry.actor_id for entry in entries if entry.actor_id is not None}
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
-        present = set(User.objects.filter(pk__in=actors).values_list("pk", flat=True)) if actors else set()
-        previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first() or GENESIS
-        for entry in entries:
-            if entry.actor_id not in present:
-                entry.actor_id = None  # deleted since; the label still names them
-            entry.previous_hash = previous
-            entry.entry_hash = previous = _chained(previous, _fields_digest(entry))
-        AuditEntry.objects.bulk_create(entries)
-
-
-def _append_with_sql(entry: AuditEntry, digest: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(APPEND_SQL, [*_append_arguments(entry), digest, CHAIN_LOCK_ID])
-        entry.pk, entry.previous_hash, entry.entry_hash = cursor.fetchone()
-    entry._state.adding, entry._state.db = False, connection.alias
-
-
-def _append_arguments(entry: AuditEntry) -> list[Any]:
-    return [
-        entry.at,
-        entry.actor_id,
-        entry.actor_label,
-        entry.action,
-        entry.study_id,
-        entry.target_type,
-        entry.target_id,
-        entry.ip_address,
-        json.dumps(entry.detail),
-    ]
+# --- Sealing ---------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ChainProblem:
-    entry_id: int
-    reason: str
+class Checkpoint:
+    """The chain's head after one sealing, signed: `seq` is its place (the chain's length), `sealed` how many
+    entries that sealing added. Kept outside the database, so that rows deleted from the tail are noticed."""
+
+    seq: int
+    entry_hash: str
+    sealed: int
+    at: str
+    key_id: str
+    mac: str = ""
+
+    def signed_part(self) -> bytes:
+        return _canonical({name: value for name, value in asdict(self).items() if name != "mac"})
+
+    def line(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
 
 
-def verify_chain(entries: Iterable[AuditEntry] | None = None) -> list[ChainProblem]:
-    """Walk the chain in order; an empty list means it is intact."""
-    problems: list[ChainProblem] = []
-    previous = GENESIS
-    for entry in entries if entries is not None else AuditEntry.objects.order_by("id").iterator():
-        if entry.previous_hash != previous:
-            problems.append(ChainProblem(entry.id, "the entry before it was removed or changed"))
-        if entry.entry_hash not in (_chained(entry.previous_hash, _fields_digest(entry)), _legacy_hash(entry)):
-            problems.append(ChainProblem(entry.id, "the entry was edited"))
-        previous = entry.entry_hash
-    return problems
+def sign_checkpoint(checkpoint: Checkpoint, key: bytes) -> Checkpoint:
+    mac = hmac.new(key, checkpoint.signed_part(), hashlib.sha256).hexdigest()
+    return Checkpoint(**{**asdict(checkpoint), "mac": mac})
+
+
+def seal_audit_entries(*, batch_size: int = SEAL_BATCH) -> int:
+    """Seal every entry that waits, a batch per transaction, each followed by a checkpoint; how many were sealed.
+
+    Call it outside any transaction (the beat task, `manage.py seal_audit_log`): a batch's checkpoint is written
+    when its transaction commits, and an outer transaction would hold the sealer's lock until it ends.
+    """
+    total = 0
+    while sealed := _seal_batch(batch_size):
+        total += sealed
+        if sealed < batch_size:
+            break
+    return total
+
+
+def _seal_batch(batch_size: int) -> int:
+    key_id, key = audit_keys()[0]
+    with transaction.atomic():
+        # One sealer at a time: a second one waits here until the first commits, then reads the head the first
+        # left. Writers never take this lock; they only insert.
+        AuditSealLock.objects.select_for_update().get_or_create(pk=1)
+        waiting = list(AuditEntry.objects.filter(seal_seq=None).order_by("id")[:batch_size])
+        if not waiting:
+            return 0
+        head = AuditEntry.objects.exclude(seal_seq=None).order_by("-seal_seq").values_list("seal_seq", "entry_hash")
+        head_seq, previous = head.first() or (0, GENESIS)
+        seq = head_seq or 0
+        for entry in waiting:
+            seq += 1
+            entry.seal_seq, entry.key_id, entry.previous_hash = seq, key_id, previous
+            entry.entry_hash = previous = keyed_hash(
+                key, entry_id=entry.pk, seq=seq, previous_hash=entry.previous_hash, fields=payload(entry)
+            )
+        AuditEntry.objects.bulk_update(waiting, ["seal_seq", "key_id", "previous_hash", "entry_hash"], batch_size=500)
+        checkpoint = sign_checkpoint(Checkpoint(seq, previous, len(waiting), timezone.now().isoformat(), key_id), key)
+        # Only a committed head is checkpointed: a rolled-back sealing must not look like a truncated chain.
+        transaction.on_commit(lambda: write_checkpoint(checkpoint))
+    return len(waiting)
+
+
+def write_checkpoint(checkpoint: Checkpoint) -> None:
+    """Log the checkpoint (ids and hashes only), then append it to AUDIT_CHECKPOINT_FILE and flush it to disk."""
+    line = checkpoint.line()
+    logger.info("Audit checkpoint %s", line)
+    path = Path(settings.AUDIT_CHECKPOINT_FILE)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(descriptor, (line + "\n").encode())
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

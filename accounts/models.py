@@ -72,7 +72,11 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
 
 
 class AuditEntry(models.Model):
-    """One line of the append-only audit trail; each entry's hash covers the previous one (accounts.audit).
+    """One line of the append-only audit trail (accounts.audit).
+
+    `record_event` inserts it unsealed; the sealer later gives it its place in the chain (`seal_seq`, 1, 2, 3, ...
+    with no gaps), the hash of the entry before it and its own keyed hash, and the id of the key (AUDIT_HMAC_KEYS)
+    that made it. Entries sealed before keys existed have an empty `key_id` and an unkeyed hash.
 
     Holds ids and action names only: never participant data, transcript text or contact details.
     """
@@ -86,15 +90,39 @@ class AuditEntry(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    seal_seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    key_id = models.CharField(max_length=16, blank=True, editable=False)
+    previous_hash = models.CharField(max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ("id",)
         verbose_name_plural = "audit entries"
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(seal_seq=None, key_id="", previous_hash="", entry_hash="")
+                | (models.Q(seal_seq__gte=1) & ~models.Q(previous_hash="") & ~models.Q(entry_hash="")),
+                name="audit_entry_sealed_whole_or_not_at_all",
+            ),
+        )
+        # The sealer's question, "which entries wait?", stays a small index scan however long the trail grows.
+        indexes = (models.Index(fields=("id",), condition=models.Q(seal_seq=None), name="audit_entry_unsealed"),)
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+
+
+class AuditSealLock(models.Model):
+    """The one row the audit sealer locks (SELECT ... FOR UPDATE) for its transaction: one sealer at a time.
+
+    It holds nothing else: the chain's head is its highest sealed entry, read once the lock is held.
+    """
+
+    class Meta:
+        constraints = (models.CheckConstraint(condition=models.Q(id=1), name="audit_seal_lock_is_one_row"),)
+
+    def __str__(self) -> str:
+        return "audit seal lock"
 
 
 class ApiToken(TimeStampedModel):

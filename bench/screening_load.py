@@ -46,6 +46,7 @@ def server_environment(var_dir: str) -> dict[str, str]:
         FIELD_ENCRYPTION_KEYS=env.get("FIELD_ENCRYPTION_KEYS") or key(),
         MEDIA_ENCRYPTION_KEYS=env.get("MEDIA_ENCRYPTION_KEYS") or key(),
         IDENTIFIER_HASH_KEY=env.get("IDENTIFIER_HASH_KEY") or key(),
+        AUDIT_HMAC_KEYS=env.get("AUDIT_HMAC_KEYS") or f"bench:{key()}",
         SECURE_SSL_REDIRECT="0",
         SECURE_COOKIES="0",
         SCREENING_RATE_LIMIT_PER_HOUR="1000000",

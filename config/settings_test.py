@@ -13,6 +13,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1maWVsZC1rZXktMDEyMzQ1Njc4OWFiY2RlZmc=")
 os.environ.setdefault("MEDIA_ENCRYPTION_KEYS", "dGVzdC1tZWRpYS1rZXktMDEyMzQ1Njc4OWFiY2RlZmc=")
 os.environ.setdefault("IDENTIFIER_HASH_KEY", "dGVzdC1oYXNoLWtleS0wMTIzNDU2Nzg5YWJjZGVmZ2g=")
+os.environ.setdefault("AUDIT_HMAC_KEYS", "test:dGVzdC1hdWRpdC1rZXktMDEyMzQ1Njc4OWFiY2RlZmc=")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 # Most tests sign in with force_login and no second factor; accounts/tests/test_two_factor.py turns the
 # production value (owner,researcher) back on and tests the enforcement itself.

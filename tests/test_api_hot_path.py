@@ -208,7 +208,9 @@ def test_a_token_request_under_a_study_costs_one_query_for_token_and_membership(
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
-    assert len(queries) == 2, [query["sql"] for query in queries]  # the token with the membership, then the page
+    # The token with the membership, the request's audit entry (one insert), then the page.
+    assert len(queries) == 3, [query["sql"] for query in queries]
+    assert queries[1]["sql"].startswith('INSERT INTO "accounts_auditentry"')
 
 
 def test_joined_rows_give_none_for_the_empty_side_of_a_left_join() -> None:
