@@ -3,7 +3,7 @@
 It creates a throw-away PostgreSQL database (DATABASE_URL's name + `_export_bench`, dropped at the end), fills one
 study with bulk_create (1,000 participants, interviews, recordings and approved transcripts of 100 segments x 100
 words with word timings, a 20-code codebook and 20 codings per transcript, all single-coded and done), then runs
-the archive export service (`transcription.archive.jobs.run_export`: every transcript in every format, tables,
+the archive export service (`exports.services.jobs.run_export`: every transcript in every format, tables,
 summaries, streamed into a temporary file and encrypted into storage) in a child process, and prints its wall
 time, CPU time, peak memory and the archive's size.
 
@@ -133,28 +133,32 @@ def child(study_id: int) -> None:
 
     django.setup()
     from accounts.models import User
+    from exports.models import ExportJob
+    from exports.services.enqueue import request_export
+    from exports.services.jobs import run_export
     from studies.models import Study
-    from transcription.archive import jobs
 
     study, user = Study.objects.get(pk=study_id), User.objects.get(email="coder@bench.example")
-    export_id = jobs.request_export(study=study, user=user, kind="archive")
+    export_id = request_export(study=study, user=user, kind="archive").pk
     started, cpu = time.perf_counter(), time.process_time()
     if os.environ.get("EXPORT_BENCH_PROFILE"):
         import cProfile
         import pstats
 
         with cProfile.Profile() as profile:
-            jobs.run_export(export_id)
+            run_export(export_id)
         pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
     else:
-        jobs.run_export(export_id)
+        run_export(export_id)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    state = jobs.export_state(export_id) or {}
     from django.core.files.storage import default_storage
 
-    size = default_storage.size(state["storage_name"])
+    from config.media import delete_media
+
+    job = ExportJob.objects.get(pk=export_id)
+    size = default_storage.size(job.storage_name)
     print(f"export: {wall:.1f} s wall, {cpu:.1f} s CPU in the worker, archive {size / 2**20:.0f} MiB (encrypted)")
-    jobs.delete_export(export_id)
+    delete_media(job.storage_name)
     print(f"peak memory of the export process: {_high_water_mib():.0f} MiB (target < 300 MB)")
 
 

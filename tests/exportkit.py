@@ -14,11 +14,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from coding.models import Code, CodebookVersion, Coding
-from config.media import open_decrypted
 from review.models import Approval, RedactedVersion
 from studies.models import Interview, Participant, Question, Questionnaire, ScreeningResponse, Study
 from studies.tests.factories import InterviewFactory, ParticipantFactory
-from transcription.archive import jobs
 from transcription.models import Recording, Segment, Transcript, TranscriptVersion
 
 RAW = ("Hello, I am Maria Lopez from Quito.", "I use the chatbot 😀 every night.")
@@ -142,13 +140,3 @@ def foreign_qdpx() -> io.BytesIO:
         archive.writestr("project.qde", FOREIGN.encode())
     buffer.seek(0)
     return buffer
-
-
-def built(study: Study, user: User, kind: str = "archive") -> tuple[str, bytes]:
-    """Request an export, run its build here, and return its id and decrypted bytes."""
-    export_id = jobs.request_export(study=study, user=user, kind=kind)
-    jobs.run_export(export_id)
-    state = jobs.export_state(export_id)
-    assert state is not None
-    with open_decrypted(state["storage_name"]) as reader:
-        return export_id, reader.read()

@@ -127,6 +127,6 @@ def _coding_side(world: World) -> None:
     world.ids["fmt"] = "csv"
     world.ids["panel"] = "funnel"
     world.ids["token"] = "not-a-real-token"
-    world.ids["export_id"] = "no-such-export"
+    world.ids["export_id"] = 999999  # no such export
     world.ids["uidb64"] = "MQ"
     world.ids["slug"] = world.study.slug

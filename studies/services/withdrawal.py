@@ -5,7 +5,7 @@ The Participant row stays as the tombstone: pseudonym, time and scope, nothing t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -15,6 +15,24 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_event
 from studies.models import Consent, ContactDetails, Interview, Participant, SafetyEvent, ScreeningResponse
 from studies.services.portal import revoke_links
+
+
+class ErasureHook(Protocol):
+    def __call__(self, *, participant: Participant) -> None: ...
+
+
+_erasure_hooks: list[ErasureHook] = []
+
+
+def register_erasure_hook(hook: ErasureHook) -> None:
+    """Let an app above this one erase what it holds about a person who withdraws with "delete everything"
+    (the exports app registers its archives from its AppConfig.ready). Studies may not import those apps.
+
+    A hook runs inside the withdrawal's transaction with the participant row locked; it defers anything outside
+    the database (files) with `transaction.on_commit`, and an exception rolls the whole withdrawal back.
+    """
+    if hook not in _erasure_hooks:
+        _erasure_hooks.append(hook)
 
 
 def _erase_personal_data(participant: Participant) -> None:
@@ -32,6 +50,8 @@ def _send_confirmation(*, email: str, language: str, study_title: str, scope: st
     with translation.override(language):
         body = (
             _('You have withdrawn from the study "%(study)s". Everything we held about you has been deleted.')
+            + " "
+            + _("This includes every study export (archive or project file) the research team had built.")
             if scope == Participant.WithdrawalScope.DELETE_ALL
             else _('You have withdrawn from the study "%(study)s". We will not contact you again.')
         ) % {"study": study_title}
@@ -58,6 +78,8 @@ def withdraw_participant(*, participant: Participant, scope: str, request: Any =
             _erase_personal_data(participant)
             # The study's tag table keeps originals (names, emails) only while a transcript still uses them.
             forget_unused_tags(study=participant.study)
+            for hook in _erasure_hooks:
+                hook(participant=participant)
         participant.status = Participant.Status.WITHDRAWN
         participant.withdrawn_at = timezone.now()
         participant.withdrawal_scope = scope

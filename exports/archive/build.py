@@ -1,7 +1,7 @@
 """Write a study archive (ZIP) into a file, one member at a time: memory stays flat however large the study is.
 
 Contents: every transcript in every format of `transcription.formats` (the redacted version coders read), the
-codebook (CSV and REFI-QDA .qdc), codings and excerpts (CSV), participants' pseudonymous demographics (CSV),
+codebook (CSV and REFI-QDA .qdc), codings and excerpts (CSV), consented participants' pseudonymous demographics (CSV),
 agreement figures (JSON), a data dictionary of every column and a methods summary computed from the data.
 """
 
@@ -24,9 +24,9 @@ from coding.csv_io import write_codebook_csv
 from coding.models import Code
 from coding.refi import write_codebook
 from coding.selectors import study_agreement
+from exports.archive import tables
+from exports.archive.methods import methods_figures, methods_text
 from studies.models import Study
-from transcription.archive import tables
-from transcription.archive.methods import methods_figures, methods_text
 from transcription.archive.sources import REDACTED_VIEW, export_document, version_for
 from transcription.formats import FORMATS, ExportTranscript, filename
 from transcription.formats.csv_format import COLUMNS as SEGMENT_COLUMNS
@@ -90,13 +90,16 @@ def _prepared(transcripts: Iterator[Transcript]) -> Iterator[tuple[Transcript, l
 
     with ThreadPoolExecutor(max_workers=1) as renderer:
         pending: tuple[Transcript, Future[list[Member] | None]] | None = None
-        for transcript in transcripts:
+        try:
+            for transcript in transcripts:
+                if pending is not None:
+                    yield pending[0], pending[1].result()
+                pending = (transcript, renderer.submit(_rendered, transcript))
             if pending is not None:
                 yield pending[0], pending[1].result()
-            pending = (transcript, renderer.submit(_rendered, transcript))
-        if pending is not None:
-            yield pending[0], pending[1].result()
-        renderer.submit(connections.close_all).result()  # the rendering thread's connection
+        finally:
+            # The rendering thread's connection, also when the build stops early (a cancelled or failed export).
+            renderer.submit(connections.close_all).result()
 
 
 @contextlib.contextmanager
@@ -153,6 +156,7 @@ def _dictionary(study: Study) -> Iterable[list[object]]:
             yield [name, column.name, column.description]
     for segment_column in SEGMENT_COLUMNS:
         yield ["transcripts/csv/*.csv", segment_column, SEGMENT_DESCRIPTIONS.get(segment_column, "")]
+    yield ["participants.csv", "*", tables.PARTICIPANTS_LISTED]
     yield ["codebook/codebook.csv", "*", "One code per row; the columns are named in its header (coding.csv_io)."]
     yield ["agreement.json", "*", "Agreement per coder pair (percent, Cohen's kappa) and Krippendorff's alpha."]
     yield ["methods.json", "*", "The figures behind methods.md."]

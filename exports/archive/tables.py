@@ -12,11 +12,12 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Length
 
 from coding.analysis import final_codings
 from coding.models import Coding
-from studies.models import Participant, Study
+from studies.models import Consent, Participant, Study
 from transcription.archive.demographics import demographic_keys, demographics_of
 from transcription.models import Segment
 
@@ -52,7 +53,7 @@ EXCERPTS = (
 )
 PARTICIPANT_BASE = (
     Column("participant", "The pseudonym; no contact details or names are exported."),
-    Column("status", "Where the person stands in the study (screened, consented, interviewed, withdrawn, ...)."),
+    Column("status", "Where the person stands in the study: consented, scheduled, interviewed or withdrawn."),
     Column("language", "The language the person took part in (ISO 639-1)."),
 )
 
@@ -145,9 +146,32 @@ def participant_columns(study: Study) -> tuple[Column, ...]:
     )
 
 
+PARTICIPANTS_LISTED = (
+    "One row per person who consented: consented, scheduled, interviewed, or withdrawn keeping their data after "
+    "consenting. People who were only screened, eligible, ineligible, flagged, waitlisted or invited never agreed to "
+    "take part and are not listed; nor is anyone who withdrew asking for everything to be deleted."
+)
+CONSENTED_STAGES = (Participant.Status.CONSENTED, Participant.Status.SCHEDULED, Participant.Status.INTERVIEWED)
+
+
+def consented_participants(study: Study) -> QuerySet[Participant]:
+    """The people participants.csv lists (PARTICIPANTS_LISTED). A withdrawn row no longer says how far the person
+    had come, so their signed consent is the evidence."""
+    kept_after_consenting = Q(
+        status=Participant.Status.WITHDRAWN,
+        withdrawal_scope=Participant.WithdrawalScope.KEEP_DATA,
+        has_consent=True,
+    )
+    return (
+        Participant.objects.filter(study=study)
+        .annotate(has_consent=Exists(Consent.objects.filter(participant=OuterRef("pk"))))
+        .filter(Q(status__in=CONSENTED_STAGES) | kept_after_consenting)
+    )
+
+
 def participant_rows(study: Study) -> Iterator[list[object]]:
     keys = demographic_keys(study.pk)
-    people = Participant.objects.filter(study=study).order_by("code")
+    people = consented_participants(study).order_by("code")
     for start in range(0, people.count(), 1000):
         page = list(people[start : start + 1000])
         values = demographics_of([p.pk for p in page], keys)

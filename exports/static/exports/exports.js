@@ -9,7 +9,7 @@
     field("status").textContent = state.status;
     field("progress").value = state.progress;
     field("progress").textContent = state.progress + "%";
-    if (state.status === "done" && state.download_url) {
+    if (state.status === "succeeded" && state.download_url) {
       field("download").href = state.download_url;
       field("download").hidden = false;
       field("message").textContent = box.dataset.textDone;

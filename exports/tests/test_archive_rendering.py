@@ -12,10 +12,13 @@ import pytest
 from docx import Document
 
 from accounts.models import User
+from exports.archive import build
+from exports.models import ExportJob
+from exports.services.jobs import ExportFailed
+from exports.tests.kit import built
 from studies.models import Study
 from studies.tests.factories import InterviewFactory, ParticipantFactory
-from tests.exportkit import built, make_transcript
-from transcription.archive import build, jobs
+from tests.exportkit import make_transcript
 from transcription.models import Recording, Transcript
 
 # The rendering thread opens its own connection, which cannot see rows of an open test transaction.
@@ -69,6 +72,7 @@ def test_the_collector_is_switched_back_on_when_rendering_fails(
         raise OSError("disk full")
 
     monkeypatch.setattr(build, "_rendered", broken)
-    with pytest.raises(jobs.ExportFailed):
+    with pytest.raises(ExportFailed):
         built(study, owner)
     assert gc.isenabled()
+    assert ExportJob.objects.get(study=study).error == ExportJob.Error.WRITE_FAILED

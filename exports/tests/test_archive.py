@@ -17,11 +17,14 @@ from docx import Document
 
 from accounts.models import AuditEntry, User
 from coding.models import Code, CodingAssignment
-from config.media import open_decrypted
+from exports import selectors
+from exports.models import ExportJob
+from exports.services.enqueue import request_export
+from exports.services.jobs import run_export
+from exports.tests.kit import built, stored_bytes
 from studies.models import Study
 from studies.tests.factories import ParticipantFactory
-from tests.exportkit import built, code_span, foreign_qdpx, make_transcript, screen
-from transcription.archive import jobs
+from tests.exportkit import code_span, foreign_qdpx, make_transcript, screen
 from transcription.formats import format_names
 from transcription.models import Transcript
 from transcription.refi_project import read_qdpx
@@ -99,42 +102,44 @@ def test_the_task_is_sent_after_commit_and_a_second_run_builds_nothing(
     archived_study: Study, owner: User, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     with django_capture_on_commit_callbacks() as callbacks:
-        export_id = jobs.request_export(study=archived_study, user=owner, kind="qdpx")
+        job = request_export(study=archived_study, user=owner, kind="qdpx")
     assert len(callbacks) == 1
-    jobs.run_export(export_id)
-    first = jobs.export_state(export_id)
-    jobs.run_export(export_id)  # a duplicated message
-    assert jobs.export_state(export_id) == first
+    run_export(job.pk)
+    first = ExportJob.objects.values().get(pk=job.pk)
+    run_export(job.pk)  # a duplicated message
+    assert ExportJob.objects.values().get(pk=job.pk) == first
+    assert first["state"] == ExportJob.State.SUCCEEDED
     assert AuditEntry.objects.filter(action="export.built", study_id=archived_study.pk).count() == 1
 
 
 def test_progress_json_then_a_signed_link_only_for_its_requester(
     archived_study: Study, owner: User, researcher: User
 ) -> None:
-    export_id, data = built(archived_study, owner)
+    job, data = built(archived_study, owner)
     client = Client()
     client.force_login(owner)
-    page = client.get(f"/studies/{archived_study.slug}/exports/?export={export_id}")
+    page = client.get(f"/studies/{archived_study.slug}/exports/?export={job.pk}")
     assert b"exports.js" in page.content
-    status = client.get(f"/studies/{archived_study.slug}/exports/{export_id}/status.json").json()
-    assert (status["status"], status["progress"]) == ("done", 100)
+    status = client.get(f"/studies/{archived_study.slug}/exports/{job.pk}/status.json").json()
+    assert (status["status"], status["progress"]) == ("succeeded", 100)
     response = client.get(status["download_url"])
     assert b"".join(response.streaming_content) == data  # type: ignore[attr-defined]
     assert AuditEntry.objects.filter(action="export.downloaded", actor=owner).count() == 1
     other = Client()
     other.force_login(researcher)
     assert other.get(status["download_url"]).status_code == 404
-    assert other.get(f"/studies/{archived_study.slug}/exports/{export_id}/status.json").status_code == 404
+    assert other.get(f"/studies/{archived_study.slug}/exports/{job.pk}/status.json").status_code == 404
 
 
 def test_an_old_link_is_refused(archived_study: Study, owner: User, monkeypatch: pytest.MonkeyPatch) -> None:
-    export_id, _ = built(archived_study, owner)
-    token = jobs.download_token(export_id, owner)
-    monkeypatch.setattr(jobs, "LINK_SECONDS", -1)
-    assert jobs.export_for_token(token, owner) is None
-    assert jobs.export_for_token(token[:-2] + "xx", owner) is None
+    job, _ = built(archived_study, owner)
+    token = selectors.download_token(job, owner)
+    assert selectors.export_for_token(token, study=archived_study, user=owner) == job
+    monkeypatch.setattr(selectors, "LINK_SECONDS", -1)
+    assert selectors.export_for_token(token, study=archived_study, user=owner) is None
+    assert selectors.export_for_token(token[:-2] + "xx", study=archived_study, user=owner) is None
     with pytest.raises(signing.BadSignature):
-        signing.TimestampSigner(salt=jobs.SALT).unsign(token[:-2] + "xx")
+        signing.TimestampSigner(salt=selectors.SALT).unsign(token[:-2] + "xx")
 
 
 @pytest.mark.parametrize("role", ["interviewer", "coder", "viewer"])
@@ -170,12 +175,9 @@ def test_a_project_of_chosen_transcripts_holds_only_those(archived_study: Study,
     page = client.post(
         f"/studies/{archived_study.slug}/exports/start/", {"kind": "qdpx", "transcripts": str(chosen.pk)}
     )
-    export_id = page["Location"].rsplit("=", 1)[1]
-    jobs.run_export(export_id)
-    state = jobs.export_state(export_id)
-    assert state is not None
-    with open_decrypted(state["storage_name"]) as reader:
-        project = read_qdpx(io.BytesIO(reader.read()))
+    export_id = int(page["Location"].rsplit("=", 1)[1])
+    run_export(export_id)
+    project = read_qdpx(io.BytesIO(stored_bytes(ExportJob.objects.get(pk=export_id).storage_name)))
     assert len(list(project.sources)) == 1
     refused = client.post(f"/studies/{archived_study.slug}/exports/start/", {"kind": "qdpx", "transcripts": "1; DROP"})
     assert refused.status_code == 302

@@ -72,7 +72,8 @@ def methods_text(study: Study, figures: dict[str, Any]) -> str:
             else f"not defined ({figures['krippendorff_alpha_note'] or 'no data'})."
         ),
         "",
-        "Participants are identified by pseudonyms only; demographics are closed screening answers and derived bands.",
+        "Participants are identified by pseudonyms only; participants.csv lists those who consented, with closed "
+        "screening answers and derived bands as demographics.",
         "",
     ]
     return "\n".join(lines)

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from transcription.archive import views
+from exports import views
 
 app_name = "exports"
 urlpatterns = [
     path("", views.exports_page, name="page"),
     path("start/", views.start_export, name="start"),
     path("import/", views.import_qdpx, name="import"),
-    path("<str:export_id>/status.json", views.export_status, name="status"),
+    path("<int:export_id>/status.json", views.export_status, name="status"),
+    path("<int:export_id>/delete/", views.delete, name="delete"),
     path("download/<str:token>/", views.download, name="download"),
 ]
