@@ -1,4 +1,4 @@
-"""Application-level encryption: short fields (contact details) and media streams (recordings).
+"""Application-level encryption: short fields (contact details, raw transcript text) and media streams (recordings).
 
 Keys come from the environment (or, in DEBUG only, are derived from SECRET_KEY), never from the database.
 Each key list is ordered: the first key encrypts, every key decrypts, so adding a new key in front rotates
@@ -102,6 +102,27 @@ def decrypt_text(token: str) -> str:
 def rotate_text(token: str) -> str:
     """Re-encrypt a field token under the current (first) key."""
     return _fernet().rotate(token.encode()).decode()
+
+
+# Sealed values share a column with plaintext (raw transcript text beside redacted text), so each one says
+# what it is: this mark, then a field token. U+FDD0 is a Unicode noncharacter, reserved for a program's
+# internal use and never part of text people or Whisper write; plaintext that starts with it is refused.
+SEAL_MARK = "\ufdd0"
+
+
+def seal(value: str) -> str:
+    """A field token marked as sealed, for columns that also hold plaintext (config.fields.SealedTextField)."""
+    return SEAL_MARK + encrypt_text(value)
+
+
+def is_sealed(value: str) -> bool:
+    return value.startswith(SEAL_MARK)
+
+
+def unseal(value: str) -> str:
+    if not is_sealed(value):
+        raise DecryptionError("The value is not sealed.")
+    return decrypt_text(value[len(SEAL_MARK) :])
 
 
 def keyed_hash(value: str) -> str:

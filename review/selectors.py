@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from review.models import Approval, RedactedVersion
 from studies.models import Role, Study
 from studies.permissions import MANAGERS
-from transcription.models import Recording, Transcript, TranscriptionJob, TranscriptVersion
+from transcription.models import Recording, Segment, Transcript, TranscriptionJob, TranscriptVersion
 
 RAW_ROLES = MANAGERS  # owner and researcher: the only roles that see raw text and the tag table
 
@@ -41,6 +41,16 @@ def visible_version(transcript: Transcript, user_role: str) -> TranscriptVersion
     redacted = RedactedVersion.objects.filter(version__transcript=transcript).select_related("version")
     latest = redacted.order_by("-version__number").first()
     return latest.version if latest else None
+
+
+def redacted_segments_containing(study: Study, phrase: str) -> QuerySet[Segment]:
+    """Segments of the study's redacted versions whose text contains `phrase`, ignoring case, searched inside
+    PostgreSQL. Only redacted text is plaintext in the database; raw text is sealed and cannot be searched there."""
+    return Segment.objects.filter(
+        version__transcript__recording__interview__study=study,
+        version__redaction__isnull=False,
+        text__icontains=phrase,
+    ).order_by("version_id", "index")
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,7 @@ __all__ = [
     "TranscriptRow",
     "approved_version",
     "can_see_raw",
+    "redacted_segments_containing",
     "transcript_rows",
     "visible_version",
 ]

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
+from config.fields import SealedJSONField, SealedTextField
 from studies.models import Interview
 
 INTERVIEWER_SPEAKER = "interviewer"
@@ -198,8 +199,9 @@ class TranscriptVersion(models.Model):
     engine = models.CharField(max_length=100, blank=True)
     model_name = models.CharField(max_length=200, blank=True)
     engine_settings = models.JSONField(default=dict, blank=True)
-    # An English translation layer (list of segment dicts), kept beside the original, never replacing it.
-    translation = models.JSONField(null=True, blank=True)
+    # An English translation layer (list of segment dicts), kept beside the original, never replacing it. Made
+    # from raw speech and never carried into a redacted version, so always sealed.
+    translation = SealedJSONField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -227,7 +229,12 @@ class TranscriptVersion(models.Model):
 
 
 class Segment(models.Model):
-    """A time-aligned stretch of one speaker's speech in one version; times are seconds from the start."""
+    """A time-aligned stretch of one speaker's speech in one version; times are seconds from the start.
+
+    `text` and `words` hold what people said, names and disclosures included, so they are sealed at rest, except
+    in rows written by a redaction pass (review), which are plaintext: readable and searchable in the database.
+    Reads through the model give plaintext either way; offsets count code points of that plaintext.
+    """
 
     version = models.ForeignKey(TranscriptVersion, on_delete=models.CASCADE, related_name="segments")
     index = models.PositiveIntegerField()
@@ -235,12 +242,12 @@ class Segment(models.Model):
     end = models.FloatField()
     speaker = models.CharField(max_length=32, blank=True)
     language = models.CharField(max_length=12, blank=True)
-    text = models.TextField(blank=True)
+    text = SealedTextField(blank=True)
     avg_logprob = models.FloatField(null=True, blank=True)
     no_speech_prob = models.FloatField(null=True, blank=True)
     compression_ratio = models.FloatField(null=True, blank=True)
     flags = models.JSONField(default=list, blank=True)  # values of transcription.results.FLAG_*
-    words = models.JSONField(default=list, blank=True)  # [{"start", "end", "text", "probability"}]
+    words = SealedJSONField(default=list, blank=True)  # [{"start", "end", "text", "probability"}]
 
     class Meta:
         ordering = ("version", "index")

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from config.crypto import SEAL_MARK
 from review.services.errors import ReviewError
 
 
@@ -63,6 +64,9 @@ def _string(op: dict[str, Any], key: str, limit: int) -> str:
     value = op.get(key)
     if not isinstance(value, str) or len(value) > limit:
         raise ReviewError(_("The edit's %(field)s is missing or too long.") % {"field": key})
+    if SEAL_MARK in value:
+        # The mark that tells sealed text from plaintext (config.crypto) is a noncharacter no keyboard types.
+        raise ReviewError(_("The edit's %(field)s holds a character that is not text.") % {"field": key})
     return value
 
 

@@ -204,7 +204,9 @@ def redact_latest(*, transcript: Transcript, base_number: object, user: User) ->
     for index in changed:
         # Word timings carry the original words: a redacted segment keeps its times, never its words.
         rows[index] = rows[index].but(text=result.texts[index], words=[])
-    version = write_version(transcript=transcript, rows=rows, author=user, source=source, keep_translation=False)
+    version = write_version(
+        transcript=transcript, rows=rows, author=user, source=source, keep_translation=False, redacted=True
+    )
     RedactedVersion.objects.create(
         version=version,
         source=source,

@@ -14,6 +14,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from config.fields import Plain
 from review.services import state
 from review.services.edits import ROW_FIELDS, Row, apply_operations
 from review.services.errors import ReviewError, VersionConflict
@@ -98,24 +99,34 @@ _COPY = (
 )
 
 
-def _insert_segments(version: TranscriptVersion, rows: list[Row], source: TranscriptVersion | None) -> None:
+def _insert_segments(
+    version: TranscriptVersion, rows: list[Row], source: TranscriptVersion | None, *, redacted: bool
+) -> None:
     """Unchanged rows are copied inside the database (INSERT ... SELECT, one statement per run); the rest go in
-    one bulk insert. Copying 1,500 segments with their word timings through Python took most of a save."""
-    if source is not None:
+    one bulk insert. Copying 1,500 segments with their word timings through Python took most of a save.
+
+    A copy keeps each value as it was stored, sealed or plain. Rows written through Python are sealed, except
+    in a redacted version, whose every row is written as plaintext: a redaction pass has been over all of them,
+    and coders, exports and database-side reads (search, lengths) need the plain text."""
+    if source is not None and not redacted:
         with connection.cursor() as cursor:
             for first, last, shift in _copy_runs(rows):
                 cursor.execute(_COPY, [version.id, shift, source.id, first, last])
-    fresh = [(index, row) for index, row in enumerate(rows) if source is None or not row.unchanged]
+    fresh = [(index, row) for index, row in enumerate(rows) if source is None or redacted or not row.unchanged]
     missing = [row.source for _, row in fresh if "words" not in row and row.source is not None]
     if missing and source is not None:
         words = dict(source.segments.filter(index__in=missing).values_list("index", "words"))
         for _, row in fresh:
             if "words" not in row and row.source is not None:
                 row["words"] = words[row.source]
-    Segment.objects.bulk_create(
-        [Segment(version=version, index=index, **{f: row[f] for f in ROW_FIELDS}) for index, row in fresh],
-        batch_size=2000,
-    )
+    Segment.objects.bulk_create([_segment(version, index, row, redacted) for index, row in fresh], batch_size=2000)
+
+
+def _segment(version: TranscriptVersion, index: int, row: Row, redacted: bool) -> Segment:
+    values = {field: row[field] for field in ROW_FIELDS}
+    if redacted:
+        values.update(text=Plain(values["text"]), words=Plain(values["words"]))
+    return Segment(version=version, index=index, **values)
 
 
 def write_version(
@@ -125,16 +136,18 @@ def write_version(
     author: User | None,
     source: TranscriptVersion | None = None,
     keep_translation: bool = True,
+    redacted: bool = False,
 ) -> TranscriptVersion:
     """A new version numbered after the latest; rows marked unchanged are copied from `source`. Caller holds the
-    transcript lock. The translation layer comes from `source` unless `keep_translation` is false."""
+    transcript lock. The translation layer comes from `source` unless `keep_translation` is false. `redacted`
+    stores every row as plaintext (only the redaction pass, which records the RedactedVersion, says so)."""
     latest = latest_version(transcript)
     number = (latest.number if latest else 0) + 1
     version = TranscriptVersion.objects.create(transcript=transcript, number=number, created_by=author)
     if source is not None and keep_translation:
         original = TranscriptVersion.objects.filter(pk=source.pk).values("translation")[:1]
         TranscriptVersion.objects.filter(pk=version.pk).update(translation=Subquery(original))
-    _insert_segments(version, rows, source)
+    _insert_segments(version, rows, source, redacted=redacted)
     return version
 
 

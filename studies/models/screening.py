@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
+from config.fields import SealedJSONField
 from studies.models.core import Participant, Study
 
 
@@ -59,6 +60,9 @@ class Question(TimeStampedModel):
         BIRTH_YEAR = "birth_year", _("Year of birth")
         AGE = "age", _("Age")
         CONFIRM = "confirm", _("Confirmation checkbox")
+
+    # What a person writes in their own words (a name, a city, what happened to them): sealed wherever stored.
+    FREE_TEXT_KINDS = frozenset({Kind.SHORT_TEXT, Kind.LONG_TEXT})
 
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveIntegerField(default=0)
@@ -133,8 +137,10 @@ class ScreeningResponse(TimeStampedModel):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="responses")
     form_token = models.CharField(max_length=64, unique=True)
     language = models.CharField(max_length=12)
-    answers = models.JSONField(default=dict)
-    # Answers plus derived values (age, age_band, region) that rules and quotas read.
+    # Every answer as given, free text included: sealed at rest (not queryable in the database).
+    answers = SealedJSONField(default=dict)
+    # The closed answers (choices, numbers, country, language) plus derived values (age, age_band, region) that
+    # rules, quotas, dashboards and exports query: plain, and never free text (Question.FREE_TEXT_KINDS).
     attributes = models.JSONField(default=dict)
     started_at = models.DateTimeField()
     submitted_at = models.DateTimeField()

@@ -233,6 +233,13 @@ def derive_attributes(questions: list[Question], answers: dict[str, Any]) -> dic
     return attributes
 
 
+def stored_attributes(questions: list[Question], attributes: dict[str, Any]) -> dict[str, Any]:
+    """The attributes to store in plain (queryable) form: everything but free-text answers, which are kept only
+    sealed in the response's `answers`. Rules are evaluated before this, on everything."""
+    free_text = {question.key for question in questions if question.kind in Question.FREE_TEXT_KINDS}
+    return {key: value for key, value in attributes.items() if key not in free_text}
+
+
 def _holds(rule: EligibilityRule, value: Any) -> bool:
     expected = rule.value
     values = [str(item) for item in expected] if isinstance(expected, list) else [str(expected)]

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from config.crypto import keyed_hash
 from studies.models import ContactDetails, Participant, Question, Questionnaire, ScreeningResponse, Study
-from studies.services.eligibility import Eligibility, derive_attributes, evaluate_eligibility
+from studies.services.eligibility import Eligibility, derive_attributes, evaluate_eligibility, stored_attributes
 from studies.services.fraud import RiskAssessment, assess_risk, client_hash
 from studies.services.quotas import full_strata
 from studies.services.safety import record_safety_events
@@ -157,7 +157,7 @@ def _save(
         form_token=submission.form_token,
         language=submission.language,
         answers=submission.answers,
-        attributes=found.attributes,
+        attributes=stored_attributes(questions, found.attributes),
         started_at=submission.started_at,
         submitted_at=now,
         eligible=eligible,

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, Protocol
 
 import orjson
 
+from config.crypto import unseal
 from transcription.results import Segment, TranscriptionResult
 
 
@@ -98,8 +99,12 @@ def _words(stored: Iterable[Mapping[str, Any]]) -> tuple[ExportWord, ...]:
 
 def words_from_json(stored: str | bytes | None) -> tuple[ExportWord, ...]:
     """Words from a segment's `words` column read as JSON text (decoded by orjson, several times faster than the
-    standard library; a study archive decodes ten million words)."""
-    return _words(orjson.loads(stored) or ()) if stored else ()  # a JSON null holds no words either
+    standard library; a study archive decodes ten million words). A raw version's words are sealed
+    (config.fields.SealedJSONField): a JSON string holding the sealed JSON text."""
+    decoded = orjson.loads(stored) if stored else None
+    if isinstance(decoded, str):
+        decoded = orjson.loads(unseal(decoded))
+    return _words(decoded or ())  # a JSON null holds no words either
 
 
 def export_rows(rows: Iterable[SegmentRow]) -> tuple[ExportSegment, ...]:
