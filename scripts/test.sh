@@ -8,6 +8,8 @@ ensure_debian_packages chromium chromium-driver espeak-ng ffmpeg postgresql-clie
 ensure_local_services
 ensure_venv requirements-dev.txt
 export PATH="$VENV/bin:$PATH" CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+# Derandomized property-based tests, so CI never goes red by chance (random draws: scripts/fuzz.sh).
+export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 
 say "ruff format --check"; ruff format --check .
 say "ruff check"; ruff check .

@@ -18,6 +18,7 @@ from accounts.models import User
 from studies.models import Consent, ConsentItem, Participant, Study
 from studies.tests.factories import InterviewFactory
 from studies.tests.test_portal_and_consent import document, invited, portal_client
+from tests.hypothesis_profiles import examples
 from tests.test_hostile_input import HOSTILE
 from transcription.models import MediaFile, Recording, Upload
 from transcription.tests.jobkit import private_media, stored_files, temp_files
@@ -25,7 +26,7 @@ from transcription.tests.jobkit import private_media, stored_files, temp_files
 __all__ = ["private_media"]
 AUDIO, ASR = ConsentItem.AUDIO_RECORDING, ConsentItem.AUTOMATIC_TRANSCRIPTION
 CONSENT_FIELDS = (f"item_{AUDIO}", f"item_{ASR}", "check_0", "signature_name")
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from studies.models import ContactDetails, Participant, ScreeningResponse, Study
 from studies.tests.factories import StudyFactory, build_screening
+from tests.hypothesis_profiles import examples
 
 HOSTILE = st.one_of(
     st.text(max_size=300),
@@ -69,7 +70,7 @@ def assert_whole_or_nothing(study: Study) -> None:
 
 @pytest.mark.slow
 @pytest.mark.django_db
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.fixed_dictionaries({}, optional=dict.fromkeys(FIELDS, HOSTILE)))
 def test_hostile_screening_answers_never_cause_a_server_error(hostile_study: Study, values: dict[str, str]) -> None:
     cache.clear()  # the per-IP rate limit is tested elsewhere; here every example must reach the form
