@@ -12,12 +12,14 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from accounts.audit import client_ip
-from studies.forms.portal import BookingForm, ConsentForm, TimeZoneForm, WithdrawalForm
+from studies.forms.portal import BookingForm, ConsentForm, NewLinkForm, TimeZoneForm, WithdrawalForm
 from studies.forms.screening import QuestionsForm, localized
 from studies.models import Interview, Participant
 from studies.services import consent as consent_service
 from studies.services import scheduling
-from studies.services.portal import InvalidLink, participant_from_token
+from studies.services.fraud import allow_submission
+from studies.services.new_links import request_new_links
+from studies.services.portal import InvalidLink, read_link, spend_link
 from studies.services.stage_questionnaires import answer_questionnaire, due_questionnaires
 from studies.services.withdrawal import withdraw_participant
 
@@ -26,24 +28,48 @@ SESSION_KEY = "portal_participant"
 PortalView = Callable[..., HttpResponse]
 
 
-def enter(request: HttpRequest, token: str) -> HttpResponse:
-    """Trade the link for a session, so the token does not stay in the address bar or in history."""
-    return _enter(request, token, "participate:portal")
-
-
-def enter_questionnaire(request: HttpRequest, token: str, pk: int) -> HttpResponse:
-    """The link of a "questionnaire due" email: enter, then open that questionnaire (which checks it is due)."""
-    return _enter(request, token, "participate:portal_questionnaire", pk)
-
-
-def _enter(request: HttpRequest, token: str, destination: str, *args: int) -> HttpResponse:
+def enter(request: HttpRequest) -> HttpResponse:
+    """A magic link (`?t=`): GET shows one button, and only its POST spends the link, for a session and a clean
+    address; the token then stays out of the address bar, history and any Referer."""
+    token = request.POST.get("t") or request.GET.get("t") or ""
     try:
-        participant = participant_from_token(token=token)
+        link = read_link(token=token)
     except InvalidLink:
-        return render(request, "studies/portal/link_invalid.html", status=400)
+        return link_invalid(request)
+    if request.method != "POST":
+        with translation.override(link.participant.language):
+            response = render(request, "studies/portal/enter.html", {"token": token, "study": link.participant.study})
+        # The origin only, never this address (which holds the token); "no-referrer" would make the browser
+        # send "Origin: null" with the button's POST, which the CSRF check refuses.
+        response["Referrer-Policy"] = "strict-origin"
+        response["Cache-Control"] = "no-store"
+        return response
+    try:
+        version = spend_link(link=link)
+    except InvalidLink:
+        return link_invalid(request)
     request.session.cycle_key()
-    request.session[SESSION_KEY] = [participant.id, participant.link_version]
-    return redirect(destination, *args)
+    request.session[SESSION_KEY] = [link.participant.id, version]
+    if link.questionnaire_id is not None:
+        return redirect("participate:portal_questionnaire", link.questionnaire_id)
+    return redirect("participate:portal")
+
+
+def link_invalid(request: HttpRequest, form: NewLinkForm | None = None, status: int = 400) -> HttpResponse:
+    context = {"form": form or NewLinkForm()}
+    return render(request, "studies/portal/link_invalid.html", context, status=status)
+
+
+@require_POST
+def new_link(request: HttpRequest) -> HttpResponse:
+    """Send a fresh link to the address given, if it belongs to someone taking part; the answer is the same
+    either way. Counted against the public forms' hourly limit per address."""
+    form = NewLinkForm(request.POST)
+    if not form.is_valid():
+        return link_invalid(request, form)
+    if allow_submission(ip=client_ip(request) or ""):
+        request_new_links(email=form.cleaned_data["email"])
+    return render(request, "studies/portal/new_link_sent.html")
 
 
 def portal_view(view: PortalView) -> Callable[..., HttpResponse]:
@@ -54,7 +80,7 @@ def portal_view(view: PortalView) -> Callable[..., HttpResponse]:
         pid, version = request.session.get(SESSION_KEY) or (0, -1)
         participant = Participant.objects.select_related("study").filter(id=int(pid), link_version=int(version)).first()
         if participant is None or participant.status == Participant.Status.WITHDRAWN:
-            return render(request, "studies/portal/link_invalid.html", status=403)
+            return link_invalid(request, status=403)
         # The language the person screened in, until they pick another with the switcher (a cookie).
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = translation.get_language() or settings.LANGUAGE_CODE

@@ -7,12 +7,8 @@ from studies import portal_views, portal_voice_views, public_views
 app_name = "participate"
 urlpatterns = [
     # The portal comes first: "portal" is not a study slug.
-    path("portal/enter/<str:token>/", portal_views.enter, name="portal_enter"),
-    path(
-        "portal/enter/<str:token>/questionnaires/<int:pk>/",
-        portal_views.enter_questionnaire,
-        name="portal_enter_questionnaire",
-    ),
+    path("portal/enter/", portal_views.enter, name="portal_enter"),
+    path("portal/new-link/", portal_views.new_link, name="portal_new_link"),
     path("portal/", portal_views.home, name="portal"),
     path("portal/consent/", portal_views.consent, name="portal_consent"),
     path("portal/consent.pdf", portal_views.consent_pdf, name="portal_consent_pdf"),

@@ -267,3 +267,23 @@ def apply_retention_policies() -> None:
     from studies.services.retention import apply_retention
 
     apply_retention()
+
+
+@shared_task(ignore_result=True)
+def send_portal_link(participant_id: int) -> None:
+    """A fresh link to the participant's portal, asked for on the "link cannot be used" page."""
+    participant = Participant.objects.select_related("study", "contact").filter(id=participant_id).first()
+    if participant is None or participant.status == Participant.Status.WITHDRAWN or not participant.contact.email:
+        return
+    with translation.override(participant.language):
+        send_mail(
+            subject=_("Your link to: %(study)s") % {"study": participant.study.title},
+            message=_(
+                'Here is a new link to your personal page for the study "%(study)s":\n%(url)s\n\n'
+                "It works once and replaces the links we sent before. If you did not ask for it, you can ignore "
+                "this email."
+            )
+            % {"study": participant.study.title, "url": portal_url(participant=participant)},
+            from_email=None,
+            recipient_list=[participant.contact.email],
+        )

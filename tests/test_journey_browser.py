@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from studies.models import Consent, ConsentItem, ContactDetails, Interview, Participant, ScreeningResponse, Study
 from studies.services.consent import consent_text_sha256
-from studies.services.portal import make_link_token
+from studies.services.portal import link_path
 from studies.services.quotas import invite_participants
 from studies.tests.conftest import forget_rate_limits
 from studies.tests.factories import ConsentDocumentFactory, SlotFactory, StudyFactory, build_screening
@@ -93,8 +93,8 @@ def test_a_person_goes_from_the_screening_link_to_withdrawal(
 
         # The team invites the person; the magic link is the one the invitation email carries.
         assert invite_participants(participants=[participant]) == 1
-        token = make_link_token(participant=participant)
-        page.goto(live_server.url + reverse("participate:portal_enter", args=[token]))
+        page.goto(live_server.url + link_path(participant=participant))
+        page.get_by_role("button", name=_("Open my study page")).click()
         assert participant.code in page.content()
         assert fits_a_phone(page)
 

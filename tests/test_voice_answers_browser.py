@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 import redis
-from django.urls import reverse
 
 from config.media import open_decrypted
-from studies.services.portal import make_link_token
+from studies.services.portal import link_path
 from tests.chromium import launched_chromium
 from transcription.media import probe_media
 from transcription.models import MediaFile, TranscriptionJob, VoiceAnswer
@@ -60,9 +59,8 @@ def test_a_participant_on_a_phone_records_an_answer_that_the_server_keeps_with_a
     )
     context.grant_permissions(["microphone"], origin=live_server.url)
     page = context.new_page()
-    page.goto(
-        live_server.url + reverse("participate:portal_enter", args=[make_link_token(participant=interview.participant)])
-    )
+    page.goto(live_server.url + link_path(participant=interview.participant))
+    page.get_by_role("button", name="Open my study page").click()
     page.get_by_role("link", name="Record your answers").click()
     item = page.locator(f"#question-{question.pk}")
     item.get_by_role("button", name="Record", exact=True).click()

@@ -67,3 +67,11 @@ class WithdrawalForm(forms.Form):
         widget=forms.RadioSelect,
     )
     confirm = forms.BooleanField(label=_("Yes, I want to withdraw from this study."))
+
+
+class NewLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("The email address you gave us"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

@@ -1,51 +1,93 @@
-"""Magic links: signed, expiring, single-purpose links instead of passwords for participants.
+"""Magic links: encrypted, expiring, single-use links instead of passwords for participants.
 
-A link carries the participant id, a purpose and the participant's `link_version`; bumping the version
-revokes every link issued before. Each purpose has its own salt, so a link for one purpose never opens
-another.
+A link's token is the participant id, their `link_version` and, for a "questionnaire due" e-mail, the
+questionnaire to open, encrypted with a key derived from SECRET_KEY (so it shows no sequential id). It travels in
+the query string (`?t=`), which the access log leaves out (config/gunicorn.py), and opening it shows a page with
+one button: only that POST spends the link, so a mail scanner that fetches links does not use it up. Spending
+bumps `link_version` by a conditional update: the link, and every link issued before it, stops working, and the
+session that spent it holds the new version. Revoking (withdrawal) bumps the version too.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
-from django.core import signing
 from django.db.models import F
 from django.urls import reverse
+from django.utils.encoding import force_bytes
 
 from studies.models import Participant
 
-PORTAL = "portal"
-
 
 class InvalidLink(Exception):
-    """A link that is forged, expired, revoked or for another purpose (permanent)."""
+    """A link that is forged, expired, already used or revoked (permanent)."""
 
 
-def make_link_token(*, participant: Participant, purpose: str = PORTAL) -> str:
-    return signing.dumps({"p": participant.id, "v": participant.link_version}, salt=f"studies.link.{purpose}")
+@dataclass(frozen=True)
+class PortalLink:
+    participant: Participant
+    version: int
+    questionnaire_id: int | None
+
+
+def _fernet() -> MultiFernet:
+    # SECRET_KEY_FALLBACKS keep links sent before a key rotation working until they expire.
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    keys = [hashlib.sha256(b"studies.portal-link:" + force_bytes(secret)).digest() for secret in secrets]
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in keys])
+
+
+def make_link_token(*, participant: Participant, questionnaire_id: int | None = None) -> str:
+    payload: dict[str, int] = {"p": participant.id, "v": participant.link_version}
+    if questionnaire_id is not None:
+        payload["q"] = questionnaire_id
+    return _fernet().encrypt(json.dumps(payload).encode()).decode()
+
+
+def link_path(*, participant: Participant, questionnaire_id: int | None = None) -> str:
+    token = make_link_token(participant=participant, questionnaire_id=questionnaire_id)
+    return f"{reverse('participate:portal_enter')}?{urlencode({'t': token})}"
 
 
 def portal_url(*, participant: Participant) -> str:
-    token = make_link_token(participant=participant)
-    return settings.SITE_URL + reverse("participate:portal_enter", args=[token])
+    return settings.SITE_URL + link_path(participant=participant)
 
 
 def questionnaire_url(*, participant: Participant, questionnaire_id: int) -> str:
-    """A portal link that opens one later-stage questionnaire (the same portal token; the id is not secret)."""
-    token = make_link_token(participant=participant)
-    return settings.SITE_URL + reverse("participate:portal_enter_questionnaire", args=[token, questionnaire_id])
+    """A portal link that opens one later-stage questionnaire (the questionnaire view checks it is due)."""
+    return settings.SITE_URL + link_path(participant=participant, questionnaire_id=questionnaire_id)
 
 
-def participant_from_token(*, token: str, purpose: str = PORTAL) -> Participant:
-    max_age = settings.PORTAL_LINK_MAX_AGE_DAYS * 24 * 3600
+def read_link(*, token: str) -> PortalLink:
+    """The link's participant and version, when the token is genuine, unexpired and not yet spent or revoked."""
     try:
-        data = signing.loads(token, salt=f"studies.link.{purpose}", max_age=max_age)
-    except signing.BadSignature as error:
+        data = json.loads(_fernet().decrypt(token.encode(), ttl=settings.PORTAL_LINK_MAX_AGE_DAYS * 24 * 3600))
+    except (InvalidToken, ValueError) as error:
         raise InvalidLink from error
-    participant = Participant.objects.filter(id=data.get("p"), link_version=data.get("v")).first()
-    if participant is None:
+    participant = Participant.objects.select_related("study").filter(id=data.get("p")).first()
+    if participant is None or participant.link_version != data.get("v"):
         raise InvalidLink
-    return participant
+    questionnaire_id = data.get("q")
+    return PortalLink(participant=participant, version=participant.link_version, questionnaire_id=questionnaire_id)
+
+
+def spend_link(*, link: PortalLink) -> int:
+    """Use the link up; returns the participant's new link version, for the session it opens.
+
+    The conditional update makes two clicks racing with one link open one session at most.
+    """
+    spent = Participant.objects.filter(id=link.participant.id, link_version=link.version).update(
+        link_version=F("link_version") + 1
+    )
+    if not spent:
+        raise InvalidLink
+    return link.version + 1
 
 
 def revoke_links(*, participant: Participant) -> None:

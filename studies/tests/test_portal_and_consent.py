@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from config.crypto import keyed_hash
 from studies.models import Consent, ConsentDocument, ConsentItem, ContactDetails, Participant, Study
 from studies.services.consent import consent_pdf, consent_text_sha256, publish_consent_version
 from studies.services.portal import make_link_token, revoke_links
-from studies.tasks import send_consent_copy
+from studies.tasks import send_consent_copy, send_portal_link
 from studies.tests.factories import ConsentDocumentFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,9 +30,9 @@ def invited(study: Study, language: str = "en") -> Participant:
 
 
 def portal_client(participant: Participant) -> Client:
+    participant.refresh_from_db(fields=["link_version"])  # each entry spends a link: make a current one
     client = Client()
-    token = make_link_token(participant=participant)
-    response = client.get(reverse("participate:portal_enter", args=[token]))
+    response = client.post(reverse("participate:portal_enter"), {"t": make_link_token(participant=participant)})
     assert response.status_code == 302
     return client
 
@@ -49,22 +55,73 @@ def sign(client: Client, **overrides: str) -> object:
     return client.post(reverse("participate:portal_consent"), {k: v for k, v in data.items() if v})
 
 
+def enter(client: Client, token: str, method: str = "post") -> Any:
+    url = reverse("participate:portal_enter")
+    return client.post(url, {"t": token}) if method == "post" else client.get(url, {"t": token})
+
+
 def test_a_magic_link_opens_the_portal_and_a_forged_or_revoked_one_does_not(study: Study) -> None:
     participant = invited(study)
     client = portal_client(participant)
     page = client.get(reverse("participate:portal"))
     assert participant.code in page.content.decode()
-    assert Client().get(reverse("participate:portal_enter", args=["forged"])).status_code == 400
+    assert enter(Client(), "forged").status_code == 400
+    participant.refresh_from_db()
     old_token = make_link_token(participant=participant)
     revoke_links(participant=participant)
-    assert Client().get(reverse("participate:portal_enter", args=[old_token])).status_code == 400
+    assert enter(Client(), old_token).status_code == 400
     assert client.get(reverse("participate:portal")).status_code == 403
 
 
-def test_a_link_for_one_purpose_does_not_open_another(study: Study) -> None:
+def test_a_link_shows_no_id_and_only_its_button_spends_it_once(study: Study) -> None:
     participant = invited(study)
-    other = make_link_token(participant=participant, purpose="unsubscribe")
-    assert Client().get(reverse("participate:portal_enter", args=[other])).status_code == 400
+    token = make_link_token(participant=participant)
+    assert b'"p":' not in base64.urlsafe_b64decode(token)  # encrypted: neither the id nor anything else readable
+    shown = enter(Client(), token, method="get")  # what a mail scanner fetching the link does
+    assert shown.status_code == 200
+    assert shown["Referrer-Policy"] == "strict-origin"
+    assert f'value="{token}"' in shown.content.decode()
+
+    first = Client()
+    assert enter(first, token)["Location"] == reverse("participate:portal")
+    assert first.get(reverse("participate:portal")).status_code == 200
+    again = enter(Client(), token)
+    assert again.status_code == 400
+    assert reverse("participate:portal_new_link") in again.content.decode()
+    assert first.get(reverse("participate:portal")).status_code == 200  # the session that spent it stays open
+
+
+def test_a_questionnaire_link_opens_that_questionnaire(study: Study) -> None:
+    participant = invited(study)
+    response = enter(Client(), make_link_token(participant=participant, questionnaire_id=7))
+    assert response["Location"] == reverse("participate:portal_questionnaire", args=[7])
+
+
+def test_a_new_link_goes_only_to_someone_taking_part_and_the_answer_is_the_same(
+    study: Study, django_capture_on_commit_callbacks: Any
+) -> None:
+    participant = invited(study)
+    ContactDetails.objects.filter(participant=participant).update(email_hash=keyed_hash("sam@example.org"))
+    screened = ParticipantFactory(study=study, status=Participant.Status.SCREENED)
+    ContactDetails.objects.create(
+        participant=screened, email="kim@example.org", email_hash=keyed_hash("kim@example.org")
+    )
+    url = reverse("participate:portal_new_link")
+    answers, queued = [], []
+    for address in ("Sam@Example.org", "kim@example.org", "nobody@example.org"):
+        with django_capture_on_commit_callbacks() as callbacks:
+            answers.append(Client().post(url, {"email": address}).content)
+        queued.append(len(callbacks))
+    assert answers[0] == answers[1] == answers[2]
+    assert queued == [1, 0, 0]
+    assert Client().post(url, {"email": "not an address"}).status_code == 400
+
+    send_portal_link(participant.id)  # the queued task's work
+    assert [message.to for message in mail.outbox] == [["sam@example.org"]]
+    link = re.search(r"https?://\S+", str(mail.outbox[0].body))
+    assert link is not None
+    assert urlsplit(link.group()).path == reverse("participate:portal_enter")
+    assert enter(Client(), parse_qs(urlsplit(link.group()).query)["t"][0]).status_code == 302
 
 
 def test_signing_records_choices_name_ip_language_version_and_the_text_hash(study: Study) -> None:

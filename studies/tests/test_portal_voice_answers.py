@@ -25,7 +25,10 @@ pytestmark = pytest.mark.django_db
 
 def portal_client(participant: Participant, **options: Any) -> Client:
     client = Client(**options)
-    response = client.get(reverse("participate:portal_enter", args=[make_link_token(participant=participant)]))
+    token = make_link_token(participant=participant)
+    client.get(reverse("participate:portal_enter"), {"t": token})  # the page with the button sets the CSRF cookie
+    form = {"t": token, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
+    response = client.post(reverse("participate:portal_enter"), form)
     assert response.status_code == 302
     return client
 
