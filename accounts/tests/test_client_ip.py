@@ -14,8 +14,10 @@ PROXY = "10.0.0.5"
 
 
 def address(forwarded: str | None) -> str | None:
-    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
-    return client_ip(RequestFactory().get("/", REMOTE_ADDR=PROXY, **headers))
+    request = RequestFactory().get("/", REMOTE_ADDR=PROXY)
+    if forwarded is not None:
+        request.META["HTTP_X_FORWARDED_FOR"] = forwarded
+    return client_ip(request)
 
 
 def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(settings: SettingsWrapper) -> None:

@@ -29,6 +29,7 @@ from transcription.refi_project.document import (
 )
 
 MAX_MEMBER = 64 * 1024 * 1024  # no single project.qde or text source larger than this
+MAX_TOTAL = 256 * 1024 * 1024  # nor all of them together, unpacked
 
 
 class ProjectFormatError(ValueError):
@@ -49,18 +50,36 @@ def _child(element: etree._Element | None, name: str) -> etree._Element | None:
     return found[0] if found else None
 
 
-def _member(archive: zipfile.ZipFile, name: str) -> bytes:
-    try:
-        info = archive.getinfo(name)
-    except KeyError as error:
-        raise ProjectFormatError(
-            _("The project refers to %(name)s, which is not in the file.") % {"name": name}
-        ) from error
-    if info.file_size > MAX_MEMBER:
-        raise ProjectFormatError(
-            _("%(name)s is larger than %(size)d MiB.") % {"name": name, "size": MAX_MEMBER // 2**20}
-        )
-    return archive.read(info)
+class _Members:
+    """The archive's members, each unpacked once however often the project refers to it, within one budget of
+    uncompressed bytes for the whole file: a small upload that refers to one packed member many times cannot
+    make the import unpack gigabytes."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self._archive = archive
+        self._read: dict[str, bytes] = {}
+
+    def read(self, name: str) -> bytes:
+        if name in self._read:
+            return self._read[name]
+        try:
+            info = self._archive.getinfo(name)
+        except KeyError as error:
+            raise ProjectFormatError(
+                _("The project refers to %(name)s, which is not in the file.") % {"name": name}
+            ) from error
+        if info.file_size > MAX_MEMBER:
+            raise ProjectFormatError(
+                _("%(name)s is larger than %(size)d MiB.") % {"name": name, "size": MAX_MEMBER // 2**20}
+            )
+        if sum(map(len, self._read.values())) + info.file_size > MAX_TOTAL:
+            raise ProjectFormatError(
+                _("The project unpacks to more than %(size)d MiB, more than this platform imports at once.")
+                % {"size": MAX_TOTAL // 2**20}
+            )
+        # zipfile stops at the declared size and checks the CRC, so a member cannot unpack to more than it says.
+        self._read[name] = self._archive.read(info)
+        return self._read[name]
 
 
 def _time(value: str | None) -> datetime | None:
@@ -74,7 +93,7 @@ def _optional_guid(value: str | None) -> uuid.UUID | None:
     return parse_guid(value) if value else None
 
 
-def _text_of(archive: zipfile.ZipFile, element: etree._Element) -> str:
+def _text_of(members: _Members, element: etree._Element) -> str:
     content = _child(element, "PlainTextContent")
     if content is not None:
         return content.text or ""
@@ -83,7 +102,7 @@ def _text_of(archive: zipfile.ZipFile, element: etree._Element) -> str:
         raise ProjectFormatError(
             _("The source “%(name)s” has no text inside the project.") % {"name": element.get("name") or ""}
         )
-    return _member(archive, f"Sources/{path.removeprefix('internal://')}").decode("utf-8-sig")
+    return members.read(f"Sources/{path.removeprefix('internal://')}").decode("utf-8-sig")
 
 
 def _codings(element: etree._Element) -> list[ProjectCoding]:
@@ -110,12 +129,12 @@ def _codings(element: etree._Element) -> list[ProjectCoding]:
     return found
 
 
-def _sources(archive: zipfile.ZipFile, root: etree._Element) -> list[ProjectSource]:
+def _sources(members: _Members, root: etree._Element) -> list[ProjectSource]:
     sources = [
         ProjectSource(
             guid=parse_guid(e.get("guid")),
             name=e.get("name") or "",
-            text=_text_of(archive, e),
+            text=_text_of(members, e),
             codings=_codings(e),
             notes=[parse_guid(n.get("targetGUID")) for n in _children(e, "NoteRef")],
         )
@@ -174,7 +193,8 @@ def read_qdpx(source: IO[bytes]) -> Project:
     """The project in a .qdpx file (raises ProjectFormatError, or CodebookFormatError for a bad codebook)."""
     try:
         with zipfile.ZipFile(source) as archive:
-            data = _member(archive, "project.qde")
+            members = _Members(archive)
+            data = members.read("project.qde")
             root = parse_xml(data)
             if _local(root) != "Project":
                 raise ProjectFormatError(_("project.qde is not a REFI-QDA project."))
@@ -186,7 +206,7 @@ def read_qdpx(source: IO[bytes]) -> Project:
             ]
             variables, cases = _cases(root)
             project = Project(
-                root.get("name") or "", users, codes, _sources(archive, root), cases, variables, _notes(root)
+                root.get("name") or "", users, codes, _sources(members, root), cases, variables, _notes(root)
             )
             project.origin = root.get("origin") or ""
             return project
