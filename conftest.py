@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -18,6 +19,10 @@ from accounts.models import User
 from studies.models import Role, Study
 from studies.tests.factories import MembershipFactory, StudyFactory
 from tests.chromium import launched_chromium
+from tests.hypothesis_profiles import load_hypothesis_profile
+
+# Before any test module is imported (tests/hypothesis_profiles.py says why): ci by default, fuzz on request.
+load_hypothesis_profile()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,18 +56,10 @@ def redis_client() -> Iterator[redis.Redis]:
 
 
 @pytest.fixture(autouse=True)
-def empty_audit_queue() -> Iterator[None]:
-    """Token uses queued for the audit chain (`queued` in accounts.audit.record_event) live in Redis, which
-    outlives each test's database: every test starts and ends with an empty queue."""
-    from django.conf import settings
-
-    from accounts.audit import DRAIN_LOCK_KEY, QUEUE_KEY
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete(QUEUE_KEY, DRAIN_LOCK_KEY)
-    yield
-    client.delete(QUEUE_KEY, DRAIN_LOCK_KEY)
-    client.close()
+def audit_checkpoints_per_test(settings: Any, tmp_path: Path) -> None:
+    """The audit chain starts over with each test's database; the file of its checkpoints (accounts.audit), which
+    would outlive it, starts over with it."""
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.log"
 
 
 @pytest.fixture

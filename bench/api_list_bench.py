@@ -3,11 +3,11 @@
 It creates a throw-away PostgreSQL database (DATABASE_URL's name + `_api_bench`, dropped at the end), migrates it,
 fills a study with 500 approved transcripts and issues a read-only personal API token of its owner; then starts
 gunicorn on 127.0.0.1 with DEBUG off (sync workers, 2 per CPU by default) and sends GET
-/api/v1/studies/<slug>/transcripts/ (first page of 50, authenticated by the token, so each request also queues its
-audit entry, and every AUDIT_QUEUE_BATCH-th request chains the batch) from a bounded number of client threads with
-keep-alive connections. It prints requests per second, latency percentiles, errors, and the CPU time per request of
-gunicorn, PostgreSQL, Redis and the client. Afterwards `verify_audit_log` chains the last partial batch (outside
-the measured time: fewer than AUDIT_QUEUE_BATCH entries) and checks that the chain holds every request, intact.
+/api/v1/studies/<slug>/transcripts/ (first page of 50, authenticated by the token, so each request also inserts its
+audit entry) from a bounded number of client threads with keep-alive connections. It prints requests per second,
+latency percentiles, errors, and the CPU time per request of gunicorn, PostgreSQL, Redis and the client.
+Afterwards `seal_audit_log` seals the entries (outside the measured time; in production the beat task does it every
+few seconds) and `verify_audit_log` checks that the chain holds every request, intact.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ip_api REDIS_URL=redis://127.0.0.1:6379/11 \\
         .venv/bin/python bench/api_list_bench.py [--requests 4000] [--concurrency 16]
@@ -29,12 +29,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
-import redis
 from serverkit import cpu_seconds_of, server_cpu_seconds, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8791
-AUDIT_QUEUE_KEY = "audit:queue"  # accounts.audit.QUEUE_KEY (this script does not import Django)
 SETUP = """
 from accounts.models import User
 from accounts.tokens import create_api_token
@@ -68,6 +66,7 @@ def environment(var_dir: str, database_url: str) -> dict[str, str]:
         FIELD_ENCRYPTION_KEYS=key(),
         MEDIA_ENCRYPTION_KEYS=key(),
         IDENTIFIER_HASH_KEY=key(),
+        AUDIT_HMAC_KEYS=f"bench:{key()}",
         SECURE_SSL_REDIRECT="0",
         SECURE_COOKIES="0",
         API_RATE_LIMIT="10000000/hour",
@@ -192,9 +191,8 @@ def main() -> None:
                 capture_output=True,
                 text=True,
             )
-            queue = redis.Redis.from_url(os.environ["REDIS_URL"])
-            queue.delete(AUDIT_QUEUE_KEY)  # nothing left over from another run
             run(args, env, out.stdout.strip().splitlines()[-1])
+            subprocess.run([python, "manage.py", "seal_audit_log"], cwd=ROOT, env=env, check=True)
             check = [python, "manage.py", "verify_audit_log"]
             print(subprocess.run(check, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.strip())
     finally:

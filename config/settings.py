@@ -40,9 +40,13 @@ else:
 FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS", "")
 MEDIA_ENCRYPTION_KEYS = envlist("MEDIA_ENCRYPTION_KEYS", "")
 IDENTIFIER_HASH_KEY = envstr("IDENTIFIER_HASH_KEY", "")
-if not DEBUG and not (FIELD_ENCRYPTION_KEYS and MEDIA_ENCRYPTION_KEYS and IDENTIFIER_HASH_KEY):
+# The audit chain's HMAC keys, `id:key` (key as above), first seals, all verify (accounts/audit.py); with DEBUG
+# and unset, derived from SECRET_KEY like the keys above.
+AUDIT_HMAC_KEYS = envlist("AUDIT_HMAC_KEYS", "")
+if not DEBUG and not (FIELD_ENCRYPTION_KEYS and MEDIA_ENCRYPTION_KEYS and IDENTIFIER_HASH_KEY and AUDIT_HMAC_KEYS):
     raise ImproperlyConfigured(
-        "FIELD_ENCRYPTION_KEYS, MEDIA_ENCRYPTION_KEYS and IDENTIFIER_HASH_KEY must be set when DEBUG is off. "
+        "FIELD_ENCRYPTION_KEYS, MEDIA_ENCRYPTION_KEYS, IDENTIFIER_HASH_KEY and AUDIT_HMAC_KEYS (as id:key) must be "
+        "set when DEBUG is off. "
         'Generate each with: python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
     )
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -66,6 +70,7 @@ INSTALLED_APPS = [
     "transcription",
     "coding",
     "review",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +79,7 @@ MIDDLEWARE = [
     "config.middleware.CSPMiddleware",  # django-csp's, with a plain response's header built once
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "config.edge.UnstorableTextMiddleware",  # NUL, lone surrogates: 400 in the active language, before any view
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -175,11 +181,10 @@ CELERY_TASK_QUEUES = (Queue("default"), Queue("transcription"))
 # The sweep is quick housekeeping: it must not wait behind hour-long jobs on the GPU queue.
 CELERY_TASK_ROUTES = {
     "transcription.tasks.sweep_transcription_jobs": {"queue": "default"},
-    "transcription.tasks_exports.*": {"queue": "default"},  # study exports need no GPU
+    "exports.tasks.*": {"queue": "default"},  # study exports need no GPU
     "transcription.tasks.*": {"queue": "transcription"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_IMPORTS = ("transcription.tasks_exports",)  # autodiscovery finds only <app>/tasks.py
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
@@ -355,16 +360,15 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["config.api.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": envstr("API_RATE_LIMIT", "3000/hour")},
 }
-# Each token request's audit entry waits in Redis until this many wait (the request that queues the last one
-# chains them all), or until the beat task below drains them (`queued` entries of accounts.audit.record_event).
-AUDIT_QUEUE_BATCH = envint("AUDIT_QUEUE_BATCH", 100)
-AUDIT_QUEUE_DRAIN_SECONDS = envint("AUDIT_QUEUE_DRAIN_SECONDS", 5)
-if REDIS_URL:  # without Redis nothing is queued (the embedded run)
-    CELERY_BEAT_SCHEDULE["audit-queue"] = {
-        "task": "accounts.tasks.drain_audit_queue",
-        "schedule": float(AUDIT_QUEUE_DRAIN_SECONDS),
-        "options": {"expires": 30},  # a worker that was down does not face a pile of them
-    }
+# The audit trail: entries are sealed into the keyed chain this often, and each sealing appends a signed
+# checkpoint of the chain's head to this file, best kept on storage apart from the database (accounts/audit.py).
+AUDIT_SEAL_SECONDS = envint("AUDIT_SEAL_SECONDS", 5)
+AUDIT_CHECKPOINT_FILE = Path(envstr("AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit" / "checkpoints.log")))
+CELERY_BEAT_SCHEDULE["audit-seal"] = {
+    "task": "accounts.tasks.seal_audit_log",
+    "schedule": float(AUDIT_SEAL_SECONDS),
+    "options": {"expires": 30},  # a worker that was down does not face a pile of them
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Interview research platform API",
     "DESCRIPTION": "Studies, participants (pseudonyms only), interviews, transcripts (redacted by default), "
@@ -415,6 +419,9 @@ CELERY_BEAT_SCHEDULE["transcription-sweep"] = {
     "task": "transcription.tasks.sweep_transcription_jobs",
     "schedule": float(envint("TRANSCRIPTION_SWEEP_SECONDS", 60)),
 }
+# Export files (archives, .qdpx projects) are deleted this many days after they were built; the rows stay.
+EXPORT_RETENTION_DAYS = envint("EXPORT_RETENTION_DAYS", 7)
+CELERY_BEAT_SCHEDULE["export-expiry"] = {"task": "exports.tasks.delete_expired_exports", "schedule": 3600.0}
 
 # --- Logging: ids only, never personal data --------------------------------------------------------------
 LOGGING = {

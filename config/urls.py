@@ -19,7 +19,7 @@ urlpatterns = [
     path("studies/", include("studies.urls")),
     path("studies/<slug:slug>/", include("coding.urls")),
     path("studies/<slug:slug>/", include("transcription.urls")),
-    path("studies/<slug:slug>/exports/", include("transcription.archive.urls")),
+    path("studies/<slug:slug>/exports/", include("exports.urls")),
     path("studies/<slug:slug>/", include("review.urls")),
     path("p/", include("studies.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -29,3 +29,9 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),  # unmatched API paths answer with the JSON error body
     path("admin/", admin.site.urls),
 ]
+
+# Our templates in the active language, or the API's JSON error body under /api/ (config/errors.py).
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
