@@ -43,6 +43,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import AuditEntry, AuditSealLock
+from config.client_ip import client_ip as request_client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +86,8 @@ def audit_keys() -> list[tuple[str, bytes]]:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address behind TRUSTED_PROXY_COUNT proxies (config/client_ip.py), as lockouts read it."""
+    return None if request is None else request_client_ip(request)
 
 
 def record_event(

@@ -7,6 +7,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from accounts.audit import record_event
 from accounts.tests.factories import UserFactory
 from config.client_ip import client_ip
 
@@ -47,3 +48,12 @@ def test_an_address_locked_behind_the_proxy_does_not_lock_its_neighbours(setting
     fresh = UserFactory()
     assert attempt(fresh.email, "correct horse battery staple", "203.0.113.50") == 429
     assert attempt(fresh.email, "correct horse battery staple", "203.0.113.51") == 302
+
+
+@pytest.mark.django_db
+def test_the_audit_log_records_the_address_behind_the_proxy(settings: SettingsWrapper) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().get("/", REMOTE_ADDR=PROXY)
+    request.META["HTTP_X_FORWARDED_FOR"] = "6.6.6.6, 203.0.113.77"
+    request.user = UserFactory()
+    assert record_event(action="test.viewed", request=request).ip_address == "203.0.113.77"
