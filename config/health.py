@@ -22,11 +22,9 @@ def check_database() -> None:
 def check_broker() -> None:
     # A fresh connection from the settings each time: a cached one could hide an outage.
     timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
-    with Connection(
-        settings.CELERY_BROKER_URL,
-        connect_timeout=timeout,
-        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
-    ) as broker:
+    # A read time-out too: a frozen Redis accepts the connection (the kernel does) and then never answers.
+    options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, "socket_timeout": timeout}
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options=options) as broker:
         broker.ensure_connection(max_retries=1, timeout=timeout)
         broker.default_channel  # noqa: B018 - opening the channel proves the broker answers
 

@@ -1,5 +1,5 @@
-"""One Redis client per process for the hot paths that talk to Redis directly: the API throttle's counts and the
-audit trail's queue of token uses (Django's cache API would add a round trip or lack the commands)."""
+"""One Redis client per process for the hot path that talks to Redis directly: the API throttle's counts (Django's
+cache API would add a round trip)."""
 
 from __future__ import annotations
 
@@ -16,5 +16,6 @@ def redis_client() -> Any:
     if _client is None:
         import redis
 
-        _client = redis.Redis.from_url(settings.REDIS_URL)
+        timeout = settings.REDIS_TIMEOUT_SECONDS
+        _client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=timeout, socket_timeout=timeout)
     return _client

@@ -137,8 +137,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery ------------------------------------------------------------------------------
 REDIS_URL = envstr("REDIS_URL", "")
+# A frozen Redis (a stopped process, a network partition) must fail a cache call in seconds, not hold a server
+# thread: connect and read time-outs for the cache, the direct client (config/redis_client.py) and /healthz.
+REDIS_TIMEOUT_SECONDS = envint("REDIS_TIMEOUT_SECONDS", 2)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS},
+        }
+    }
 else:
     CACHES = {
         "default": {

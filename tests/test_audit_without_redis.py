@@ -7,10 +7,8 @@ SIGKILL half-way.
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -24,38 +22,11 @@ from accounts.audit_verify import verify_chain
 from accounts.models import AuditEntry, User
 from accounts.tokens import create_api_token
 from studies.models import Study
+from tests.faultkit import private_redis
+
+__all__ = ["private_redis"]
 
 pytestmark = pytest.mark.django_db
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def private_redis(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                server.kill()
-                raise
-            time.sleep(0.05)
-    settings.REDIS_URL = settings.CELERY_BROKER_URL = url
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
-    monkeypatch.setattr("config.redis_client._client", None)  # the throttle's client connects to this server
-    yield url, server
-    server.kill()
-    server.wait(10)
 
 
 def test_killing_redis_loses_no_audit_entry_of_an_api_token_request(
