@@ -419,6 +419,8 @@ TRANSCRIPTION_HEARTBEAT_SECONDS = envint("TRANSCRIPTION_HEARTBEAT_SECONDS", 2)
 TRANSCRIPTION_STALE_SECONDS = envint("TRANSCRIPTION_STALE_SECONDS", 120)
 # A queued job never sent to the broker (a commit whose enqueue failed) is sent by the sweep after this.
 TRANSCRIPTION_ENQUEUE_GRACE_SECONDS = envint("TRANSCRIPTION_ENQUEUE_GRACE_SECONDS", 60)
+# A job sent this long ago that no worker has claimed is sent again: its message may have died with the broker.
+TRANSCRIPTION_RESEND_AFTER_SECONDS = envint("TRANSCRIPTION_RESEND_AFTER_SECONDS", 30 * 60)
 TRANSCRIPTION_MAX_ATTEMPTS = envint("TRANSCRIPTION_MAX_ATTEMPTS", 3)
 CELERY_BEAT_SCHEDULE["retention"] = {
     "task": "studies.tasks.apply_retention_policies",

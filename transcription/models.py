@@ -11,10 +11,12 @@ Offsets that other apps store (codings, redactions) are Unicode code points into
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
@@ -158,6 +160,13 @@ class TranscriptionJob(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    def is_stuck(self) -> bool:
+        """Queued and unclaimed for longer than TRANSCRIPTION_STALE_SECONDS since it was sent (or made): its
+        message may be lost, and the team may send it again (`retry_job`) before the sweep does."""
+        waited_since = self.enqueued_at or self.updated_at
+        limit = timezone.now() - timedelta(seconds=settings.TRANSCRIPTION_STALE_SECONDS)
+        return self.status == self.Status.QUEUED and waited_since is not None and waited_since < limit
 
 
 class Transcript(TimeStampedModel):

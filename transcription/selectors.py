@@ -56,7 +56,11 @@ def job_state(job: TranscriptionJob, *, slug: str) -> dict[str, Any]:
         "queue_position": queue_position(job),
         "attempts": job.attempts,
         "error": job.error_message,
-        "retry_url": reverse("transcription:retry", args=[slug, job.id]) if job.status == Status.FAILED else None,
+        "retry_url": (
+            reverse("transcription:retry", args=[slug, job.id])
+            if job.status == Status.FAILED or job.is_stuck()
+            else None
+        ),
     }
 
 

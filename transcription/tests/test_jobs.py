@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.tests.factories import UserFactory
@@ -15,6 +18,7 @@ from transcription.services import RecordingPlan, add_recording
 from transcription.services.monitor import JobMonitor
 from transcription.tasks import transcribe_recording
 from transcription.tests import speech
+from transcription.tests.factories import RecordingFactory, TranscriptionJobFactory
 from transcription.tests.jobkit import consented_interview, private_media, speech_wav, upload_bytes
 
 __all__ = ["private_media"]
@@ -191,3 +195,21 @@ def test_an_english_translation_is_kept_beside_the_spanish_original(private_medi
     assert version.translation
     english = " ".join(segment["text"] for segment in version.translation).lower()
     assert "night" in english
+
+
+@pytest.mark.django_db
+def test_a_queued_job_left_unclaimed_can_be_sent_again_but_not_one_waiting_its_turn(
+    settings: SettingsWrapper, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.TRANSCRIPTION_STALE_SECONDS = 120
+    stuck = TranscriptionJobFactory(enqueued_at=timezone.now() - timedelta(seconds=121))
+    waiting = TranscriptionJobFactory(recording=RecordingFactory(), enqueued_at=timezone.now())
+    assert stuck.is_stuck()
+    assert not waiting.is_stuck()
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.retry_job(job=stuck)
+    assert len(callbacks) == 1  # the message goes out again once the retry commits
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.enqueued_at) == (Status.QUEUED, None)  # the send stamps it
+    with pytest.raises(services.RetryRefused, match="waited unclaimed"):
+        services.retry_job(job=waiting)

@@ -82,6 +82,27 @@ def test_a_committed_job_that_was_never_sent_is_sent_after_the_grace_period(
     assert fresh.enqueued_at is None
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_sent_job_that_no_worker_claimed_is_sent_again_as_its_message_may_be_lost(
+    transcription_queue: redis.Redis, settings: SettingsWrapper
+) -> None:
+    settings.TRANSCRIPTION_RESEND_AFTER_SECONDS = 600
+    long_ago, just_now = timezone.now() - timedelta(seconds=601), timezone.now() - timedelta(seconds=30)
+    lost = TranscriptionJobFactory(enqueued_at=long_ago)  # Redis restarted empty: its message is gone
+    waiting = TranscriptionJobFactory(recording=RecordingFactory(), enqueued_at=just_now)
+    running = running_job(silent_for=1)
+    TranscriptionJob.objects.filter(id=running.id).update(enqueued_at=long_ago)
+    report = services.sweep_transcription_jobs()
+    assert (report.resent, report.sent, report.requeued) == (1, 0, 0)
+    assert sent_job_ids(transcription_queue) == [lost.id]
+    lost.refresh_from_db()
+    waiting.refresh_from_db()
+    assert lost.enqueued_at is not None
+    assert lost.enqueued_at > long_ago  # sent again now: the next re-send waits another period
+    assert waiting.enqueued_at == just_now
+    assert services.sweep_transcription_jobs().resent == 0
+
+
 @pytest.mark.django_db
 def test_the_sweep_removes_abandoned_uploads(settings: SettingsWrapper, tmp_path: Path) -> None:
     settings.UPLOAD_DIR = tmp_path

@@ -145,3 +145,23 @@ def test_the_same_task_sent_twice_to_a_real_worker_gives_one_transcript(
     assert job.attempts == 1
     assert Transcript.objects.count() == 1
     assert TranscriptVersion.objects.count() == 1
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_message_was_lost_with_the_broker_is_sent_again_and_finishes(
+    start_worker: StartWorker, redis_client: redis.Redis, settings: SettingsWrapper
+) -> None:
+    settings.TRANSCRIPTION_RESEND_AFTER_SECONDS = 1
+    interview = consented_interview()
+    user = UserFactory()
+    upload = upload_bytes(interview, user, speech.wav_bytes(speech.synthesize("I talk to the chatbot at night.")))
+    job = add_recording(interview=interview, user=user, plan=RecordingPlan("mixed", [upload.pk])).jobs.get()
+    assert redis_client.llen("transcription") == 1
+    redis_client.delete("transcription")  # Redis restarted without persistence: the queue is gone
+    start_worker("after-restart")
+    time.sleep(2)
+    assert job_status(job.id) == Status.QUEUED  # nothing will ever run it...
+    assert services.sweep_transcription_jobs().resent == 1  # ...until the sweep sends it again
+    wait_for(lambda: job_status(job.id) == Status.SUCCEEDED, timeout=180, what="the job to finish")
+    assert Transcript.objects.count() == 1
