@@ -4,7 +4,7 @@ Each finding names its kind: an entry `edited`; entries `deleted` from the middl
 `reordered` (what two entries say swapped, or an entry moved to another place); a `truncated` tail (the chain is
 shorter than the last checkpoint); a chain `rewritten` since a checkpoint (the entry at a checkpointed place is not
 the one it names, as after truncating and sealing again); an entry sealed with an `unknown key`; and a `checkpoint`
-that is forged, unreadable, out of order or missing.
+that is forged, unreadable or missing.
 """
 
 from __future__ import annotations
@@ -187,19 +187,20 @@ class _Checkpoints:
         self._next = next(self._lines, None)
 
     def _valid(self) -> Iterator[Checkpoint]:
+        """The signed checkpoints in the order of their places. Two sealers that commit close together (beat and
+        `manage.py seal_audit_log`) can append their lines in either order, and each line is signed on its own, so
+        the order of the lines in the file proves nothing and is not held against it."""
         if not self.path.exists():
             return
-        latest = 0
+        valid = []
         with self.path.open(encoding="utf-8") as lines:
             for number, line in enumerate(lines, start=1):
                 checkpoint = self._parsed(line)
                 if checkpoint is None or not self._signed(checkpoint):
                     self._complain(f"line {number} of {self.path} is not a checkpoint signed with a known key")
-                elif checkpoint.seq < latest:
-                    self._complain(f"line {number} of {self.path} goes back from place {latest}")
                 else:
-                    latest = checkpoint.seq
-                    yield checkpoint
+                    valid.append(checkpoint)
+        yield from sorted(valid, key=lambda checkpoint: checkpoint.seq)
 
     @staticmethod
     def _parsed(line: str) -> Checkpoint | None:

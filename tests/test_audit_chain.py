@@ -363,3 +363,17 @@ def test_concurrent_writers_and_sealers_seal_every_entry_once_into_one_chain() -
     assert [entry.seal_seq for entry in chain()] == list(range(1, 161))
     report = verify_chain()
     assert (report.intact, report.unsealed) == (True, 0), report.problems
+
+
+def test_checkpoints_appended_out_of_order_by_two_sealers_still_verify(
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    write(3)
+    with django_capture_on_commit_callbacks(execute=True):
+        seal_audit_entries(batch_size=2)  # two sealings: checkpoints at places 2 and 3
+    path = Path(settings.AUDIT_CHECKPOINT_FILE)
+    lines = path.read_text().splitlines()
+    assert [json.loads(line)["seq"] for line in lines][-2:] == [2, 3]
+    path.write_text("\n".join([*lines[:-2], lines[-1], lines[-2]]) + "\n")  # the second sealer's line came first
+    report = verify_chain()
+    assert (report.intact, report.sealed) == (True, 3), report.problems
