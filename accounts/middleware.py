@@ -37,12 +37,13 @@ OPEN_VIEWS = frozenset(
         "accounts:password_reset_complete",
     }
 )
-# Participants' pages (screening, portal): a magic link is their credential, never a team member's account.
-OPEN_NAMESPACES = frozenset({"participate"})
+# Participants' pages (screening, portal, the portal's voice interview): a magic link is their credential, never a
+# team member's account.
+OPEN_NAMESPACES = frozenset({"participate", "voice"})
 ALWAYS_HELD = frozenset(
     {
-        "accounts:api_tokens",
-        "accounts:revoke_token",
+        "api_tokens:list",  # the token page lists studies, so it is studies' (studies/token_urls.py)
+        "api_tokens:revoke",
         "accounts:password_change",
         "accounts:password_change_done",
         "accounts:reauthenticate",

@@ -3,8 +3,8 @@
 A token reads `ipt_<prefix>_<secret>`. Only SHA-256(secret) is stored: the secret has 256 bits of entropy,
 so a fast hash is enough and a slow one would cost every API request.
 
-Almost every API request names a study in its URL, and its permission check then needs the caller's membership of
-that study: the token's query fetches that membership too (`StudyLookup`), one round trip instead of two.
+Which studies a token reaches is checked where study roles are checked (`studies.permissions`), with the caller's
+membership of the study its request's URL names.
 """
 
 from __future__ import annotations
@@ -26,20 +26,9 @@ from rest_framework.request import Request
 
 from accounts.audit import record_event
 from accounts.models import ApiToken, User
-from config.sqlrows import JoinedRows
-from studies.models import Study, StudyMembership
 
 SCHEME = b"bearer"
 LAST_USED_PRECISION = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class StudyLookup:
-    """The token user's membership of the study its request's URL names (`slug`), looked up with the token: the
-    membership with its study and `in_token_scope` set, or None when the user holds no role on that study."""
-
-    slug: str
-    membership: StudyMembership | None
 
 
 @dataclass(frozen=True)
@@ -80,8 +69,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise AuthenticationFailed("Malformed Authorization header.")
-        study_slug = (request.parser_context or {}).get("kwargs", {}).get("slug")
-        token = self._token_for(parts[1].decode("ascii", errors="replace"), study_slug)
+        token = self._token_for(parts[1].decode("ascii", errors="replace"))
         now = timezone.now()
         # "Last used" is shown to a minute; writing it on every request would cost a row update per call.
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
@@ -95,10 +83,10 @@ class ApiTokenAuthentication(BaseAuthentication):
         )
         return token.user, token
 
-    def _token_for(self, raw: str, study_slug: str | None = None) -> ApiToken:
+    def _token_for(self, raw: str) -> ApiToken:
         kind, _, rest = raw.partition("_")
         prefix, _, secret = rest.partition("_")
-        token = _token_with_user(prefix, study_slug) if kind == "ipt" else None
+        token = _token_with_user(prefix) if kind == "ipt" else None
         # Compare even when nothing matched, so timing does not tell whether a prefix exists.
         expected = token.key_hash if token else _digest("")
         if token is None or not hmac.compare_digest(expected, _digest(secret)):
@@ -111,56 +99,17 @@ class ApiTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="api"'
 
 
-_TOKEN_WITH_USER = JoinedRows(
-    "SELECT {token}, {user} FROM {token_table} t JOIN {user_table} u ON u.id = t.user_id WHERE t.prefix = %s",
-    token=(ApiToken, "t"),
-    user=(User, "u"),
-)
-
-
-# The same, and the user's membership of the study with the slug (the first parameter), with that study and
-# whether the token reaches it; the membership's columns are NULL when the user has no role there.
-_TOKEN_WITH_USER_AND_MEMBERSHIP = JoinedRows(
-    "SELECT {token}, {user}, {membership}, {study}, EXISTS (SELECT 1 FROM {scope_table} sc"
-    " WHERE sc.apitoken_id = t.id AND sc.study_id = m.study_id)"
-    " FROM {token_table} t JOIN {user_table} u ON u.id = t.user_id"
-    " LEFT JOIN ({membership_table} m JOIN {study_table} s ON s.id = m.study_id AND s.slug = %s)"
-    " ON m.user_id = t.user_id WHERE t.prefix = %s",
-    token=(ApiToken, "t"),
-    user=(User, "u"),
-    membership=(StudyMembership, "m"),
-    study=(Study, "s"),
-    tables={"scope_table": ApiToken.studies.through},
-)
-
-
-def _token_with_user(prefix: str, study_slug: str | None = None) -> ApiToken | None:
-    """The token with this prefix and its user, in one query (every API request makes it); with a study's slug,
-    the user's membership of that study too, as the token's `study_lookup`."""
-    if study_slug is None:
-        for token, user in _TOKEN_WITH_USER.fetch([prefix]):
-            token.user = user
-            return token
+def _token_with_user(prefix: str) -> ApiToken | None:
+    """The token with this prefix and its user, in one query (the checks and the audit entry read the user)."""
+    try:
+        return ApiToken.objects.select_related("user").get(prefix=prefix)
+    except ApiToken.DoesNotExist:
         return None
-    for token, user, membership, study, in_scope in _TOKEN_WITH_USER_AND_MEMBERSHIP.fetch([study_slug, prefix]):
-        token.user = user
-        if membership is not None:
-            membership.study, membership.in_token_scope = study, bool(in_scope)
-        token.study_lookup = StudyLookup(study_slug, membership)
-        return token
-    return None
 
 
 def token_study_ids(token: ApiToken) -> QuerySet[Any]:
     """The ids of the token's studies, as a subquery (no query of its own)."""
     return ApiToken.studies.through.objects.filter(apitoken_id=token.pk).values("study_id")
-
-
-def token_scope_allows(token: Any, *, in_scope: bool, method: str) -> bool:
-    """A token reaches only its studies, and a read-only token only reads."""
-    if not isinstance(token, ApiToken):
-        return True
-    return in_scope and not (token.read_only and method not in ("GET", "HEAD", "OPTIONS"))
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

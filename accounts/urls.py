@@ -17,8 +17,6 @@ urlpatterns = [
         name="password_change",
     ),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("tokens/", views.api_tokens, name="api_tokens"),
-    path("tokens/<str:prefix>/revoke/", views.revoke_token, name="revoke_token"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

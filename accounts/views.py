@@ -1,10 +1,9 @@
-"""Account pages: two-factor set-up, verification, replacement and recovery codes; personal API tokens."""
+"""Account pages: two-factor set-up, verification, replacement and recovery codes (the API token page, which lists
+studies, is studies.token_views)."""
 
 from __future__ import annotations
 
 import time
-from datetime import datetime
-from datetime import time as day_time
 from typing import cast
 from urllib.parse import urlencode
 
@@ -12,9 +11,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,9 +20,8 @@ from django_otp import login as otp_login
 
 from accounts import two_factor
 from accounts.audit import record_event
-from accounts.forms import ApiTokenForm, CurrentFactorForm, SecondFactorForm, TokenForm
-from accounts.models import ApiToken, User
-from accounts.tokens import create_api_token, revoke_api_token
+from accounts.forms import CurrentFactorForm, SecondFactorForm, TokenForm
+from accounts.models import User
 
 # When the person last typed their current second factor again (a Unix time), for changes to the factor itself.
 REAUTHENTICATED_AT = "accounts_reauthenticated_at"
@@ -137,35 +134,3 @@ def two_factor_remove(request: HttpRequest) -> HttpResponse:
     two_factor.remove_two_factor(user=cast(User, request.user))
     messages.success(request, _("Two-factor sign-in was turned off, and your recovery codes no longer work."))
     return redirect("accounts:security")
-
-
-@login_required
-def api_tokens(request: HttpRequest) -> HttpResponse:
-    """The signed-in person's API tokens; a new token's secret is shown on this page once."""
-    form = ApiTokenForm(request.POST or None, user=request.user)
-    issued = None
-    if request.method == "POST" and form.is_valid():
-        expires_on = form.cleaned_data["expires_on"]
-        expires_at = (
-            datetime.combine(expires_on, day_time.max, tzinfo=timezone.get_current_timezone()) if expires_on else None
-        )
-        issued = create_api_token(
-            user=request.user,  # type: ignore[arg-type]
-            name=form.cleaned_data["name"],
-            study_ids=[study.pk for study in form.cleaned_data["studies"]],
-            read_only=form.cleaned_data["read_only"],
-            expires_at=expires_at,
-        )
-        form = ApiTokenForm(user=request.user)
-    tokens = ApiToken.objects.filter(user=cast(User, request.user)).prefetch_related("studies")
-    context = {"form": form, "tokens": tokens, "issued": issued}
-    return render(request, "accounts/api_tokens.html", context, status=400 if form.errors else 200)
-
-
-@login_required
-@require_POST
-def revoke_token(request: HttpRequest, prefix: str) -> HttpResponse:
-    token = get_object_or_404(ApiToken, user=cast(User, request.user), prefix=prefix)
-    revoke_api_token(token=token, actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, _("The token was revoked."))
-    return redirect("accounts:api_tokens")

@@ -257,7 +257,7 @@ def measure(study: Any, runs: int) -> None:
     client = Client()
     client.force_login(owner)
     cache.clear()
-    panel = reverse("studies:dashboard_panel", args=[study.slug, "coding"])
+    panel = reverse("dashboard:panel", args=[study.slug, "coding"])
     start = time.perf_counter()
     client.get(panel)
     print(
@@ -268,8 +268,8 @@ def measure(study: Any, runs: int) -> None:
     client.get(panel)
     print(f"coding panel, agreement not cached yet (libraries loaded): {(time.perf_counter() - start) * 1000:.0f} ms")
     print(f"{'endpoint':<44} {'median ms':>10} {'max ms':>8} {'queries':>8}")
-    urls = [reverse("studies:detail", args=[study.slug]), reverse("studies:dashboard", args=[study.slug])] + [
-        reverse("studies:dashboard_panel", args=[study.slug, name])
+    urls = [reverse("studies:detail", args=[study.slug]), reverse("dashboard:page", args=[study.slug])] + [
+        reverse("dashboard:panel", args=[study.slug, name])
         for name in ("funnel", "diversity", "transcription", "coding", "safety")
     ]
     client.get(urls[1])  # warm: connection, templates, imports

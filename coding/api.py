@@ -26,8 +26,8 @@ from coding.models import Code, CodebookVersion, Coding, CodingAssignment
 from coding.selectors import double_coded_versions, study_agreement, transcript_agreement, visible_codings
 from coding.services import add_coding
 from coding.services.codings import CodingError
-from studies.models import Role, StudyMembership
-from studies.permissions import MANAGERS, StudyRolePermission
+from studies.models import Role
+from studies.permissions import MANAGERS, StudyRolePermission, StudyScopedView
 from transcription.models import TranscriptVersion
 from transcription.views.roles import LISTENERS
 
@@ -37,11 +37,6 @@ PERMISSIONS = [IsAuthenticated, StudyRolePermission]
 SLUG = OpenApiParameter(
     "slug", str, OpenApiParameter.PATH, description="The study's slug.", pattern=r"^[-a-zA-Z0-9_]+$"
 )
-
-
-def _membership(request: Request) -> StudyMembership:
-    """The membership StudyRolePermission checked and stored on the request."""
-    return request.study_membership  # type: ignore[attr-defined]
 
 
 class CodeSerializer(serializers.ModelSerializer[Code]):
@@ -70,7 +65,7 @@ class CodeSerializer(serializers.ModelSerializer[Code]):
 @extend_schema_view(
     retrieve=extend_schema(parameters=[OpenApiParameter("guid", OpenApiTypes.UUID, OpenApiParameter.PATH)])
 )
-class CodeViewSet(viewsets.ReadOnlyModelViewSet[Code]):
+class CodeViewSet(StudyScopedView, viewsets.ReadOnlyModelViewSet[Code]):
     """The study's codebook (every member may read it, as on the codebook page)."""
 
     permission_classes = PERMISSIONS
@@ -82,7 +77,7 @@ class CodeViewSet(viewsets.ReadOnlyModelViewSet[Code]):
     def get_queryset(self) -> QuerySet[Code]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reads the model, not a request
             return Code.objects.none()
-        return Code.objects.filter(study=_membership(self.request).study).select_related("parent")
+        return Code.objects.filter(study=self.membership.study).select_related("parent")
 
 
 class CodingSerializer(serializers.ModelSerializer[Coding]):
@@ -149,6 +144,7 @@ CODING_FILTERS = [
 @extend_schema(parameters=[SLUG])
 @extend_schema_view(list=extend_schema(parameters=CODING_FILTERS))
 class CodingViewSet(
+    StudyScopedView,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -165,7 +161,7 @@ class CodingViewSet(
     def get_queryset(self) -> QuerySet[Coding]:
         if getattr(self, "swagger_fake_view", False):
             return Coding.objects.none()
-        membership = _membership(self.request)
+        membership = self.membership
         codings = visible_codings(user=membership.user, role=membership.role, study_id=membership.study_id)
         if self.action != "list":
             return codings.select_related("code", "codebook_version")
@@ -193,7 +189,7 @@ class CodingViewSet(
         """Apply a code to a span of a transcript version the caller is assigned and has not finished."""
         given = NewCodingSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        data, membership = given.validated_data, _membership(self.request)
+        data, membership = given.validated_data, self.membership
         assignment = CodingAssignment.objects.filter(
             transcript_version_id=data["transcript_version"],
             coder=membership.user,
@@ -241,7 +237,7 @@ EXCERPT_FILTERS = [
 
 @extend_schema(parameters=[SLUG])
 @extend_schema_view(list=extend_schema(parameters=EXCERPT_FILTERS, responses=ExcerptSerializer(many=True)))
-class ExcerptViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Coding]):
+class ExcerptViewSet(StudyScopedView, mixins.ListModelMixin, viewsets.GenericViewSet[Coding]):
     """Coded excerpts with the participant's pseudonym, screening demographics and the moment in the audio."""
 
     permission_classes = PERMISSIONS
@@ -255,7 +251,7 @@ class ExcerptViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Coding]):
         params = self.request.query_params
         if params.get("set", "final") not in ("final", "all"):
             raise exceptions.ValidationError({"set": ["Give final or all."]})
-        codings = codings_for_analysis(_membership(self.request).study, final=params.get("set", "final") == "final")
+        codings = codings_for_analysis(self.membership.study, final=params.get("set", "final") == "final")
         if "code" in params:
             try:
                 codings = codings.filter(code__guid=serializers.UUIDField().to_internal_value(params["code"]))
@@ -265,8 +261,8 @@ class ExcerptViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Coding]):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        listening = _membership(self.request).role in LISTENERS
-        found = excerpts_of(list(page or []), study=_membership(self.request).study, with_audio=listening)
+        listening = self.membership.role in LISTENERS
+        found = excerpts_of(list(page or []), study=self.membership.study, with_audio=listening)
         by_id = {e.coding.id: e for e in found}
         ordered = [by_id[c.id] for c in page or [] if c.id in by_id]
         return self.get_paginated_response(ExcerptSerializer(ordered, many=True).data)
@@ -316,7 +312,7 @@ AGREEMENT_SCHEMA = inline_serializer(
 )
 
 
-class AgreementViewSet(viewsets.ViewSet):
+class AgreementViewSet(StudyScopedView, viewsets.ViewSet):
     """Agreement figures for the whole study and per double-coded transcript version (owners and researchers)."""
 
     permission_classes = PERMISSIONS
@@ -331,7 +327,7 @@ class AgreementViewSet(viewsets.ViewSet):
         responses=AGREEMENT_SCHEMA,
     )
     def list(self, request: Request, slug: str) -> Response:
-        study = _membership(self.request).study
+        study = self.membership.study
         number = _whole_number(request, "codebook_version")
         chosen = get_object_or_404(CodebookVersion, study=study, number=number) if number is not None else None
         guids = {i: str(g) for i, g in Code.objects.filter(study=study).values_list("id", "guid")}

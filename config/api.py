@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from accounts.models import ApiToken
 from config.redis_client import redis_client
 
 
@@ -96,8 +95,10 @@ class TokenRateThrottle(BaseThrottle):
         self.retry_after: float | None = None
 
     def ident(self, request: Request) -> str:
-        if isinstance(request.auth, ApiToken):
-            return f"token-{request.auth.pk}"
+        # A session request has no auth object; a token request's is its token (accounts.tokens), a saved row.
+        token_id = getattr(request.auth, "pk", None)
+        if token_id is not None:
+            return f"token-{token_id}"
         if request.user and request.user.is_authenticated:
             return f"user-{request.user.pk}"
         return f"ip-{self.get_ident(request)}"

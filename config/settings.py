@@ -71,12 +71,14 @@ INSTALLED_APPS = [
     "coding",
     "review",
     "exports",
+    "dashboard",
+    "seeds",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "config.middleware.CSPMiddleware",  # django-csp's, with a plain response's header built once
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "config.edge.UnstorableTextMiddleware",  # NUL, lone surrogates: 400 in the active language, before any view
@@ -118,14 +120,7 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's, with a cheaper health check and prepared statements for the API's fixed queries (see its module).
-    DATABASES["default"]["ENGINE"] = "config.postgresql"
-    # Only those server-binding statements are ever prepared (Django's own cursors bind on the client); empty: none.
-    prepare_after = envstr("DB_PREPARE_THRESHOLD", "1")
-    # Added to what the URL's query gave (?sslmode=require and the like), not instead of it.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(prepare_after) if prepare_after else None
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default under several gunicorn workers: writers wait for the lock (WAL lets readers go on)
     # instead of failing at once with "database is locked".
     DATABASES["default"]["OPTIONS"] = {

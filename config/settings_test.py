@@ -28,7 +28,7 @@ os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__
 from config.settings import *  # noqa: F403
 from config.settings import DATABASES, STORAGES
 
-if DATABASES["default"]["ENGINE"] != "config.postgresql":
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("Tests run against PostgreSQL only; DATABASE_URL must be a postgres:// URL.")
 
 # Argon2 is deliberately slow; tests create many users.

@@ -16,11 +16,14 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/tokens/", include("studies.token_urls")),  # the token page lists studies: it is theirs
     path("studies/", include("studies.urls")),
     path("studies/<slug:slug>/", include("coding.urls")),
     path("studies/<slug:slug>/", include("transcription.urls")),
     path("studies/<slug:slug>/exports/", include("exports.urls")),
+    path("studies/<slug:slug>/dashboard/", include("dashboard.urls")),
     path("studies/<slug:slug>/", include("review.urls")),
+    path("p/portal/", include("transcription.portal_urls")),  # the voice interview, in the portal's session
     path("p/", include("studies.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_router.urls, "api"))),

@@ -19,11 +19,11 @@ from coding.codetree import CodebookFormatError
 from config.media import open_decrypted
 from exports import selectors
 from exports.models import ExportJob
+from exports.refi_project import ProjectFormatError, import_project, read_qdpx
 from exports.services.enqueue import request_export
 from exports.services.removal import delete_export
 from studies.models import StudyMembership
 from studies.permissions import MANAGERS, study_role
-from transcription.refi_project import ProjectFormatError, import_project, read_qdpx
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 PIECE = 256 * 1024

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
 from config.fields import EncryptedTextField
+from review.redaction import Kind
 from studies.models import Study
 from transcription.models import Transcript, TranscriptVersion
-from transcription.redaction import Kind
 
 KIND_CHOICES = [(kind.value, kind.value.replace("_", " ").capitalize()) for kind in Kind]
 LISTED_KINDS = [
@@ -87,7 +87,7 @@ class RedactionMark(TimeStampedModel):
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     kind = models.CharField(max_length=16, choices=KIND_CHOICES)
-    source = models.CharField(max_length=16)  # transcription.redaction.Source
+    source = models.CharField(max_length=16)  # review.redaction.Source
     reason = models.CharField(max_length=300, blank=True)
     confidence = models.FloatField(default=1.0)
     text = EncryptedTextField()

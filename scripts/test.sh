@@ -14,6 +14,7 @@ export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 say "ruff format --check"; ruff format --check .
 say "ruff check"; ruff check .
 say "mypy"; mypy .
+say "lint-imports (apps in one-way layers)"; lint-imports
 say "pytest"
 # pytest exits 5 when it collected no test: that is a failure here too.
 pytest "$@"

@@ -19,9 +19,9 @@ from rest_framework.response import Response
 
 from accounts.models import ApiToken
 from accounts.tokens import token_study_ids
-from studies.models import Participant, Study, StudyMembership
-from studies.permissions import CONTACT_ROLES, StudyRolePermission, visible_studies
-from transcription.archive.demographics import demographic_keys, demographics_of
+from studies.demographics import demographic_keys, demographics_of
+from studies.models import Participant, Study
+from studies.permissions import CONTACT_ROLES, StudyRolePermission, StudyScopedView, visible_studies
 
 
 class StudySerializer(serializers.ModelSerializer[Study]):
@@ -31,7 +31,7 @@ class StudySerializer(serializers.ModelSerializer[Study]):
         read_only_fields = fields
 
 
-class StudyViewSet(viewsets.ReadOnlyModelViewSet[Study]):
+class StudyViewSet(StudyScopedView, viewsets.ReadOnlyModelViewSet[Study]):
     """Studies the caller has a role on (and, for a token, that the token is limited to)."""
 
     serializer_class = StudySerializer
@@ -98,11 +98,6 @@ LANGUAGE = OpenApiParameter(
 SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The study's slug.")
 
 
-def membership_of(request: Request) -> StudyMembership:
-    """The membership StudyRolePermission checked and stored on the request."""
-    return request.study_membership  # type: ignore[attr-defined]
-
-
 # --- Participants -------------------------------------------------------------------------------------------
 
 
@@ -131,7 +126,7 @@ PARTICIPANT_STATUS = OpenApiParameter(
 
 @extend_schema(parameters=[SLUG])
 @extend_schema_view(list=extend_schema(parameters=[PARTICIPANT_STATUS, LANGUAGE, UPDATED_SINCE]))
-class ParticipantViewSet(viewsets.ReadOnlyModelViewSet[Participant]):
+class ParticipantViewSet(StudyScopedView, viewsets.ReadOnlyModelViewSet[Participant]):
     """Participants by pseudonym, with screening demographics only: never contact details."""
 
     permission_classes = [IsAuthenticated, StudyRolePermission]
@@ -143,7 +138,7 @@ class ParticipantViewSet(viewsets.ReadOnlyModelViewSet[Participant]):
     def get_queryset(self) -> QuerySet[Participant]:
         if getattr(self, "swagger_fake_view", False):
             return Participant.objects.none()
-        participants = Participant.objects.filter(study_id=membership_of(self.request).study_id)
+        participants = Participant.objects.filter(study_id=self.membership.study_id)
         if self.action != "list":
             return participants
         status = choice_param(self.request, "status", list(Participant.Status.values))
@@ -169,7 +164,7 @@ class ParticipantViewSet(viewsets.ReadOnlyModelViewSet[Participant]):
         return Response(self.get_serializer(participant).data)
 
     def _demographics_for(self, ids: Iterable[int]) -> dict[int, dict[str, object]]:
-        return demographics_of(ids, demographic_keys(membership_of(self.request).study_id))
+        return demographics_of(ids, demographic_keys(self.membership.study_id))
 
 
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:

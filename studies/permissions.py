@@ -7,7 +7,7 @@ not allowed gets 403. Staff status grants nothing here: research data needs a st
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any, Concatenate, ParamSpec
 
 from django.contrib.auth.decorators import login_required
@@ -19,8 +19,6 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.models import ApiToken
-from accounts.tokens import StudyLookup, token_scope_allows
-from config.sqlrows import JoinedRows
 from studies.models import Role, Study, StudyMembership
 
 ALL_ROLES = frozenset(Role)
@@ -31,55 +29,32 @@ CONTACT_ROLES = frozenset({Role.OWNER, Role.RESEARCHER, Role.INTERVIEWER})
 P = ParamSpec("P")
 
 
-def membership_for(user: Any, study_slug: str, token: Any = None) -> StudyMembership:
-    """The user's membership of the study (its study loaded), or Http404 when there is none or no one signed in.
-
-    With an API token, the membership also says whether the study is in the token's scope (`in_token_scope`);
-    without one it is always true. One query, hand-written: every API request makes it (see config.sqlrows); none
-    when the token's own query already looked the membership up (`accounts.tokens.StudyLookup`).
-    """
+def membership_for(user: Any, study_slug: str) -> StudyMembership:
+    """The user's membership of the study (its study loaded, one query), or Http404 when there is none or no one
+    is signed in."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    lookup = getattr(token, "study_lookup", None)
-    if isinstance(lookup, StudyLookup) and lookup.slug == study_slug and token.user_id == user.pk:
-        if lookup.membership is None:
-            raise Http404
-        return lookup.membership
-    if isinstance(token, ApiToken):
-        rows = _MEMBERSHIP_IN_TOKEN_SCOPE.fetch([token.pk, study_slug, user.pk])
-    else:
-        rows = _MEMBERSHIP.fetch([study_slug, user.pk])
-    if not rows:
-        raise Http404
-    membership, study, in_scope = rows[0]
-    membership.study = study
-    membership.in_token_scope = bool(in_scope)
-    return membership
+    try:
+        return StudyMembership.objects.select_related("study").get(study__slug=study_slug, user=user)
+    except StudyMembership.DoesNotExist:
+        raise Http404 from None
 
 
-_MEMBERSHIP = JoinedRows(
-    "SELECT {membership}, {study}, 1 FROM {membership_table} m JOIN {study_table} s ON s.id = m.study_id"
-    " WHERE s.slug = %s AND m.user_id = %s",
-    membership=(StudyMembership, "m"),
-    study=(Study, "s"),
-)
-# The same, and whether the token (its id the first parameter) reaches the study.
-_MEMBERSHIP_IN_TOKEN_SCOPE = JoinedRows(
-    "SELECT {membership}, {study}, EXISTS (SELECT 1 FROM {scope_table} t"
-    " WHERE t.apitoken_id = %s AND t.study_id = m.study_id)"
-    " FROM {membership_table} m JOIN {study_table} s ON s.id = m.study_id WHERE s.slug = %s AND m.user_id = %s",
-    membership=(StudyMembership, "m"),
-    study=(Study, "s"),
-    tables={"scope_table": ApiToken.studies.through},
-)
-
-
-def require_role(user: Any, study_slug: str, roles: Iterable[str] = ALL_ROLES, token: Any = None) -> StudyMembership:
+def require_role(user: Any, study_slug: str, roles: Iterable[str] = ALL_ROLES) -> StudyMembership:
     """Membership check plus role check: 404 for outsiders, 403 for members without an allowed role."""
-    membership = membership_for(user, study_slug, token)
+    membership = membership_for(user, study_slug)
     if membership.role not in set(roles):
         raise PermissionDenied
     return membership
+
+
+def check_token_scope(token: ApiToken, *, study_id: int, method: str) -> None:
+    """A token reaches only its studies: outside them a study does not exist for it (404), whatever the role.
+    A read-only token only reads: a write within its studies is 403."""
+    if not token.studies.filter(pk=study_id).exists():
+        raise Http404
+    if token.read_only and method not in SAFE_METHODS:
+        raise PermissionDenied
 
 
 def study_role(
@@ -110,21 +85,28 @@ def visible_studies(user: Any) -> QuerySet[Study]:
     return Study.objects.filter(memberships__user=user).distinct()
 
 
-class StudyRolePermission(BasePermission):
-    """DRF permission for endpoints under a study's slug (URL kwarg `slug`).
+class StudyScopedView(APIView):
+    """For API views under a study's slug (URL kwarg `slug`): the caller's membership, checked once per request.
 
-    The view names the roles it allows in `study_roles` (all roles when absent). On success the membership
-    is stored on the request as `request.study_membership` for the view to use.
+    The view names the roles it allows in `study_roles` (all roles when absent). DRF makes a view instance per
+    request, so the cached membership is this request's and no other's.
     """
 
+    study_roles: frozenset[str] = ALL_ROLES
+
+    @cached_property
+    def membership(self) -> StudyMembership:
+        membership = require_role(self.request.user, self.kwargs["slug"], self.study_roles)
+        if isinstance(self.request.auth, ApiToken):
+            check_token_scope(self.request.auth, study_id=membership.study_id, method=self.request.method or "GET")
+        return membership
+
+
+class StudyRolePermission(BasePermission):
+    """DRF permission for views that are `StudyScopedView`s: 404 for outsiders and outside a token's studies, 403
+    for members whose role the view does not allow and for writes with a read-only token."""
+
     def has_permission(self, request: Request, view: APIView) -> bool:
-        roles = getattr(view, "study_roles", ALL_ROLES)
-        membership = require_role(request.user, view.kwargs["slug"], roles, token=request.auth)
-        in_scope = membership.in_token_scope  # type: ignore[attr-defined]
-        if not token_scope_allows(request.auth, in_scope=in_scope, method=request.method or "GET"):
-            # Outside the token's studies the study does not exist for it; writes with a read-only token are 403.
-            if request.method in SAFE_METHODS or not in_scope:
-                raise Http404
-            raise PermissionDenied
-        request.study_membership = membership  # type: ignore[attr-defined]
-        return True
+        if not isinstance(view, StudyScopedView):
+            raise TypeError(f"{type(view).__name__} must be a StudyScopedView to use StudyRolePermission.")
+        return view.membership is not None  # the check itself raises Http404 or PermissionDenied

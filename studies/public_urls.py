@@ -1,8 +1,9 @@
-"""Participant-facing URLs (/p/...): the magic-link portal and public screening."""
+"""Participant-facing URLs (/p/...): the magic-link portal and public screening. The portal's voice interview
+is the transcription app's (`transcription/portal_urls.py`, under p/portal/)."""
 
 from django.urls import path
 
-from studies import portal_views, portal_voice_views, public_views
+from studies import portal_views, public_views
 
 app_name = "participate"
 urlpatterns = [
@@ -17,18 +18,6 @@ urlpatterns = [
     path("portal/interview.ics", portal_views.calendar_file, name="portal_ics"),
     path("portal/withdraw/", portal_views.withdraw, name="portal_withdraw"),
     path("portal/questionnaires/<int:pk>/", portal_views.questionnaire, name="portal_questionnaire"),
-    path("portal/interviews/<int:interview_id>/answers/", portal_voice_views.answers, name="portal_answers"),
-    path(
-        "portal/interviews/<int:interview_id>/answers/<int:question_id>/",
-        portal_voice_views.answer_upload,
-        name="portal_answer_upload",
-    ),
-    path(
-        "portal/interviews/<int:interview_id>/answers/<int:question_id>/skip/",
-        portal_voice_views.skip,
-        name="portal_answer_skip",
-    ),
-    path("portal/interviews/<int:interview_id>/done/", portal_voice_views.finish, name="portal_answers_done"),
     path("<slug:slug>/", public_views.screening, name="screening"),
     path("<slug:slug>/done/<str:token>/", public_views.screening_result, name="screening_result"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.audit import record_event
-from studies.dashboard import selectors
+from studies import selectors
 from studies.models import SafetyEvent, StudyMembership
 from studies.permissions import study_role
 from studies.services.safety import (

@@ -17,6 +17,7 @@ from studies.models import Consent, Interview, Participant, SafetyEvent, StudyMe
 from studies.services import questionnaire_notices as notices
 from studies.services.consent import consent_pdf
 from studies.services.portal import portal_url, questionnaire_url
+from studies.services.retention import apply_retention
 from studies.services.scheduling import claim_reminder, due_reminders, interview_ics, local_time
 
 
@@ -264,8 +265,6 @@ def send_reminder(interview_id: int, hours: int) -> None:
 @shared_task(ignore_result=True)
 def apply_retention_policies() -> None:
     """Daily: each study's retention settings (raw audio after approval, contact details after closing)."""
-    from studies.services.retention import apply_retention
-
     apply_retention()
 
 

@@ -1,8 +1,7 @@
 from django.urls import path
 
-from accounts.audit_views import study_audit
 from studies import builder_views, guide_views, participant_views, safety_views, schedule_views, views
-from studies.dashboard import views as dashboard_views
+from studies.audit_views import study_audit
 
 app_name = "studies"
 urlpatterns = [
@@ -33,9 +32,6 @@ urlpatterns = [
     path("<slug:slug>/guide/<int:question_id>/", guide_views.guide_question, name="guide_question"),
     path("<slug:slug>/guide/<int:question_id>/move/", guide_views.guide_move, name="guide_move"),
     path("<slug:slug>/guide/<int:question_id>/delete/", guide_views.guide_delete, name="guide_delete"),
-    path("<slug:slug>/dashboard/", dashboard_views.dashboard, name="dashboard"),
-    path("<slug:slug>/dashboard/panels/<str:panel>/", dashboard_views.dashboard_panel, name="dashboard_panel"),
-    path("<slug:slug>/dashboard/jobs/<int:job_id>/retry/", dashboard_views.retry, name="dashboard_retry"),
     path("<slug:slug>/safety/", safety_views.safety_events, name="safety"),
     path("<slug:slug>/safety/<int:event_id>/follow-up/", safety_views.safety_follow_up, name="safety_follow_up"),
 ]

@@ -118,7 +118,7 @@ def test_every_panel_matches_the_database_and_refreshes_live(
 ) -> None:
     study = scenario.study
     page = signed_in_page(browser, live_server, owner, viewport={"width": 1280, "height": 900})
-    page.goto(live_server.url + reverse("studies:dashboard", args=[study.slug]))
+    page.goto(live_server.url + reverse("dashboard:page", args=[study.slug]))
     check_funnel(page, study)
     check_diversity(page, study)
     check_queue(page, study)
@@ -159,7 +159,7 @@ def test_a_failed_job_is_retried_from_the_page_with_the_keyboard(
     browser: Any, live_server: Any, scenario: Scenario, owner: User
 ) -> None:
     page = signed_in_page(browser, live_server, owner, viewport={"width": 1280, "height": 900})
-    page.goto(live_server.url + reverse("studies:dashboard", args=[scenario.study.slug]))
+    page.goto(live_server.url + reverse("dashboard:page", args=[scenario.study.slug]))
     toggle = page.locator("#dashboard-toggle")
     toggle.focus()
     page.keyboard.press("Enter")
@@ -180,7 +180,7 @@ def test_the_coder_sees_no_safety_panel_and_tablets_and_phones_read_it_in_one_co
     browser: Any, live_server: Any, scenario: Scenario, coder: User
 ) -> None:
     page = signed_in_page(browser, live_server, coder, viewport={"width": 768, "height": 1024})
-    page.goto(live_server.url + reverse("studies:dashboard", args=[scenario.study.slug]))
+    page.goto(live_server.url + reverse("dashboard:page", args=[scenario.study.slug]))
     assert page.locator("#panel-funnel").is_visible()
     assert page.locator("#panel-safety").count() == 0
     assert page.get_by_role("button", name=re.compile("^Retry")).count() == 0

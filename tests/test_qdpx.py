@@ -15,10 +15,10 @@ from accounts.models import User
 from coding.codetree import tree_from_study, tree_to_data
 from coding.models import Code, Coding, Memo
 from coding.refi import validation_errors
+from exports.refi_project import ProjectFormatError, import_project, read_qdpx, study_project, write_qdpx
 from studies.models import Study
 from studies.tests.factories import ParticipantFactory
 from tests.exportkit import REDACTED, code_span, foreign_qdpx, make_transcript, screen
-from transcription.refi_project import ProjectFormatError, import_project, read_qdpx, study_project, write_qdpx
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from transcription.refi_project import reader
-from transcription.refi_project.reader import ProjectFormatError, read_qdpx
+from exports.refi_project import reader
+from exports.refi_project.reader import ProjectFormatError, read_qdpx
 
 SOURCE = """<TextSource guid="9999999{n}-2222-3333-4444-555555555555" name="copy {n}"
   plainTextPath="internal://same.txt"/>"""

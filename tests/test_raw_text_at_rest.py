@@ -15,6 +15,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from accounts.models import User
 from config import crypto
 from config.fields import Plain
+from exports.formats import words_from_json
 from review.models import RedactedVersion
 from review.selectors import redacted_segments_containing, visible_version
 from review.services import redaction, versions
@@ -23,7 +24,6 @@ from review.tests.factories import machine_transcript
 from studies.models import ContactDetails, Participant, Role, ScreeningResponse, Study
 from studies.tests.factories import ParticipantFactory, QuestionnaireFactory
 from transcription import services
-from transcription.formats import words_from_json
 from transcription.models import Recording, Segment, Transcript, TranscriptionJob, TranscriptVersion
 from transcription.results import Segment as ResultSegment
 from transcription.results import TranscriptionResult, Word
@@ -102,7 +102,7 @@ def test_a_machine_result_is_stored_sealed_and_read_back_in_plain() -> None:
     assert version.text() == "\n".join(TEXTS)  # offsets stay code points of the same text
     assert Segment.objects.get(version=version, index=0).words[3]["text"] == " Zanele"
     assert TranscriptVersion.objects.get(pk=version.pk).translation[0]["text"] == TEXTS[0]
-    # The raw export reads the words column as JSON text (transcription.formats), sealed or not.
+    # The raw export reads the words column as JSON text (exports.formats), sealed or not.
     assert [word.text for word in words_from_json(stored[1][1])][4:6] == [" chatbot", " every"]
 
 

@@ -28,7 +28,7 @@ def test_a_researcher_follows_up_an_event_on_a_phone(
         study=study, participant=ParticipantFactory(study=study), question_key="current_crisis"
     )
     page = signed_in_page(browser, live_server, researcher, **PHONE)
-    page.goto(live_server.url + reverse("studies:dashboard", args=[study.slug]))
+    page.goto(live_server.url + reverse("dashboard:page", args=[study.slug]))
     assert page.locator("#panel-safety .safety-open").text_content() == "1 safety event awaiting follow-up."
     page.locator(f'#panel-safety tr[data-event="{event.id}"] a', has_text="Follow up").click()
     card = page.locator(f"#event-{event.id}")

@@ -38,7 +38,7 @@ def password_only(user: User) -> Client:
 def test_a_password_alone_cannot_mint_an_api_token(study: Study, owner: User) -> None:
     TOTPDevice.objects.create(user=owner, name="phone", confirmed=True)
     client = password_only(owner)
-    response = client.post(reverse("accounts:api_tokens"), {"name": "x", "studies": [study.pk]})
+    response = client.post(reverse("api_tokens:list"), {"name": "x", "studies": [study.pk]})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:two_factor_verify"))
     assert not ApiToken.objects.exists()
@@ -47,7 +47,7 @@ def test_a_password_alone_cannot_mint_an_api_token(study: Study, owner: User) ->
 def test_a_coder_without_an_authenticator_must_set_one_up_before_minting_a_token(study: Study, coder: User) -> None:
     client = password_only(coder)
     assert client.get(reverse("studies:detail", args=[study.slug])).status_code == 200  # coders are not forced
-    response = client.post(reverse("accounts:api_tokens"), {"name": "x", "studies": [study.pk]})
+    response = client.post(reverse("api_tokens:list"), {"name": "x", "studies": [study.pk]})
     assert response["Location"].startswith(reverse("accounts:two_factor_setup"))
     assert not ApiToken.objects.exists()
 

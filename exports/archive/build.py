@@ -1,6 +1,6 @@
 """Write a study archive (ZIP) into a file, one member at a time: memory stays flat however large the study is.
 
-Contents: every transcript in every format of `transcription.formats` (the redacted version coders read), the
+Contents: every transcript in every format of `exports.formats` (the redacted version coders read), the
 codebook (CSV and REFI-QDA .qdc), codings and excerpts (CSV), consented participants' pseudonymous demographics (CSV),
 agreement figures (JSON), a data dictionary of every column and a methods summary computed from the data.
 """
@@ -26,10 +26,11 @@ from coding.refi import write_codebook
 from coding.selectors import study_agreement
 from exports.archive import tables
 from exports.archive.methods import methods_figures, methods_text
+from exports.formats import FORMATS, ExportTranscript, filename
+from exports.formats.csv_format import COLUMNS as SEGMENT_COLUMNS
+from exports.formats.stored import export_document
+from review.sources import REDACTED_VIEW, version_for
 from studies.models import Study
-from transcription.archive.sources import REDACTED_VIEW, export_document, version_for
-from transcription.formats import FORMATS, ExportTranscript, filename
-from transcription.formats.csv_format import COLUMNS as SEGMENT_COLUMNS
 from transcription.models import Transcript
 
 Progress = Callable[[int], None]

@@ -17,8 +17,8 @@ from django.db.models.functions import Length
 
 from coding.analysis import final_codings
 from coding.models import Coding
+from studies.demographics import demographic_keys, demographics_of
 from studies.models import Consent, Participant, Study
-from transcription.archive.demographics import demographic_keys, demographics_of
 from transcription.models import Segment
 
 

@@ -21,7 +21,7 @@ from accounts.audit import record_event
 from config.media import delete_media, save_encrypted
 from exports.archive.build import Progress, write_archive
 from exports.models import ExportJob
-from transcription.refi_project import study_project, write_qdpx
+from exports.refi_project import study_project, write_qdpx
 
 FOLDER = "exports"
 

@@ -18,16 +18,16 @@ from docx import Document
 from accounts.models import AuditEntry, User
 from coding.models import Code, CodingAssignment
 from exports import selectors
+from exports.formats import format_names
 from exports.models import ExportJob
+from exports.refi_project import read_qdpx
 from exports.services.enqueue import request_export
 from exports.services.jobs import run_export
 from exports.tests.kit import built, stored_bytes
 from studies.models import Study
 from studies.tests.factories import ParticipantFactory
 from tests.exportkit import code_span, foreign_qdpx, make_transcript, screen
-from transcription.formats import format_names
 from transcription.models import Transcript
-from transcription.refi_project import read_qdpx
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import json
 from django.db import transaction
 
 from review.models import RedactedVersion, RedactionTag
-from studies.models import Study
+from studies.models import Participant, Study
 
 
 @transaction.atomic
@@ -16,7 +16,7 @@ def forget_unused_tags(*, study: Study) -> int:
 
     The tag table outlives transcripts: when a participant's transcripts are erased, the originals their
     tags held (their name, their email) must go too, unless another transcript still uses the same tag.
-    For transcription.services.withdrawal to call after deleting a participant's transcripts.
+    Runs after the participant's transcripts are deleted (`forget_tags_of_erased`, below).
     """
     Study.objects.select_for_update().filter(pk=study.pk).first()  # the lock tag numbering takes
     used: set[str] = set()
@@ -27,3 +27,13 @@ def forget_unused_tags(*, study: Study) -> int:
     unused = [tag.pk for tag in RedactionTag.objects.filter(study=study) if tag.tag not in used]
     RedactionTag.objects.filter(pk__in=unused).delete()
     return len(unused)
+
+
+def forget_tags_of_erased(*, participant: Participant) -> None:
+    """Erasure hook (`studies.services.withdrawal.register_erasure_hook`, from ReviewConfig.ready): the study's tag
+    table keeps originals (names, emails) only while a transcript still uses them.
+
+    Runs inside the withdrawal's transaction with the participant row locked, after the transcription app's
+    withdrawal hook has deleted the person's transcripts.
+    """
+    forget_unused_tags(study=participant.study)

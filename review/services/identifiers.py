@@ -10,8 +10,8 @@ from django.db import transaction
 
 from accounts.models import User
 from review.models import StudyIdentifier
+from review.redaction import Kind, ParticipantIdentifiers, StudyEntity
 from studies.models import ContactDetails, Participant, ScreeningResponse, Study
-from transcription.redaction import Kind, ParticipantIdentifiers, StudyEntity
 
 # Screening answers that hold identifiers when a study asks for them (question keys, by convention).
 _ANSWER_KEYS = {

@@ -1,7 +1,7 @@
 """The redaction pass over a transcript's latest version: proposals, decisions, hand-marked spans, and applying
 the accepted ones as a new, redacted version with study-wide tags.
 
-Proposals are recomputed from the version each time (transcription.redaction is a pure function); decisions
+Proposals are recomputed from the version each time (review.redaction is a pure function); decisions
 are stored per span of that version (RedactionMark), so they survive page loads but not edits of the text.
 """
 
@@ -17,14 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from config.crypto import keyed_hash
 from review.models import RedactedVersion, RedactionMark, RedactionTag
-from review.services import state
-from review.services.edits import span_times
-from review.services.errors import ReviewError
-from review.services.identifiers import participant_identifiers, study_entities
-from review.services.versions import base_rows, lock_latest, write_version
-from studies.models import Study
-from transcription.models import Segment, Transcript, TranscriptVersion
-from transcription.redaction import (
+from review.redaction import (
     Kind,
     Proposal,
     ProposalMismatch,
@@ -34,12 +27,19 @@ from transcription.redaction import (
     merge_overlapping,
     propose_redactions,
 )
+from review.services import state
+from review.services.edits import span_times
+from review.services.errors import ReviewError
+from review.services.identifiers import participant_identifiers, study_entities
+from review.services.versions import base_rows, lock_latest, write_version
+from studies.models import Study
+from transcription.models import Segment, Transcript, TranscriptVersion
 
 Decision = RedactionMark.Decision
 
 
 class DatabaseTagRegistry:
-    """transcription.redaction.TagRegistry over RedactionTag rows. The caller holds the study row lock, so two
+    """review.redaction.TagRegistry over RedactionTag rows. The caller holds the study row lock, so two
     redaction passes never hand out the same number."""
 
     def __init__(self, study: Study) -> None:

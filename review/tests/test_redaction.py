@@ -8,13 +8,13 @@ import pytest
 
 from accounts.models import User
 from review.models import RedactedVersion, RedactionTag
+from review.redaction import Kind
 from review.services import identifiers, redaction, versions
 from review.services.errors import ReviewError
 from review.tests.factories import machine_transcript
 from studies.models import ContactDetails, Participant, Study
 from studies.tests.factories import ParticipantFactory
 from transcription.models import Transcript
-from transcription.redaction import Kind
 
 TEXTS = [
     "My name is María López and I live near the station.",

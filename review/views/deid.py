@@ -11,12 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.audit import record_event
 from review.models import LISTED_KINDS, RedactionTag, StudyIdentifier
+from review.redaction import Kind
 from review.services import identifiers, redaction, versions
 from review.services.errors import ReviewError
 from review.views.common import EDITORS, audit_raw_view, int_param, transcript_of
 from studies.models import StudyMembership
 from studies.permissions import study_role
-from transcription.redaction import Kind
 
 CONTEXT = 40  # characters shown either side of a proposal
 

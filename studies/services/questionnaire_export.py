@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from config.spreadsheet import defuse_formula
 from studies.models import Questionnaire, ScreeningResponse
-from transcription.formats.csv_format import defuse_formula
 
 FIXED_COLUMNS = ("participant", "submitted_at", "language")
 # A plain number such as "-3" or "2.5" is data, not a formula; it is written as is.

@@ -1,17 +1,18 @@
 """Per-study retention: raw audio some days after its transcript is approved, contact details some days after
-the study closes. Run daily by beat; every deletion is audit-logged with counts, never with content.
+the study closes. Run daily by beat; every deletion is audit-logged with counts, never with content. Recordings
+belong to the transcription app, which deletes them through the purge it registers here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import record_event
-from config.media import delete_media
 from studies.models import ContactDetails, Study
 
 
@@ -22,14 +23,32 @@ class RetentionReport:
     contacts_deleted: int = 0
 
 
+class RawAudioPurge(Protocol):
+    def __call__(self, *, study: Study, before: datetime) -> tuple[int, int]: ...
+
+
+_raw_audio_purges: list[RawAudioPurge] = []
+
+
+def register_raw_audio_purge(purge: RawAudioPurge) -> None:
+    """Let the app that stores recordings (transcription, above this one, from its AppConfig.ready) delete a
+    study's raw audio whose transcript was approved before `before`; it returns (recordings, files) and audits
+    what it deleted. Studies may not import that app.
+    """
+    if purge not in _raw_audio_purges:
+        _raw_audio_purges.append(purge)
+
+
 def apply_retention(*, now: datetime | None = None) -> RetentionReport:
     """Apply every study's retention settings once; running it again the same day deletes nothing more."""
     now = now or timezone.now()
     _stamp_closed_studies(now)
     recordings = files = contacts = 0
     for study in Study.objects.filter(raw_audio_retention_days__isnull=False):
-        purged, deleted = purge_raw_audio(study=study, before=now - timedelta(days=study.raw_audio_retention_days or 0))
-        recordings, files = recordings + purged, files + deleted
+        before = now - timedelta(days=study.raw_audio_retention_days or 0)
+        for purge in _raw_audio_purges:
+            purged, deleted = purge(study=study, before=before)
+            recordings, files = recordings + purged, files + deleted
     closed = Study.objects.filter(
         status=Study.Status.CLOSED, contact_retention_days__isnull=False, closed_at__isnull=False
     )
@@ -44,37 +63,6 @@ def _stamp_closed_studies(now: datetime) -> None:
     # so the retention period never starts earlier than the study really closed.
     Study.objects.filter(status=Study.Status.CLOSED, closed_at__isnull=True).update(closed_at=now)
     Study.objects.exclude(status=Study.Status.CLOSED).filter(closed_at__isnull=False).update(closed_at=None)
-
-
-def purge_raw_audio(*, study: Study, before: datetime) -> tuple[int, int]:
-    """Delete the stored recordings of transcripts approved before `before`; returns (recordings, files)."""
-    from transcription.models import MediaFile
-
-    with transaction.atomic():
-        rows = list(
-            MediaFile.objects.select_for_update()
-            .filter(recording__interview__study=study, recording__transcript__approvals__created_at__lt=before)
-            .values_list("pk", "storage_name", "recording_id")
-        )
-        if not rows:
-            return 0, 0
-        names = sorted({name for _, name, _ in rows})
-        recordings = len({recording for _, _, recording in rows})
-        MediaFile.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
-        record_event(
-            action="retention.raw_audio_deleted",
-            actor_label="system",
-            study_id=study.pk,
-            target=study,
-            detail={"recordings": recordings, "files": len(names)},
-        )
-        transaction.on_commit(lambda: _delete_files(names))
-    return recordings, len(names)
-
-
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        delete_media(name)
 
 
 def delete_contact_details(*, study: Study) -> int:

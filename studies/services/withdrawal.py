@@ -17,19 +17,39 @@ from studies.models import Consent, ContactDetails, Interview, Participant, Safe
 from studies.services.portal import revoke_links
 
 
+class WithdrawalHook(Protocol):
+    def __call__(self, *, participant: Participant, erase: bool) -> None: ...
+
+
 class ErasureHook(Protocol):
     def __call__(self, *, participant: Participant) -> None: ...
 
 
+_withdrawal_hooks: list[WithdrawalHook] = []
 _erasure_hooks: list[ErasureHook] = []
+
+
+def register_withdrawal_hook(hook: WithdrawalHook) -> None:
+    """Let an app above this one stop its work for a person who withdraws, whatever the scope (the transcription
+    app cancels queued and running jobs and, with `erase`, deletes recordings and transcripts; it registers from
+    its AppConfig.ready). Studies may not import those apps.
+
+    Withdrawal hooks run before the studies app erases its own rows and before any erasure hook, in the order
+    their apps were registered (INSTALLED_APPS order), inside the withdrawal's transaction with the participant
+    row locked; the same rules as for erasure hooks apply.
+    """
+    if hook not in _withdrawal_hooks:
+        _withdrawal_hooks.append(hook)
 
 
 def register_erasure_hook(hook: ErasureHook) -> None:
     """Let an app above this one erase what it holds about a person who withdraws with "delete everything"
-    (the exports app registers its archives from its AppConfig.ready). Studies may not import those apps.
+    (the review app forgets unused redaction tags, the exports app deletes its archives; each registers from its
+    AppConfig.ready, so they run in INSTALLED_APPS order). Studies may not import those apps.
 
-    A hook runs inside the withdrawal's transaction with the participant row locked; it defers anything outside
-    the database (files) with `transaction.on_commit`, and an exception rolls the whole withdrawal back.
+    A hook runs inside the withdrawal's transaction with the participant row locked, after the studies app has
+    erased its own rows; it defers anything outside the database (files) with `transaction.on_commit`, and an
+    exception rolls the whole withdrawal back.
     """
     if hook not in _erasure_hooks:
         _erasure_hooks.append(hook)
@@ -62,22 +82,18 @@ def withdraw_participant(*, participant: Participant, scope: str, request: Any =
     """Stop everything for this person; with DELETE_ALL also erase their personal data and recordings.
 
     Works at any stage, including while a transcription is queued or running (the transcription app
-    cancels its work). The caller has checked who may withdraw this participant.
+    cancels its work through its withdrawal hook). The caller has checked who may withdraw this participant.
     """
-    from review.services.erasure import forget_unused_tags
-    from transcription.services import withdraw_participant_work
-
     erase = scope == Participant.WithdrawalScope.DELETE_ALL
     with transaction.atomic():
         participant = Participant.objects.select_for_update().select_related("study").get(pk=participant.pk)
         contact = ContactDetails.objects.filter(participant=participant).first()
         email = contact.email if contact is not None else ""
         participant.interviews.filter(status=Interview.Status.SCHEDULED).update(status=Interview.Status.CANCELLED)
-        withdraw_participant_work(participant=participant, erase=erase)
+        for withdrawal_hook in _withdrawal_hooks:
+            withdrawal_hook(participant=participant, erase=erase)
         if erase:
             _erase_personal_data(participant)
-            # The study's tag table keeps originals (names, emails) only while a transcript still uses them.
-            forget_unused_tags(study=participant.study)
             for hook in _erasure_hooks:
                 hook(participant=participant)
         participant.status = Participant.Status.WITHDRAWN

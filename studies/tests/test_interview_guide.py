@@ -1,15 +1,11 @@
-"""The interview guide: questions per study language, kept in order by the team; the demo study's questions."""
+"""The interview guide: questions per study language, kept in order by the team (the demo study's questions:
+seeds/tests/test_load_demo_study.py)."""
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import User
 from studies.models import Consent, GuideQuestion, Study
@@ -115,19 +111,3 @@ def test_another_studys_question_is_not_found_on_this_studys_guide(study: Study,
     assert logged_in(owner).get(url).status_code == 404
     assert logged_in(owner).post(reverse("studies:guide_delete", args=[study.slug, foreign.pk])).status_code == 404
     assert GuideQuestion.objects.filter(pk=foreign.pk).exists()
-
-
-def test_the_demo_study_has_voice_questions_in_english_spanish_and_hindi(
-    settings: SettingsWrapper, tmp_path: Path
-) -> None:
-    settings.DEBUG = True
-    settings.UPLOAD_DIR = tmp_path / "uploads"
-    out = io.StringIO()
-    call_command("load_demo_study", "--no-recordings", stdout=out)
-    questions = list(GuideQuestion.objects.filter(study__slug="llm-chatbots-mental-health").order_by("position"))
-    assert len(questions) == 5
-    assert all(set(question.prompt) == {"en", "es", "hi"} for question in questions)
-    assert "Voice interview questions: 5 created" in out.getvalue()
-    again = io.StringIO()
-    call_command("load_demo_study", "--no-recordings", stdout=again)
-    assert "Voice interview questions: 5 unchanged" in again.getvalue()

@@ -53,9 +53,8 @@ PRIVATE_TABLES = tuple(model._meta.db_table for model in (ScreeningResponse, Con
 
 
 def reading_private_tables(queries: CaptureQueriesContext) -> list[str]:
-    """The captured statements that name a private table. The membership lookup (config.sqlrows) is logged
-    without its text when repeated (None): it reads memberships and studies only."""
-    return [q["sql"] for q in queries if q["sql"] and any(f'"{table}"' in q["sql"] for table in PRIVATE_TABLES)]
+    """The captured statements that name a private table."""
+    return [q["sql"] for q in queries if any(f'"{table}"' in q["sql"] for table in PRIVATE_TABLES)]
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""Following up safety events: the allowed moves, who may make them, the audit entry, the encrypted note,
-the follow-up page and the dashboard's count of open events."""
+"""Following up safety events: the allowed moves, who may make them, the audit entry, the encrypted note
+and the follow-up page (the dashboard's count of open events: dashboard/tests/test_safety_panel.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from accounts.models import AuditEntry, User
 from config.crypto import decrypt_text
-from studies.dashboard import selectors
 from studies.models import SafetyEvent, Study
 from studies.services.safety import SafetyFollowUpError, follow_up_safety_event
 from studies.tests.factories import ParticipantFactory, StudyFactory
@@ -224,24 +223,6 @@ def test_outsiders_get_404_and_an_event_of_another_study_is_not_found(
     url = reverse("studies:safety_follow_up", args=[study.slug, elsewhere.id])
     assert client_for(researcher).post(url, {"follow_up": "contacted"}).status_code == 404
     assert state_of(elsewhere)[0] == "open"
-
-
-# --- The dashboard ------------------------------------------------------------------------------------------
-
-
-def test_the_dashboard_counts_open_events_and_lists_only_unresolved_ones(study: Study, researcher: User) -> None:
-    open_event, contacted, resolved = make_event(study), make_event(study), make_event(study)
-    follow_up_safety_event(event=contacted, to=FollowUp.CONTACTED, note="", user=researcher)
-    follow_up_safety_event(event=resolved, to=FollowUp.RESOLVED, note=NOTE, user=researcher)
-    panel = selectors.safety_events(study=study)
-    assert (panel.open, panel.contacted, panel.resolved, panel.total) == (1, 1, 1, 3)
-    assert [event.id for event in panel.events] == [open_event.id, contacted.id]
-    html = client_for(researcher).get(reverse("studies:dashboard_panel", args=[study.slug, "safety"])).content.decode()
-    assert "1 safety event awaiting follow-up." in html
-    assert "1 contacted, not yet resolved." in html
-    assert f'data-event="{resolved.id}"' not in html
-    assert f"/safety/#event-{open_event.id}" in html
-    assert NOTE not in html
 
 
 @pytest.mark.parametrize(
