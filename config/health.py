@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -34,10 +36,20 @@ def check_storage() -> None:
     default_storage.delete(name)
 
 
+def check_uploads() -> None:
+    # Uploads in progress land here before they are encrypted into storage: a full or read-only disk must show.
+    folder = Path(settings.UPLOAD_DIR)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix="healthz-") as probe:
+        probe.write(b"ok")
+        probe.flush()
+
+
 CHECKS: dict[str, Callable[[], None]] = {
     "database": check_database,
     "broker": check_broker,
     "storage": check_storage,
+    "uploads": check_uploads,
 }
 
 

@@ -1,6 +1,8 @@
-"""/healthz reports database, broker and storage, with 503 naming what is down."""
+"""/healthz reports database, broker, storage and the upload folder, with 503 naming what is down."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -15,7 +17,7 @@ def test_it_reports_every_dependency_up() -> None:
     assert response.json() == {
         "status": "ok",
         "down": [],
-        "checks": {"database": "up", "broker": "up", "storage": "up"},
+        "checks": {"database": "up", "broker": "up", "storage": "up", "uploads": "up"},
     }
 
 
@@ -42,3 +44,12 @@ def test_it_reports_unwritable_storage_as_503(settings: SettingsWrapper, tmp_pat
     response = Client().get("/healthz")
     assert response.status_code == 503
     assert response.json()["down"] == ["storage"]
+
+
+def test_it_reports_an_unwritable_upload_folder_as_503(settings: SettingsWrapper, tmp_path: Path) -> None:
+    blocked = tmp_path / "uploads"
+    blocked.write_bytes(b"")  # a file where the folder should be: no upload could be received
+    settings.UPLOAD_DIR = blocked
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["down"] == ["uploads"]

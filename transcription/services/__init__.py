@@ -2,6 +2,7 @@
 
 from transcription.services.jobs import TransientJobError, claim_job, run_transcription_job, save_result
 from transcription.services.recordings import (
+    RecordingNotStored,
     RecordingPlan,
     RecordingRefused,
     UploadIncomplete,
@@ -14,6 +15,7 @@ from transcription.services.sweep import SweepReport, sweep_transcription_jobs
 from transcription.services.withdrawal import withdraw_participant_work
 
 __all__ = [
+    "RecordingNotStored",
     "RecordingPlan",
     "RecordingRefused",
     "RetryRefused",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -33,6 +33,11 @@ class RecordingRefused(Exception):
 
 class UploadIncomplete(RecordingRefused):
     """Not every byte has arrived yet: the uploads are kept so the client can resume."""
+
+
+class RecordingNotStored(Exception):
+    """Storage or the database failed while finishing (transient): the received bytes are kept, so finishing can
+    be tried again without sending anything again. The message is safe to show."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,8 @@ def add_recording(*, interview: Interview, user: User, plan: RecordingPlan) -> R
     """Validate (by decoding), encrypt and store finished uploads as a Recording, and queue its job on commit.
 
     The caller has checked the role. On refusal nothing is left behind (temporary files, stored objects, rows),
-    except uploads that are merely incomplete, which stay for the client to resume.
+    except uploads that are merely incomplete, which stay for the client to resume. When storage or the database
+    fails instead (RecordingNotStored), the uploads stay too, so that finishing again needs no byte sent again.
     """
     uploads = _uploads(interview, plan.upload_ids)
     for upload in uploads:
@@ -75,12 +81,21 @@ def add_recording(*, interview: Interview, user: User, plan: RecordingPlan) -> R
         infos = [probe_media(temp_path(upload)) for upload in uploads]
         if plan.layout == Layout.STEREO and infos[0].channels < len(plan.speakers):
             raise RecordingRefused(_("The file has fewer channels than the speakers given for them."))
-        return _store(interview, user, plan, uploads, infos)
-    except MediaRefused as error:
+        recording = _store(interview, user, plan, uploads, infos)
+    except (RecordingRefused, MediaRefused) as error:
+        _discard(uploads)  # the files themselves are refused: keeping them would help no one
         raise RecordingRefused(str(error)) from error
-    finally:
-        for upload in uploads:
-            discard_upload(upload)
+    except (OSError, DatabaseError) as error:
+        raise RecordingNotStored(
+            _("The recording could not be stored just now. Nothing was lost: try finishing it again in a moment.")
+        ) from error
+    _discard(uploads)
+    return recording
+
+
+def _discard(uploads: list[Upload]) -> None:
+    for upload in uploads:
+        discard_upload(upload)
 
 
 def _uploads(interview: Interview, upload_ids: list[uuid.UUID]) -> list[Upload]:

@@ -78,6 +78,32 @@ def test_an_interviewer_uploads_over_http_resuming_after_a_mismatch(
 
 
 @pytest.mark.django_db
+def test_a_finish_that_storage_fails_keeps_the_bytes_and_a_second_finish_needs_nothing_sent_again(
+    interviewer: User, interview: Interview, private_media: Path, settings: Any
+) -> None:
+    client = client_for(interviewer)
+    upload_id = upload_over_http(client, interview, speech_wav())
+    url = reverse("transcription:upload-finish", args=[interview.study.slug, interview.id])
+    healthy = settings.STORAGES["default"]
+    blocked = private_media.parent / "not-a-folder"
+    blocked.write_bytes(b"")  # storage's folder is a file: every write fails, as on a full or read-only disk
+    settings.STORAGES = {**settings.STORAGES, "default": {**healthy, "OPTIONS": {"location": str(blocked)}}}
+    failed = post_json(client, url, {"layout": "mixed", "uploads": [upload_id]})
+    assert failed.status_code == 503
+    assert failed["Retry-After"] == "30"
+    assert failed.json()["retry"] is True
+    assert "Nothing was lost" in failed.json()["error"]
+    assert len(temp_files()) == 1  # the received bytes are still there
+    assert not MediaFile.objects.exists()
+
+    settings.STORAGES = {**settings.STORAGES, "default": healthy}
+    finished = post_json(client, url, {"layout": "mixed", "uploads": [upload_id]})
+    assert finished.status_code == 201, finished.content
+    assert MediaFile.objects.get().sha256 == hashlib.sha256(speech_wav()).hexdigest()
+    assert temp_files() == []
+
+
+@pytest.mark.django_db
 def test_a_refused_file_over_http_gets_a_clear_message_and_leaves_nothing(
     interviewer: User, interview: Interview, private_media: Path
 ) -> None:

@@ -112,6 +112,10 @@ def finish(request: HttpRequest, membership: StudyMembership, interview_id: int)
         return _error(str(error), 409)
     except services.RecordingRefused as error:
         return _error(str(error))
+    except services.RecordingNotStored as error:
+        response = _error(str(error), 503, retry=True)
+        response["Retry-After"] = "30"
+        return response
     return JsonResponse({"recording": recording.id, "job": recording.jobs.get().id}, status=201)
 
 
