@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -10,6 +11,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
 from rest_framework import exceptions
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.renderers import JSONRenderer
@@ -19,6 +22,8 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from config.redis_client import redis_client
+
+logger = logging.getLogger(__name__)
 
 
 def _fields_of(detail: Any) -> dict[str, Any] | None:
@@ -47,6 +52,8 @@ def exception_handler(error: Exception, context: dict[str, Any]) -> Response | N
     if fields:
         body["fields"] = fields
     response.data = {"error": body}
+    if isinstance(error, ServiceUnavailable):
+        response["Retry-After"] = str(error.retry_after_seconds)
     return response
 
 
@@ -78,6 +85,16 @@ class FastJSONRenderer(JSONRenderer):
         return super().render(data, accepted_media_type, renderer_context)
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """A dependency of every request (Redis, for the throttle's count) is down or frozen: a clear 503 with
+    Retry-After instead of a server error, and nothing half-done (the count comes before the view)."""
+
+    status_code = 503
+    default_detail = _("A service the API needs is unavailable for a moment. Try again shortly.")
+    default_code = "unavailable"
+    retry_after_seconds = 30
+
+
 class TokenRateThrottle(BaseThrottle):
     """Requests per API token (each token its own bucket); session users fall back to their user id.
 
@@ -107,7 +124,11 @@ class TokenRateThrottle(BaseThrottle):
         window, into = divmod(self.clock(), self.period)
         base = f"throttle:{self.scope}:{self.ident(request)}:"
         current, previous = cache.make_key(f"{base}{int(window)}"), cache.make_key(f"{base}{int(window) - 1}")
-        count, earlier = _count_request(current, previous, self.period)
+        try:
+            count, earlier = _count_request(current, previous, self.period)
+        except RedisError as error:
+            logger.warning("API throttle: Redis unavailable (%s); answering 503", type(error).__name__)
+            raise ServiceUnavailable from error
         weight = 1 - into / self.period
         if earlier * weight + count <= self.limit:
             return True

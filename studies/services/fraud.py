@@ -6,15 +6,19 @@ email addresses are stored or compared in plaintext.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
 from config.crypto import keyed_hash
 from studies.models import ContactDetails, Question, ScreeningResponse, Study
+
+logger = logging.getLogger(__name__)
 
 
 def client_hash(*, ip: str, user_agent: str) -> str:
@@ -28,9 +32,15 @@ def allow_submission(*, ip: str) -> bool:
     """
     key = f"screening-rate:{keyed_hash(ip)}"
     try:
-        count = cache.incr(key)  # one round trip in the common case
-    except ValueError:  # the first submission of this window
-        count = 1 if cache.add(key, 1, timeout=3600) else cache.incr(key)
+        try:
+            count = cache.incr(key)  # one round trip in the common case
+        except ValueError:  # the first submission of this window
+            count = 1 if cache.add(key, 1, timeout=3600) else cache.incr(key)
+    except RedisError as error:
+        # Fail open: a participant's answers (perhaps given in distress) must never be lost to a cache outage;
+        # the other fraud signals still apply. Logged without the address.
+        logger.warning("Screening rate limit unavailable (%s); submission allowed", type(error).__name__)
+        return True
     return count <= settings.SCREENING_RATE_LIMIT_PER_HOUR
 
 
