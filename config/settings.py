@@ -417,6 +417,9 @@ TRANSCRIPTION_ENQUEUE_GRACE_SECONDS = envint("TRANSCRIPTION_ENQUEUE_GRACE_SECOND
 # A job sent this long ago that no worker has claimed is sent again: its message may have died with the broker.
 TRANSCRIPTION_RESEND_AFTER_SECONDS = envint("TRANSCRIPTION_RESEND_AFTER_SECONDS", 30 * 60)
 TRANSCRIPTION_MAX_ATTEMPTS = envint("TRANSCRIPTION_MAX_ATTEMPTS", 3)
+# A database that drops out while a finished result is saved: tries, and the first wait (doubled each time).
+TRANSCRIPTION_SAVE_ATTEMPTS = envint("TRANSCRIPTION_SAVE_ATTEMPTS", 5)
+TRANSCRIPTION_SAVE_BACKOFF_SECONDS = envint("TRANSCRIPTION_SAVE_BACKOFF_SECONDS", 2)
 CELERY_BEAT_SCHEDULE["retention"] = {
     "task": "studies.tasks.apply_retention_policies",
     "schedule": float(envint("RETENTION_SWEEP_SECONDS", 24 * 3600)),

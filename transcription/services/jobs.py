@@ -9,13 +9,14 @@ worker never produces a second transcript.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
 from typing import BinaryIO, cast
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -112,7 +113,7 @@ def run_transcription_job(*, job_id: int, worker: str) -> str:
         if requeue_job(job=job, reason=reason, batch_size=smaller, enqueue=False):
             raise TransientJobError("GPU out of memory") from error
         return "failed"  # out of attempts: requeue_job failed it with the reason
-    return "succeeded" if save_result(job=job, result=result) else "discarded"
+    return "succeeded" if save_result_with_retries(job=job, result=result) else "discarded"
 
 
 def _transcribe(
@@ -171,6 +172,30 @@ def requeue_job(*, job: TranscriptionJob, reason: str, batch_size: int | None = 
         current.progress, current.eta = 0, None
         current.save()
     return current.status == Status.QUEUED
+
+
+def save_result_with_retries(*, job: TranscriptionJob, result: results.TranscriptionResult) -> bool:
+    """`save_result`, tried again with back-off when the database drops out (a restart, a failover, a network blip):
+    the result may have taken an hour of GPU time, and redoing it from scratch after the sweep is the worst outcome.
+
+    TRANSCRIPTION_SAVE_ATTEMPTS tries, waiting TRANSCRIPTION_SAVE_BACKOFF_SECONDS, then twice as long each time; the
+    last failure is raised (the sweep then re-queues the job). The waits together stay well under
+    TRANSCRIPTION_STALE_SECONDS, so the claim is still this worker's when the database is back.
+    """
+    pause = settings.TRANSCRIPTION_SAVE_BACKOFF_SECONDS
+    for attempt in range(1, settings.TRANSCRIPTION_SAVE_ATTEMPTS + 1):
+        try:
+            return save_result(job=job, result=result)
+        except (OperationalError, InterfaceError) as error:
+            if attempt == settings.TRANSCRIPTION_SAVE_ATTEMPTS:
+                raise
+            log.warning(
+                "saving job %s failed (%s); try %d again in %.1f s", job.id, type(error).__name__, attempt, pause
+            )
+            connection.close()  # the next try opens a fresh connection instead of reusing a broken one
+            time.sleep(pause)
+            pause *= 2
+    return False  # never reached: the loop returns or raises
 
 
 def save_result(*, job: TranscriptionJob, result: results.TranscriptionResult) -> bool:
