@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def terminate_this_connection() -> None:
     """What a database restart or failover does to a worker: its server process goes away mid-session."""
-    pid = connection.connection.info.backend_pid  # type: ignore[union-attr]
+    pid = connection.connection.info.backend_pid
     db = connection.settings_dict
     with psycopg.connect(
         host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"], autocommit=True
