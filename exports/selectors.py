@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core import signing
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -46,3 +48,15 @@ def export_for_token(token: str, *, study: Study, user: User) -> ExportJob | Non
         state=ExportJob.State.SUCCEEDED,
         expires_at__gt=timezone.now(),
     ).first()
+
+
+# An export still queued this long after it was asked for has most likely lost its message (the broker was down
+# when the request committed): the hourly sweep sends it again; the build's claim makes a duplicate harmless.
+RESEND_AFTER = timedelta(minutes=10)
+
+
+def waiting_export_ids() -> list[int]:
+    """Exports queued for longer than RESEND_AFTER, oldest first."""
+    waited = timezone.now() - RESEND_AFTER
+    rows = ExportJob.objects.filter(state=ExportJob.State.QUEUED, created_at__lt=waited).order_by("pk")
+    return list(rows.values_list("pk", flat=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from exports.selectors import waiting_export_ids
 from exports.services.jobs import run_export
 from exports.services.removal import delete_expired_exports as delete_expired
 
@@ -18,5 +19,8 @@ def build_export(export_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def delete_expired_exports() -> None:
-    """Periodic (beat): delete expired export files, fail exports whose worker stopped, remove stray files."""
+    """Periodic (beat): send again exports whose message was lost, delete expired export files, fail exports whose
+    worker stopped, remove stray files."""
+    for export_id in waiting_export_ids():
+        build_export.delay(export_id)
     delete_expired()

@@ -28,5 +28,7 @@ def request_export(*, study: Study, user: User, kind: str, transcript_ids: list[
             target=job,
             detail={"kind": kind, "transcripts": transcript_ids},
         )
-        transaction.on_commit(lambda: build_export.delay(job.pk))
+        # Robust: a broker that is down is logged and no error for the person asking; the hourly sweep sends the
+        # export later (exports.selectors.waiting_export_ids).
+        transaction.on_commit(lambda: build_export.delay(job.pk), robust=True)
     return job

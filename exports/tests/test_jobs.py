@@ -3,7 +3,9 @@ and stray files (failed writes, the cache-held jobs of earlier versions) swept f
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -140,3 +142,24 @@ def test_stray_files_are_swept_and_the_files_of_live_exports_kept(study: Study, 
     assert set(stored_exports()) == {ready.storage_name, being_written}
     assert not default_storage.exists(partial)
     assert not default_storage.exists(legacy)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_whose_message_was_lost_is_sent_again_by_the_hourly_sweep(
+    study: Study, owner: User, redis_client: Any
+) -> None:
+    redis_client.delete("default")
+    lost = request_export(study=study, user=owner, kind="archive")
+    fresh = request_export(study=study, user=owner, kind="archive")
+    redis_client.delete("default")  # the broker restarted empty: both messages are gone
+    ExportJob.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    tasks.delete_expired_exports()
+    sent = [
+        json.loads(base64.b64decode(json.loads(raw)["body"]))[0][0] for raw in redis_client.lrange("default", 0, -1)
+    ]
+    assert sent == [lost.pk]  # the fresh one may still be on its way: not sent twice yet
+    redis_client.delete("default")
+    run_export(lost.pk)
+    lost.refresh_from_db()
+    assert lost.state == ExportJob.State.SUCCEEDED
+    assert fresh.pk not in sent
