@@ -8,10 +8,14 @@ Media format (AES-256-GCM in fixed-size chunks, so multi-gigabyte files stream a
 the chunks they need):
 
     header  = MAGIC(6) | key_id(8) | wrap_nonce(12) | wrapped_data_key(48) | chunk_size(4) | base_nonce(8)
-    chunk i = AESGCM(data_key).encrypt(base_nonce | i, plaintext_i, aad=MAGIC | chunk_size | base_nonce | i | last)
+    chunk i = AESGCM(data_key).encrypt(base_nonce | i, plaintext_i,
+                                       aad=MAGIC | chunk_size | base_nonce | i | last [| SHA-256(name)])
 
 A chunk's ciphertext is its plaintext plus a 16-byte tag. The last chunk is authenticated as last, so
-truncating a file at a chunk boundary is detected.
+truncating a file at a chunk boundary is detected. Files written since format 2 (MAGIC "IPENC2") are bound to
+the storage name they were written under (the SHA-256 of the name joins every chunk's associated data): a file
+put in another's place, say two recordings' files swapped in storage, no longer authenticates. Format 1 files
+("IPENC1") stay readable.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 MAGIC = b"IPENC1"
+BOUND_MAGIC = b"IPENC2"  # format 2: chunks also authenticate the storage name the file was written for
 CHUNK_SIZE = 64 * 1024
 TAG_SIZE = 16
 HEADER = struct.Struct(">6s8s12s48sI8s")
@@ -137,57 +142,65 @@ def keyed_hash(value: str) -> str:
 @dataclass(frozen=True)
 class MediaHeader:
     raw: bytes
+    magic: bytes
     key_id: bytes
     data_key: bytes
     chunk_size: int
     base_nonce: bytes
 
 
-def _wrap_header(data_key: bytes, chunk_size: int, base_nonce: bytes, master: bytes) -> bytes:
+def _wrap_header(data_key: bytes, chunk_size: int, base_nonce: bytes, master: bytes, magic: bytes) -> bytes:
     wrap_nonce = os.urandom(12)
-    wrapped = AESGCM(master).encrypt(wrap_nonce, data_key, MAGIC + key_id(master))
-    return HEADER.pack(MAGIC, key_id(master), wrap_nonce, wrapped, chunk_size, base_nonce)
+    wrapped = AESGCM(master).encrypt(wrap_nonce, data_key, magic + key_id(master))
+    return HEADER.pack(magic, key_id(master), wrap_nonce, wrapped, chunk_size, base_nonce)
 
 
 def read_header(raw: bytes) -> MediaHeader:
     if len(raw) != HEADER.size:
         raise DecryptionError("The encrypted file is too short to hold a header.")
     magic, kid, wrap_nonce, wrapped, chunk_size, base_nonce = HEADER.unpack(raw)
-    if magic != MAGIC:
+    if magic not in (MAGIC, BOUND_MAGIC):
         raise DecryptionError("This file is not in the platform's encrypted format.")
     master = next((key for key in media_keys() if key_id(key) == kid), None)
     if master is None:
         raise DecryptionError("No configured media key matches this file.")
     try:
-        data_key = AESGCM(master).decrypt(wrap_nonce, wrapped, MAGIC + kid)
+        data_key = AESGCM(master).decrypt(wrap_nonce, wrapped, magic + kid)
     except InvalidTag as error:
         raise DecryptionError("The file's data key does not authenticate.") from error
-    return MediaHeader(raw, kid, data_key, chunk_size, base_nonce)
+    return MediaHeader(raw, magic, kid, data_key, chunk_size, base_nonce)
 
 
 def rewrap_header(raw: bytes) -> bytes:
     """The same file header with its data key wrapped by the current media key (cheap key rotation)."""
     header = read_header(raw)
-    return _wrap_header(header.data_key, header.chunk_size, header.base_nonce, media_keys()[0])
+    return _wrap_header(header.data_key, header.chunk_size, header.base_nonce, media_keys()[0], header.magic)
 
 
-def _chunk_aad(chunk_size: int, base_nonce: bytes, index: int, last: bool) -> bytes:
+def _chunk_aad(chunk_size: int, base_nonce: bytes, index: int, last: bool, magic: bytes, binding: bytes) -> bytes:
     # Only the parts of the header that never change: re-wrapping the data key under a new master key
     # rewrites the header but must leave every chunk valid.
-    return MAGIC + struct.pack(">I", chunk_size) + base_nonce + struct.pack(">I?", index, last)
+    return magic + struct.pack(">I", chunk_size) + base_nonce + struct.pack(">I?", index, last) + binding
 
 
-def encrypt_stream(source: IO[bytes], chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-    """Yield the encrypted form of `source`, a header then one piece per chunk, holding one chunk at a time."""
+def _binding(bound_to: str | None) -> bytes:
+    return b"" if bound_to is None else hashlib.sha256(bound_to.encode()).digest()
+
+
+def encrypt_stream(source: IO[bytes], chunk_size: int = CHUNK_SIZE, *, bound_to: str | None = None) -> Iterator[bytes]:
+    """Yield the encrypted form of `source`, a header then one piece per chunk, holding one chunk at a time.
+
+    With `bound_to` (the storage name) the file is written in format 2 and only decrypts under that name."""
     data_key, base_nonce = AESGCM.generate_key(bit_length=256), os.urandom(8)
-    raw = _wrap_header(data_key, chunk_size, base_nonce, media_keys()[0])
+    magic, binding = (MAGIC, b"") if bound_to is None else (BOUND_MAGIC, _binding(bound_to))
+    raw = _wrap_header(data_key, chunk_size, base_nonce, media_keys()[0], magic)
     yield raw
     aead, index = AESGCM(data_key), 0
     current = source.read(chunk_size)
     while True:
         following = source.read(chunk_size) if current else b""
         last = not following
-        aad = _chunk_aad(chunk_size, base_nonce, index, last)
+        aad = _chunk_aad(chunk_size, base_nonce, index, last, magic, binding)
         yield aead.encrypt(base_nonce + struct.pack(">I", index), current, aad)
         if last:
             return
@@ -202,10 +215,13 @@ def encrypted_size(plain_size: int, chunk_size: int = CHUNK_SIZE) -> int:
 class DecryptingReader(io.RawIOBase):
     """A seekable, read-only plaintext view of an encrypted file object; decrypts only the chunks it reads."""
 
-    def __init__(self, encrypted: IO[bytes]) -> None:
+    def __init__(self, encrypted: IO[bytes], *, bound_to: str | None = None) -> None:
         super().__init__()
         self._file = encrypted
         self._header = read_header(encrypted.read(HEADER.size))
+        if self._header.magic == BOUND_MAGIC and bound_to is None:
+            raise DecryptionError("This file is bound to its storage name; open it by that name.")
+        self._binding = _binding(bound_to) if self._header.magic == BOUND_MAGIC else b""
         self._aead = AESGCM(self._header.data_key)
         encrypted.seek(0, io.SEEK_END)
         body = encrypted.tell() - HEADER.size
@@ -240,7 +256,9 @@ class DecryptingReader(io.RawIOBase):
         last = index == self._chunks - 1
         nonce = self._header.base_nonce + struct.pack(">I", index)
         try:
-            aad = _chunk_aad(self._header.chunk_size, self._header.base_nonce, index, last)
+            aad = _chunk_aad(
+                self._header.chunk_size, self._header.base_nonce, index, last, self._header.magic, self._binding
+            )
             plain = self._aead.decrypt(nonce, sealed, aad)
         except InvalidTag as error:
             raise DecryptionError(f"Chunk {index} does not authenticate (tampered or truncated).") from error

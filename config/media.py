@@ -10,7 +10,17 @@ from typing import IO
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
 
-from config.crypto import CHUNK_SIZE, HEADER, MAGIC, DecryptingReader, encrypt_stream, key_id, media_keys, rewrap_header
+from config.crypto import (
+    BOUND_MAGIC,
+    CHUNK_SIZE,
+    HEADER,
+    MAGIC,
+    DecryptingReader,
+    encrypt_stream,
+    key_id,
+    media_keys,
+    rewrap_header,
+)
 
 
 class _IteratorReader(io.RawIOBase):
@@ -35,14 +45,23 @@ class _IteratorReader(io.RawIOBase):
 
 
 def save_encrypted(*, name: str, source: IO[bytes]) -> str:
-    """Encrypt `source` as a stream into storage under (a free variant of) `name`; returns the stored name."""
-    reader = io.BufferedReader(_IteratorReader(encrypt_stream(source)), buffer_size=256 * 1024)
-    return default_storage.save(name, File(reader, name=name))
+    """Encrypt `source` as a stream into storage under (a free variant of) `name`; returns the stored name.
+
+    The file is bound to that stored name (format 2, config/crypto.py): the name is settled before encrypting,
+    and should storage still pick another one (a race for the same name) the file is removed and OSError raised.
+    """
+    final = default_storage.get_available_name(name)
+    reader = io.BufferedReader(_IteratorReader(encrypt_stream(source, bound_to=final)), buffer_size=256 * 1024)
+    stored = default_storage.save(final, File(reader, name=final))
+    if stored != final:
+        default_storage.delete(stored)
+        raise OSError("Storage chose another name while the file was being written; try again.")
+    return stored
 
 
 def open_decrypted(name: str) -> DecryptingReader:
     """A seekable plaintext reader of a stored encrypted file (range reads decrypt only what they touch)."""
-    return DecryptingReader(default_storage.open(name, "rb"))
+    return DecryptingReader(default_storage.open(name, "rb"), bound_to=name)
 
 
 def delete_media(name: str) -> None:
@@ -67,7 +86,9 @@ def rewrap_media(name: str) -> bool:
     """
     with default_storage.open(name, "rb") as stored:
         header = stored.read(HEADER.size)
-        if not header.startswith(MAGIC) or header[len(MAGIC) : len(MAGIC) + 8] == key_id(media_keys()[0]):
+        if not header.startswith((MAGIC, BOUND_MAGIC)) or header[len(MAGIC) : len(MAGIC) + 8] == key_id(
+            media_keys()[0]
+        ):
             return False
         new_header = rewrap_header(header)
         if isinstance(default_storage, FileSystemStorage):

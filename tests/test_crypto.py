@@ -36,7 +36,7 @@ def test_the_stored_bytes_are_not_the_plaintext(stored: tuple[str, bytes]) -> No
     name, plain = stored
     with default_storage.open(name, "rb") as raw:
         ciphertext = raw.read()
-    assert ciphertext.startswith(crypto.MAGIC)
+    assert ciphertext.startswith(crypto.BOUND_MAGIC)  # format 2: bound to its storage name
     assert plain[:4096] not in ciphertext
     assert len(ciphertext) == crypto.encrypted_size(len(plain))
 
@@ -105,3 +105,33 @@ def test_field_encryption_rotates_and_keyed_hashes_ignore_case_and_spacing(setti
         crypto.decrypt_text(token)
     assert crypto.keyed_hash(" Maria@Example.org ") == crypto.keyed_hash("maria@example.org")
     assert crypto.keyed_hash("maria@example.org") != crypto.keyed_hash("mario@example.org")
+
+
+def test_a_stored_file_put_in_another_ones_place_no_longer_decrypts() -> None:
+    first = save_encrypted(name="tests/first.enc", source=io.BytesIO(b"first voice " * 9000))
+    second = save_encrypted(name="tests/second.enc", source=io.BytesIO(b"second voice " * 9000))
+    try:
+        with default_storage.open(first, "rb") as a, default_storage.open(second, "rb") as b:
+            first_bytes, second_bytes = a.read(), b.read()
+        for name, data in ((first, second_bytes), (second, first_bytes)):  # swapped in storage
+            with default_storage.open(name, "wb") as target:
+                target.write(data)
+        for name in (first, second):
+            with pytest.raises(crypto.DecryptionError, match="does not authenticate"):
+                open_decrypted(name).read()
+    finally:
+        delete_media(first)
+        delete_media(second)
+
+
+def test_files_of_the_first_format_stay_readable_and_a_bound_one_needs_its_name() -> None:
+    plain = b"an older recording " * 5000
+    name = default_storage.save("tests/format-one.enc", io.BytesIO(b"".join(crypto.encrypt_stream(io.BytesIO(plain)))))
+    try:
+        assert open_decrypted(name).read() == plain
+    finally:
+        delete_media(name)
+    bound = b"".join(crypto.encrypt_stream(io.BytesIO(plain), bound_to="tests/x.enc"))
+    with pytest.raises(crypto.DecryptionError, match="bound to its storage name"):
+        crypto.DecryptingReader(io.BytesIO(bound))
+    assert crypto.DecryptingReader(io.BytesIO(bound), bound_to="tests/x.enc").read() == plain
