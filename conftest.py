@@ -63,6 +63,12 @@ def audit_checkpoints_per_test(settings: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture
+def production_two_factor_roles(settings: Any) -> None:
+    """The production value of TWO_FACTOR_REQUIRED_ROLES (the test settings turn it off for other tests)."""
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["owner", "researcher"]
+
+
+@pytest.fixture
 def study(db: None) -> Study:
     return StudyFactory()
 

@@ -13,13 +13,12 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import ApiToken, User
 from studies.models import Study
 from studies.tests.factories import InterviewFactory, ParticipantFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_two_factor_roles")]
 
 # Views a password-only session may reach, each with its reason.
 OPEN = {
@@ -99,11 +98,6 @@ def assert_held(client: Client, path: str, step: str) -> None:
         else:
             assert response.status_code == 302, where
             assert response["Location"].startswith(reverse(step) + "?next="), where
-
-
-@pytest.fixture(autouse=True)
-def production_two_factor_roles(settings: SettingsWrapper) -> None:
-    settings.TWO_FACTOR_REQUIRED_ROLES = ["owner", "researcher"]
 
 
 def test_every_route_holds_a_password_only_session_with_an_authenticator(values: dict[str, str], owner: User) -> None:

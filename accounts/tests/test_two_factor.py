@@ -8,35 +8,19 @@ import time
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import AuditEntry, User
+from accounts.tests.factories import code_for, password_only
 from accounts.tokens import create_api_token
 from studies.models import Study
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def production_two_factor_roles(settings: SettingsWrapper) -> None:
-    settings.TWO_FACTOR_REQUIRED_ROLES = ["owner", "researcher"]
-
-
-def code_for(device: TOTPDevice) -> str:
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=0):06d}"
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_two_factor_roles")]
 
 
 def test_an_owner_without_a_device_is_sent_to_set_one_up(study: Study, owner: User) -> None:
     url = reverse("studies:detail", args=[study.slug])
-    response = signed_in(owner).get(url)
+    response = password_only(owner).get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:two_factor_setup"))
 
@@ -44,14 +28,14 @@ def test_an_owner_without_a_device_is_sent_to_set_one_up(study: Study, owner: Us
 def test_a_coder_is_not_forced_but_the_api_answers_json_for_forced_roles(
     study: Study, coder: User, owner: User
 ) -> None:
-    assert signed_in(coder).get(reverse("studies:detail", args=[study.slug])).status_code == 200
-    response = signed_in(owner).get("/api/v1/studies/")
+    assert password_only(coder).get(reverse("studies:detail", args=[study.slug])).status_code == 200
+    response = password_only(owner).get("/api/v1/studies/")
     assert response.status_code == 403
     assert response.json()["detail"] == "Two-factor verification is required."
 
 
 def test_setting_up_a_device_needs_a_valid_code_and_then_opens_the_study(study: Study, owner: User) -> None:
-    client = signed_in(owner)
+    client = password_only(owner)
     setup = reverse("accounts:two_factor_setup")
     page = client.get(setup)
     assert page.status_code == 200
@@ -80,7 +64,7 @@ def test_setting_up_a_device_needs_a_valid_code_and_then_opens_the_study(study: 
 
 def test_a_new_session_must_verify_with_the_confirmed_device(study: Study, owner: User) -> None:
     device = TOTPDevice.objects.create(user=owner, name="phone", confirmed=True)
-    client = signed_in(owner)
+    client = password_only(owner)
     detail = reverse("studies:detail", args=[study.slug])
     response = client.get(detail)
     assert response["Location"].startswith(reverse("accounts:two_factor_verify"))
@@ -93,7 +77,7 @@ def test_a_new_session_must_verify_with_the_confirmed_device(study: Study, owner
 
 def test_an_offsite_next_url_is_ignored(owner: User) -> None:
     device = TOTPDevice.objects.create(user=owner, name="phone", confirmed=True)
-    client = signed_in(owner)
+    client = password_only(owner)
     response = client.post(
         reverse("accounts:two_factor_verify"), {"token": code_for(device), "next": "https://evil.example/"}
     )
@@ -105,7 +89,7 @@ def test_a_token_alone_is_not_held_up_but_a_session_beside_it_still_is(study: St
     url = f"/api/v1/studies/{study.slug}/transcripts/"
     token_only = Client(headers={"authorization": f"Bearer {raw}"})
     assert token_only.get(url).status_code == 200  # no session: the token is the only credential
-    both = signed_in(owner)
+    both = password_only(owner)
     both.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
     response = both.get(url)
     assert response.status_code == 403  # the session's owner has not verified a device

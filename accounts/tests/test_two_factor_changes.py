@@ -6,33 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import ApiToken, AuditEntry, RecoveryCode, User, recovery_digest
-from accounts.tests.factories import verified_client
+from accounts.tests.factories import code_for, password_only, verified_client
 from accounts.two_factor import issue_recovery_codes
 from studies.models import Study
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def production_two_factor_roles(settings: SettingsWrapper) -> None:
-    settings.TWO_FACTOR_REQUIRED_ROLES = ["owner", "researcher"]
-
-
-def code_for(device: TOTPDevice) -> str:
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=0):06d}"
-
-
-def password_only(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_two_factor_roles")]
 
 
 def test_a_password_alone_cannot_mint_an_api_token(study: Study, owner: User) -> None:
