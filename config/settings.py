@@ -340,6 +340,8 @@ SCREENING_RATE_LIMIT_PER_HOUR = envint("SCREENING_RATE_LIMIT_PER_HOUR", 30)
 SCREENING_DUPLICATE_WINDOW_HOURS = envint("SCREENING_DUPLICATE_WINDOW_HOURS", 24)
 PORTAL_LINK_MAX_AGE_DAYS = envint("PORTAL_LINK_MAX_AGE_DAYS", 14)
 CELERY_BEAT_SCHEDULE["interview-reminders"] = {"task": "studies.tasks.send_interview_reminders", "schedule": 300.0}
+# The outbox (studies.services.outbox): mail the broker lost, or a dead worker held, goes out again.
+CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "studies.tasks.sweep_outbox", "schedule": 30.0}
 # Stage changes announce due questionnaires themselves; this hourly sweep catches questionnaires added later.
 CELERY_BEAT_SCHEDULE["questionnaire-due-emails"] = {
     "task": "studies.tasks.queue_due_questionnaire_emails",

@@ -22,9 +22,9 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from studies.models import Participant, Study
+from studies.services.emails import send_invitation_email
 from studies.services.quotas import invite_participants
 from studies.services.withdrawal import withdraw_participant
-from studies.tasks import send_invitation_email
 from studies.tests.factories import ConsentFactory, InterviewFactory, StudyFactory, build_screening
 from transcription import services
 from transcription.models import Segment, TranscriptionJob

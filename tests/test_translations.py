@@ -25,8 +25,8 @@ from coding.services.codebook import CodeDraft, add_code
 from coding.services.codings import CodingError, write_memo
 from coding.services.queue import update_policy
 from studies.models import Role, SafetyEvent, Study
+from studies.services.emails import notify_safety_contact, send_membership_email
 from studies.services.team import set_member_role
-from studies.tasks import notify_safety_contact, send_membership_email
 from studies.tests.factories import InterviewFactory, ParticipantFactory
 
 LOCALE = Path(settings.BASE_DIR) / "locale"

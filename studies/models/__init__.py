@@ -13,6 +13,7 @@ from studies.models.core import (
     StudyMembership,
 )
 from studies.models.guide import GuideQuestion
+from studies.models.outbox import OutboxMessage
 from studies.models.safety import CrisisResource, SafetyEvent
 from studies.models.scheduling import Slot
 from studies.models.screening import (
@@ -33,6 +34,7 @@ __all__ = [
     "EligibilityRule",
     "GuideQuestion",
     "Interview",
+    "OutboxMessage",
     "Participant",
     "Question",
     "Questionnaire",

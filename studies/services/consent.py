@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from studies.models import Consent, ConsentDocument, ConsentItem, Participant, Study
+from studies.models import Consent, ConsentDocument, ConsentItem, OutboxMessage, Participant, Study
+from studies.services.outbox import queue_message
 from studies.services.questionnaire_notices import announce_when_due
 
 CONSENTABLE = (Participant.Status.INVITED, Participant.Status.CONSENTED, Participant.Status.SCHEDULED)
@@ -69,8 +70,6 @@ def sign_consent(
     language: str,
 ) -> Consent:
     """Record a signature on `document`, superseding earlier consents, and email a PDF copy once committed."""
-    from studies.tasks import send_consent_copy
-
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.status not in CONSENTABLE:
         raise ConsentError(_("This consent form is not open to you at the moment."))
@@ -91,7 +90,7 @@ def sign_consent(
         participant.status = Participant.Status.CONSENTED
         participant.save(update_fields=["status", "updated_at"])
         announce_when_due(participant_id=participant.id)
-    transaction.on_commit(lambda: send_consent_copy.delay(consent.id))
+    queue_message(kind=OutboxMessage.Kind.CONSENT_COPY, participant_id=participant.id, consent_id=consent.id)
     return consent
 
 
@@ -101,8 +100,6 @@ def publish_consent_version(*, document: ConsentDocument, now: datetime | None =
 
     Returns how many consents were superseded; those participants get an email once committed.
     """
-    from studies.tasks import send_reconsent_request
-
     now = now or timezone.now()
     document.published_at = now
     document.save(update_fields=["published_at", "updated_at"])
@@ -115,7 +112,7 @@ def publish_consent_version(*, document: ConsentDocument, now: datetime | None =
     participant_ids = list(stale.values_list("participant_id", flat=True))
     count = stale.update(superseded_at=now)
     for pid in participant_ids:
-        transaction.on_commit(lambda pid=pid: send_reconsent_request.delay(pid))  # type: ignore[misc]
+        queue_message(kind=OutboxMessage.Kind.RECONSENT, participant_id=pid)
     return count
 
 

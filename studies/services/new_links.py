@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from config.crypto import keyed_hash
-from studies.models import Participant
-from studies.tasks import send_portal_link
+from studies.models import OutboxMessage, Participant
+from studies.services.outbox import queue_message
 
 # Statuses whose holders have been given a portal: a new link is sent only to them.
 PORTAL_STATUSES = (
@@ -23,5 +23,6 @@ def request_new_links(*, email: str) -> None:
     The caller answers the same whether or not there was one, so the form tells no one who takes part.
     """
     participants = Participant.objects.filter(contact__email_hash=keyed_hash(email), status__in=PORTAL_STATUSES)
-    for participant_id in participants.values_list("id", flat=True):
-        transaction.on_commit(lambda pid=participant_id: send_portal_link.delay(pid))  # type: ignore[misc]
+    with transaction.atomic():
+        for participant_id in participants.values_list("id", flat=True):
+            queue_message(kind=OutboxMessage.Kind.PORTAL_LINK, participant_id=participant_id)

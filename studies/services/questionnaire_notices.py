@@ -1,8 +1,8 @@
 """Emails telling participants that a later-stage questionnaire is due: once per person and questionnaire.
 
-Two ways in: a stage change (consent, booking, a completed interview) queues the check for that person once
-the change commits, and a beat task sweeps for pairs that became due otherwise (a questionnaire added after
-people had passed its stage). Both end in one claim per pair, so neither sends twice.
+Two ways in: a stage change (consent, booking, a completed interview) queues the messages for that person in
+the change's own transaction (the outbox), and a beat task sweeps for pairs that became due otherwise (a
+questionnaire added after people had passed its stage). Both end in one claim per pair, so neither sends twice.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from studies.models import Participant, Questionnaire, QuestionnaireNotice, Study
+from studies.models import OutboxMessage, Participant, Questionnaire, QuestionnaireNotice, Study
+from studies.services.outbox import queue_message
 from studies.services.stage_questionnaires import REACHED, due_questionnaires
 
 
@@ -42,11 +43,18 @@ def unannounced_pairs(*, participant_id: int | None = None) -> list[tuple[int, i
 
 
 def announce_when_due(*, participant_id: int) -> None:
-    """Call inside the transaction that moved the participant to a new stage: once it commits, a task emails
-    them about each questionnaire that this made due."""
-    from studies.tasks import announce_due_questionnaires
+    """Call inside the transaction that moved the participant to a new stage (after saving the new status): one
+    outbox message per questionnaire that this made due commits with the change."""
+    queue_due_emails(participant_id=participant_id)
 
-    transaction.on_commit(lambda: announce_due_questionnaires.delay(participant_id))
+
+def queue_due_emails(*, participant_id: int | None) -> int:
+    """Queue a "questionnaire due" message for each unannounced pair (of one participant, or everyone); must run
+    in a transaction. A pair queued twice (a stage change and the beat sweep) is claimed once when sent."""
+    pairs = unannounced_pairs(participant_id=participant_id)
+    for pid, questionnaire_id in pairs:
+        queue_message(kind=OutboxMessage.Kind.QUESTIONNAIRE_DUE, participant_id=pid, questionnaire_id=questionnaire_id)
+    return len(pairs)
 
 
 def claim_notice(*, participant: Participant, questionnaire_id: int) -> QuestionnaireNotice | None:

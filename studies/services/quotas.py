@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from studies.models import Participant, QuotaStage, ScreeningResponse, Stratum, Study
+from studies.models import OutboxMessage, Participant, QuotaStage, ScreeningResponse, Stratum, Study
+from studies.services.outbox import queue_message
 
 S = Participant.Status
 COUNTED = {
@@ -101,12 +102,9 @@ def select_for_invitation(*, study: Study, limit: int) -> list[Pick]:
 @transaction.atomic
 def invite_participants(*, participants: list[Participant]) -> int:
     """Mark the people invited and send each a magic link once committed. Returns how many were invited."""
-    from studies.tasks import send_invitation_email
-
     ids = [p.id for p in participants]
     invited = list(Participant.objects.select_for_update().filter(id__in=ids, status__in=POOL))
     Participant.objects.filter(id__in=[p.id for p in invited]).update(status=S.INVITED)
     for participant in invited:
-        pid = participant.id
-        transaction.on_commit(lambda pid=pid: send_invitation_email.delay(pid))  # type: ignore[misc]
+        queue_message(kind=OutboxMessage.Kind.INVITATION, participant_id=participant.id)
     return len(invited)

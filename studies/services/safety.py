@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from studies.models import CrisisResource, Participant, SafetyEvent
+from studies.models import CrisisResource, OutboxMessage, Participant, SafetyEvent
 from studies.permissions import MANAGERS, require_role
+from studies.services.outbox import queue_message
 
 FollowUp = SafetyEvent.FollowUp
 # Who sees safety events and follows them up: the dashboard's safety panel audience. Interviewers meet people
@@ -51,15 +52,12 @@ def record_safety_events(*, participant: Participant, question_keys: list[str]) 
 
     Must run inside the caller's transaction. The event holds the question key, never the answer.
     """
-    from studies.tasks import notify_safety_contact
-
     events = [
         SafetyEvent.objects.create(study_id=participant.study_id, participant=participant, question_key=key)
         for key in question_keys
     ]
-    for event in events:
-        event_id = event.id
-        transaction.on_commit(lambda event_id=event_id: notify_safety_contact.delay(event_id))  # type: ignore[misc]
+    for event in events:  # urgent: their own priority, sent first by the sweep
+        queue_message(kind=OutboxMessage.Kind.SAFETY_ALERT, participant_id=participant.id, safety_event_id=event.id)
     return events
 
 

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from studies.models import Interview, Participant, Slot, Study
+from studies.models import Interview, OutboxMessage, Participant, Slot, Study
+from studies.services.outbox import queue_message
 from studies.services.questionnaire_notices import announce_when_due
 
 BOOKABLE = (Participant.Status.CONSENTED, Participant.Status.SCHEDULED)
@@ -42,8 +43,6 @@ def book_slot(*, participant: Participant, slot: Slot, time_zone: str = "") -> I
     Two people racing for one slot: the unique constraint lets one insert commit; the other gets
     BookingError and nothing of theirs changes (their earlier booking is kept).
     """
-    from studies.tasks import send_booking_confirmation
-
     try:
         with transaction.atomic():
             participant = Participant.objects.select_for_update().get(pk=participant.pk)
@@ -68,7 +67,9 @@ def book_slot(*, participant: Participant, slot: Slot, time_zone: str = "") -> I
                 participant.time_zone = time_zone
             participant.save(update_fields=["status", "time_zone", "updated_at"])
             announce_when_due(participant_id=participant.id)
-            transaction.on_commit(lambda: send_booking_confirmation.delay(interview.id))
+            queue_message(
+                kind=OutboxMessage.Kind.BOOKING_CONFIRMATION, participant_id=participant.id, interview_id=interview.id
+            )
             return interview
     except IntegrityError as error:
         raise BookingError(_("Someone has just booked this time. Please choose another.")) from error

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import User
-from studies.models import Role, Study, StudyMembership
+from studies.models import OutboxMessage, Role, Study, StudyMembership
+from studies.services.outbox import queue_message
 
 
 class TeamError(Exception):
@@ -25,8 +26,6 @@ def set_member_role(*, study: Study, user: User, role: str) -> StudyMembership:
 
     The caller has checked that the acting person may manage the team.
     """
-    from studies.tasks import send_membership_email
-
     with transaction.atomic():
         membership, created = StudyMembership.objects.select_for_update().get_or_create(
             study=study, user=user, defaults={"role": role}
@@ -36,8 +35,7 @@ def set_member_role(*, study: Study, user: User, role: str) -> StudyMembership:
                 raise TeamError("A study must keep at least one owner.")
             membership.role = role
             membership.save(update_fields=["role", "updated_at"])
-        membership_id = membership.id
-        transaction.on_commit(lambda: send_membership_email.delay(membership_id))
+        queue_message(kind=OutboxMessage.Kind.MEMBERSHIP, membership_id=membership.id)
     return membership
 
 

@@ -12,10 +12,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from studies.models import ContactDetails, Interview, Participant, Slot, Study
+from studies.models import ContactDetails, Interview, OutboxMessage, Participant, Slot, Study
+from studies.services.emails import send_booking_confirmation
 from studies.services.scheduling import BookingError, book_slot
-from studies.tasks import send_booking_confirmation, send_interview_reminders
+from studies.tasks import send_interview_reminders
 from studies.tests.factories import ParticipantFactory, SlotFactory, StudyFactory
+from studies.tests.mailkit import send_queued
 from studies.tests.test_portal_and_consent import portal_client
 
 START = datetime(2031, 3, 14, 15, 0, tzinfo=UTC)
@@ -78,6 +80,7 @@ def test_reminders_go_out_24_hours_and_1_hour_before_once_each_without_sensitive
     book_slot(participant=participant, slot=slot)
     send_interview_reminders()
     send_interview_reminders()
+    assert send_queued(OutboxMessage.Kind.REMINDER) == ["sent"]
     assert len(mail.outbox) == 1
     assert "interview" in mail.outbox[0].body
     assert study.title not in mail.outbox[0].body
@@ -86,6 +89,7 @@ def test_reminders_go_out_24_hours_and_1_hour_before_once_each_without_sensitive
     Interview.objects.update(scheduled_start=timezone.now() + timedelta(minutes=50))
     send_interview_reminders()
     send_interview_reminders()
+    assert send_queued(OutboxMessage.Kind.REMINDER) == ["sent"]
     assert len(mail.outbox) == 2
 
 

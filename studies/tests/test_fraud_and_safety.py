@@ -9,10 +9,10 @@ from django.core import mail, signing
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from studies.models import Participant, SafetyEvent, ScreeningResponse, Study
+from studies.models import OutboxMessage, Participant, SafetyEvent, ScreeningResponse, Study
 from studies.public_views import FORM_SALT
+from studies.services.emails import deliver_message
 from studies.services.quotas import select_for_invitation
-from studies.tasks import notify_safety_contact
 from studies.tests.factories import build_screening
 from studies.tests.test_screening import submit
 
@@ -122,8 +122,10 @@ def test_a_risk_item_shows_resources_for_the_country_and_alerts_the_safety_conta
     event = SafetyEvent.objects.get()
     assert event.question_key == "crisis"
 
-    notify_safety_contact(event.id)
-    notify_safety_contact(event.id)  # a re-delivered task sends nothing more
+    alert = OutboxMessage.objects.get(safety_event=event)
+    assert (alert.kind, alert.urgent) == (OutboxMessage.Kind.SAFETY_ALERT, True)
+    assert deliver_message(message_id=alert.id) == "sent"
+    assert deliver_message(message_id=alert.id) == ""  # a re-delivered task sends nothing more
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["safety@example.org"]
@@ -144,7 +146,7 @@ def test_no_resources_are_shown_when_no_risk_item_triggered(study: Study) -> Non
 def test_a_safety_alert_the_mail_server_refused_is_not_lost(study: Study, monkeypatch: pytest.MonkeyPatch) -> None:
     import smtplib
 
-    from studies import tasks
+    from studies.services import emails
 
     Study.objects.filter(pk=study.pk).update(safety_contact_email="safety@example.org")
     build_screening(study)
@@ -154,14 +156,16 @@ def test_a_safety_alert_the_mail_server_refused_is_not_lost(study: Study, monkey
     def refuse(**_kwargs: object) -> None:  # the SMTP server is outside the platform: the one thing mocked
         raise smtplib.SMTPServerDisconnected("gone")
 
-    monkeypatch.setattr(tasks, "send_mail", refuse)
-    with pytest.raises(tasks.SafetyAlertNotSent):
-        notify_safety_contact(event.id)
+    alert = OutboxMessage.objects.get(safety_event=event)
+    monkeypatch.setattr(emails, "send_mail", refuse)
+    assert deliver_message(message_id=alert.id) == "pending"  # released, to be tried again
     event.refresh_from_db()
     assert event.notified_at is None
     monkeypatch.undo()
-    notify_safety_contact(event.id)
+    assert deliver_message(message_id=alert.id) == "sent"
     assert [m.to for m in mail.outbox] == [["safety@example.org"]]
+    event.refresh_from_db()
+    assert event.notified_at is not None
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from studies.models import Role, Study, StudyMembership
-from studies.tasks import send_membership_email
+from studies.services.emails import send_membership_email
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from config.crypto import keyed_hash
 from studies.models import Consent, ConsentDocument, ConsentItem, ContactDetails, Participant, Study
 from studies.services.consent import consent_pdf, consent_text_sha256, publish_consent_version
+from studies.services.emails import send_consent_copy, send_portal_link
 from studies.services.portal import make_link_token, revoke_links
-from studies.tasks import send_consent_copy, send_portal_link
 from studies.tests.factories import ConsentDocumentFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db

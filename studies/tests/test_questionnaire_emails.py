@@ -1,13 +1,12 @@
 """The "questionnaire due" email: once per person and questionnaire, on a stage change or from the beat sweep.
 
-Celery runs eagerly here (in this process) so that a stage change goes all the way to Django's locmem mail
-outbox, which stands in for the SMTP server.
+A stage change writes outbox messages; send_queued runs the sending task's service in this process, so they go all
+the way to Django's locmem mail outbox, which stands in for the SMTP server.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,23 +15,21 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from config.celery import app
 from studies.models import ContactDetails, Participant, Questionnaire, QuestionnaireNotice, ScreeningResponse, Study
+from studies.services.emails import NotSendable, send_questionnaire_due_email
 from studies.services.portal import read_link
 from studies.services.scheduling import book_slot, complete_interview
-from studies.tasks import queue_due_questionnaire_emails, send_questionnaire_due_email
+from studies.tasks import queue_due_questionnaire_emails
 from studies.tests.factories import ParticipantFactory, QuestionFactory, QuestionnaireFactory, SlotFactory
+from studies.tests.mailkit import send_queued
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[None]:
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = False
+def sweep() -> None:
+    """The beat task, then the outbox's messages sent."""
+    queue_due_questionnaire_emails()
+    send_queued()
 
 
 def person(study: Study, *, language: str = "en", email: str = "sam@example.org", **fields: Any) -> Participant:
@@ -65,6 +62,7 @@ def test_reaching_the_stage_sends_one_email_and_later_changes_and_sweeps_send_no
     participant = person(study)
     with django_capture_on_commit_callbacks(execute=True):
         interview = book_slot(participant=participant, slot=SlotFactory(study=study))
+    send_queued()
     (message,) = due_emails()
     assert message.to == ["sam@example.org"]
     assert "mood" not in str(message.body)
@@ -74,8 +72,9 @@ def test_reaching_the_stage_sends_one_email_and_later_changes_and_sweeps_send_no
     with django_capture_on_commit_callbacks(execute=True):
         book_slot(participant=participant, slot=SlotFactory(study=study))  # a reschedule
         complete_interview(interview=interview)
-    queue_due_questionnaire_emails()
-    queue_due_questionnaire_emails()
+    send_queued()
+    sweep()
+    sweep()
     assert due_emails() == [message]
 
 
@@ -95,13 +94,14 @@ def test_the_sweep_announces_a_questionnaire_added_later_once_and_skips_who_shou
         started_at=questionnaire.created_at,
         submitted_at=questionnaire.created_at,
     )
-    queue_due_questionnaire_emails()
-    queue_due_questionnaire_emails()
+    sweep()
+    sweep()
     assert [message.to for message in due_emails()] == [["sam@example.org"]]
     notices = {notice.participant_id: notice.sent_at is not None for notice in QuestionnaireNotice.objects.all()}
     assert notices == {ready.id: True, no_address.id: False}
-    send_questionnaire_due_email(withdrawn.id, questionnaire.id)  # queued just before they withdrew
-    send_questionnaire_due_email(not_yet.id, questionnaire.id)
+    for someone in (withdrawn, not_yet):  # queued just before they withdrew; queued too early
+        with pytest.raises(NotSendable):
+            send_questionnaire_due_email(someone.id, questionnaire.id)
     assert len(due_emails()) == 1
 
 
@@ -112,12 +112,13 @@ def test_a_withdrawn_participant_gets_no_email_when_their_interview_is_completed
     participant = person(study)
     with django_capture_on_commit_callbacks(execute=True):
         interview = book_slot(participant=participant, slot=SlotFactory(study=study))
+    send_queued()
     mail.outbox.clear()
     QuestionnaireFactory(study=study, kind="feedback", available_from="interviewed")
     Participant.objects.filter(pk=participant.pk).update(status=Participant.Status.WITHDRAWN)
     with django_capture_on_commit_callbacks(execute=True):
         complete_interview(interview=interview)
-    queue_due_questionnaire_emails()
+    sweep()
     assert due_emails() == []
 
 
@@ -126,7 +127,7 @@ def test_a_spanish_speaking_participant_gets_it_in_spanish_and_the_link_opens_th
 ) -> None:
     questionnaire = after_booking(study)
     participant = person(study, language="es", status=Participant.Status.SCHEDULED)
-    queue_due_questionnaire_emails()
+    sweep()
     (message,) = mail.outbox
     assert "cuestionario" in message.subject
     assert "cuestionario" in str(message.body)
@@ -152,6 +153,7 @@ def test_signing_the_consent_form_in_the_portal_announces_a_questionnaire_asked_
     client = portal_client(participant)
     with django_capture_on_commit_callbacks(execute=True):
         assert sign(client).status_code == 302  # type: ignore[attr-defined]
+    send_queued()
     assert Participant.objects.get(pk=participant.pk).status == Participant.Status.CONSENTED
     (message,) = [m for m in mail.outbox if "consent copy" not in m.subject]
     token = parse_qs(urlsplit(link_in(message)).query)["t"][0]

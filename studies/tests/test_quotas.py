@@ -7,8 +7,8 @@ from django.core import mail
 from django.test import Client
 
 from studies.models import Participant, QuotaStage, Stratum, Study
+from studies.services.emails import send_invitation_email
 from studies.services.quotas import invite_participants, select_for_invitation, stratum_counts
-from studies.tasks import send_invitation_email
 from studies.tests.factories import build_screening
 from studies.tests.test_screening import submit
 
