@@ -334,6 +334,8 @@ EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "research-team@localhost")
+# Where django.core.mail.backends.filebased.EmailBackend writes each message (a staging instance, the tests).
+EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # --- Participant journey ---------------------------------------------------------------------------------
 SCREENING_RATE_LIMIT_PER_HOUR = envint("SCREENING_RATE_LIMIT_PER_HOUR", 30)

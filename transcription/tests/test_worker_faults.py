@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
-from django.conf import settings
-from django.db import connection
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.tests.factories import UserFactory
@@ -25,71 +18,10 @@ from transcription.services import RecordingPlan, add_recording
 from transcription.tasks import transcribe_recording
 from transcription.tests import speech
 from transcription.tests.jobkit import consented_interview, private_media, upload_bytes
+from transcription.tests.workerkit import StartWorker, job_status, long_recording_job, start_worker, wait_for
 
-__all__ = ["private_media"]
-ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["private_media", "start_worker"]
 Status = TranscriptionJob.Status
-StartWorker = Callable[[str], subprocess.Popen[bytes]]
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
-def job_status(job_id: int) -> str:
-    return TranscriptionJob.objects.values_list("status", flat=True).get(id=job_id)
-
-
-def worker_database_url() -> str:
-    """The URL of pytest-django's test database (test_<name>), with the same server and credentials."""
-    db = connection.settings_dict
-    login = quote(db["USER"] or "") + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    return f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-@pytest.fixture
-def start_worker(private_media: Path, tmp_path: Path, redis_client: redis.Redis) -> Iterator[StartWorker]:
-    """Starts `celery -A config worker -Q transcription -c 1` in its own process group, pointed at this test's
-    database, Redis and storage; every worker started is killed (the whole group) at teardown."""
-    redis_client.delete("transcription", "unacked", "unacked_index")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings_test",
-        "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": settings.REDIS_URL,
-        "MEDIA_ROOT": str(private_media),
-        "TRANSCRIPTION_HEARTBEAT_SECONDS": "1",
-    }
-    workers: list[subprocess.Popen[bytes]] = []
-
-    def start(name: str) -> subprocess.Popen[bytes]:
-        log = (tmp_path / f"{name}.log").open("wb")
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "transcription", "-c", "1"]
-        command += ["-n", f"{name}@%h", "--without-gossip", "--without-mingle", "-l", "INFO"]
-        worker = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        workers.append(worker)
-        return worker
-
-    yield start
-    for worker in workers:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=30)
-
-
-def long_recording_job() -> TranscriptionJob:
-    """About a minute of speech: long enough to be killed in the middle of it."""
-    interview = consented_interview()
-    user = UserFactory()
-    sentences = [speech.synthesize(f"This is part {n} of a long answer about my week at work.") for n in range(18)]
-    upload = upload_bytes(interview, user, speech.wav_bytes(speech.join(*sentences)))
-    return add_recording(interview=interview, user=user, plan=RecordingPlan("mixed", [upload.pk])).jobs.get()
 
 
 @pytest.mark.slow

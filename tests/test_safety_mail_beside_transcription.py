@@ -1,0 +1,47 @@
+"""A safety alert does not wait behind Whisper: with one worker per queue (as the embedded run's Procfile.dev and
+compose run them), the safety contact's e-mail goes out within seconds of a risk answer while a long transcription
+is running on the other worker. Real worker processes; the mail server is the file-based backend (the SMTP server
+is outside the platform)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from studies.models import OutboxMessage, Study
+from studies.tests.factories import build_screening
+from studies.tests.test_screening import submit
+from transcription.models import TranscriptionJob
+from transcription.tests.jobkit import private_media
+from transcription.tests.workerkit import StartWorker, job_status, long_recording_job, start_worker, wait_for
+
+__all__ = ["private_media", "start_worker"]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_safety_contact_is_mailed_within_ten_seconds_while_a_transcription_runs(
+    start_worker: StartWorker, study: Study, tmp_path: Path
+) -> None:
+    mailbox = tmp_path / "mail"
+    job = long_recording_job()
+    start_worker("whisper", queue="transcription")
+    start_worker("mail", queue="default", EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+                 EMAIL_FILE_PATH=str(mailbox))  # fmt: skip
+    wait_for(lambda: job_status(job.id) == TranscriptionJob.Status.RUNNING, timeout=120, what="the transcription")
+    time.sleep(3)  # both workers up and the transcription well under way
+
+    Study.objects.filter(pk=study.pk).update(safety_contact_email="safety@example.org")
+    build_screening(study)
+    answered = time.monotonic()
+    submit(Client(), study, q_crisis="yes", q_country="IN")
+    alert = OutboxMessage.objects.get(kind=OutboxMessage.Kind.SAFETY_ALERT)
+    sent = OutboxMessage.Status.SENT
+    wait_for(lambda: OutboxMessage.objects.get(pk=alert.pk).status == sent, timeout=10, what="the safety e-mail")
+    took = time.monotonic() - answered
+    assert job_status(job.id) == TranscriptionJob.Status.RUNNING  # Whisper was busy all along
+    assert "safety@example.org" in "".join(path.read_text() for path in mailbox.glob("*"))
+    assert took < 10
