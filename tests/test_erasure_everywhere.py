@@ -22,7 +22,9 @@ from studies.services.withdrawal import withdraw_participant
 from studies.tests.factories import ParticipantFactory
 from tests.exportkit import make_transcript, screen
 from transcription.models import MediaFile, Segment
+from transcription.tests.jobkit import private_media
 
+__all__ = ["private_media"]
 # Committed rows: pg_dump reads from its own connection, which sees no test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,13 +61,7 @@ def traces_in(text: str | bytes) -> list[str]:
     return [trace for trace in TRACES if trace in haystack]
 
 
-def test_after_an_erasure_no_store_holds_the_persons_data(
-    study: Study, owner: User, tmp_path: Path, settings: object
-) -> None:
-    settings.STORAGES = {  # type: ignore[attr-defined]
-        **settings.STORAGES,  # type: ignore[attr-defined]
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
-    }
+def test_after_an_erasure_no_store_holds_the_persons_data(study: Study, owner: User, private_media: Path) -> None:
     person = ParticipantFactory(study=study, code="P-GONE")
     ContactDetails.objects.create(participant=person, name=NAME, email=EMAIL, email_hash=keyed_hash(EMAIL))
     response = screen(person, {"chatbot": "replika"})
