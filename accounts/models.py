@@ -56,6 +56,10 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # IANA time zone in which this person enters and reads times (slots, interviews); empty means UTC.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # May create studies when STUDY_CREATION is "allowed" (granted by an operator: manage.py allow_study_creation).
+    can_create_studies = models.BooleanField(_("may create studies"), default=False)
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -27,7 +27,7 @@ from studies.permissions import CONTACT_ROLES, StudyRolePermission, StudyScopedV
 class StudySerializer(serializers.ModelSerializer[Study]):
     class Meta:
         model = Study
-        fields = ("slug", "title", "description", "status", "languages", "target_sample_size", "ethics_reference")
+        fields = ("slug", "title", "descriptions", "status", "languages", "target_sample_size", "ethics_reference")
         read_only_fields = fields
 
 

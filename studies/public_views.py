@@ -53,7 +53,8 @@ def _read_token(study: Study, token: str) -> tuple[str, datetime] | None:
 
 
 def _page(request: HttpRequest, study: Study, form: ScreeningForm, status: int = 200, notice: str = "") -> HttpResponse:
-    context = {"study": study, "form": form, "languages": study.languages, "notice": notice}
+    description = study.description_in(form.language)
+    context = {"study": study, "form": form, "languages": study.languages, "notice": notice, "description": description}
     return render(request, "studies/public/screening.html", context, status=status)
 
 
@@ -117,7 +118,7 @@ def screening_result(request: HttpRequest, slug: str, token: str) -> HttpRespons
     resources = None
     if participant.safety_events.exists():
         country = str(response.attributes.get("country", ""))
-        resources = crisis_resources_for(country=country, language=participant.language)
+        resources = crisis_resources_for(study=study, country=country, language=participant.language)
     context = {
         "study": study,
         "eligible": participant.status != Participant.Status.INELIGIBLE,

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from studies import services
@@ -22,7 +23,9 @@ def study_list(request: HttpRequest) -> HttpResponse:
 
 @study_role()
 def study_detail(request: HttpRequest, membership: StudyMembership) -> HttpResponse:
-    return render(request, "studies/study_detail.html", {"study": membership.study, "membership": membership})
+    study = membership.study
+    context = {"study": study, "membership": membership, "description": study.description_in(get_language())}
+    return render(request, "studies/study_detail.html", context)
 
 
 @study_role(*MANAGERS)

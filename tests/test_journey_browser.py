@@ -17,7 +17,16 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from studies.models import Consent, ConsentItem, ContactDetails, Interview, Participant, ScreeningResponse, Study
+from studies.models import (
+    Consent,
+    ConsentItem,
+    ContactDetails,
+    Interview,
+    Participant,
+    SafetyContact,
+    ScreeningResponse,
+    Study,
+)
 from studies.services.consent import consent_text_sha256
 from studies.services.portal import link_path
 from studies.services.quotas import invite_participants
@@ -37,7 +46,8 @@ CHECK = {
 
 
 def journey_study(language: str) -> tuple[Study, list[Any]]:
-    study = StudyFactory(languages=["en", "es"], safety_contact_email="safety@example.org")
+    study = StudyFactory(languages=["en", "es"])
+    SafetyContact.objects.create(study=study, name="Safety lead", email="safety@example.org")
     build_screening(study)
     items = {ConsentItem.AUDIO_RECORDING: {"required": True}, ConsentItem.VERBATIM_QUOTES: {"required": False}}
     ConsentDocumentFactory(

@@ -24,7 +24,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import User
 from config.celery import app
-from studies.models import ContactDetails, OutboxMessage, Participant, Role, Study
+from studies.models import ContactDetails, OutboxMessage, Participant, Role, SafetyContact, Study
 from studies.services import outbox
 from studies.services.emails import deliver_message
 from studies.tests.factories import MembershipFactory, ParticipantFactory, SlotFactory, StudyFactory, build_screening
@@ -82,7 +82,8 @@ def published_ids(client: redis.Redis) -> list[int]:
 def test_with_the_broker_down_actions_succeed_and_their_mail_goes_out_once_when_it_is_back(
     dead_broker: str,
 ) -> None:
-    study = StudyFactory(safety_contact_email="safety@example.org")
+    study = StudyFactory()
+    SafetyContact.objects.create(study=study, name="Safety lead", email="safety@example.org")
     owner: User = MembershipFactory(study=study, role=Role.OWNER).user
     document(study)
     build_screening(study)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from studies.models import OutboxMessage, Study
+from studies.models import OutboxMessage, SafetyContact, Study
 from studies.tests.factories import build_screening
 from studies.tests.test_screening import submit
 from transcription.models import TranscriptionJob
@@ -34,7 +34,7 @@ def test_the_safety_contact_is_mailed_within_ten_seconds_while_a_transcription_r
     wait_for(lambda: job_status(job.id) == TranscriptionJob.Status.RUNNING, timeout=120, what="the transcription")
     time.sleep(3)  # both workers up and the transcription well under way
 
-    Study.objects.filter(pk=study.pk).update(safety_contact_email="safety@example.org")
+    SafetyContact.objects.create(study=study, name="Safety lead", email="safety@example.org")
     build_screening(study)
     answered = time.monotonic()
     submit(Client(), study, q_crisis="yes", q_country="IN")

@@ -24,7 +24,7 @@ from coding.csv_io import read_codebook_csv
 from coding.services.codebook import CodeDraft, add_code
 from coding.services.codings import CodingError, write_memo
 from coding.services.queue import update_policy
-from studies.models import Role, SafetyEvent, Study
+from studies.models import Role, SafetyContact, SafetyEvent, Study
 from studies.services.emails import notify_safety_contact, send_membership_email
 from studies.services.team import set_member_role
 from studies.tests.factories import InterviewFactory, ParticipantFactory
@@ -131,7 +131,7 @@ def test_team_emails_are_written_in_the_sites_language_whatever_is_active(
     settings.LANGUAGE_CODE = "es"
     newcomer = User.objects.create_user("new@example.org")
     membership = set_member_role(study=study, user=newcomer, role=Role.RESEARCHER)
-    Study.objects.filter(pk=study.pk).update(safety_contact_email="safety@example.org")
+    SafetyContact.objects.create(study=study, name="Safety lead", email="safety@example.org")
     event = SafetyEvent.objects.create(study=study, participant=ParticipantFactory(study=study), question_key="crisis")
     with translation.override("hi"):  # a worker run inline during someone's Hindi request
         send_membership_email(membership.id)

@@ -117,6 +117,7 @@ class QuestionsForm(forms.Form):
     def __init__(self, *args: Any, questions: list[Question], language: str, fallback: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.questions = questions
+        self.language = language
         for question in questions:
             field = question_field(question, language, fallback)
             field.widget.attrs.update(self._skip_attrs(question))

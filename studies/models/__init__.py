@@ -14,7 +14,7 @@ from studies.models.core import (
 )
 from studies.models.guide import GuideQuestion
 from studies.models.outbox import OutboxMessage
-from studies.models.safety import CrisisResource, SafetyEvent
+from studies.models.safety import CrisisResource, SafetyContact, SafetyEvent
 from studies.models.scheduling import Slot
 from studies.models.screening import (
     EligibilityRule,
@@ -24,6 +24,7 @@ from studies.models.screening import (
     ScreeningResponse,
     Stratum,
 )
+from studies.models.team import TeamInvitation
 
 __all__ = [
     "Consent",
@@ -41,10 +42,12 @@ __all__ = [
     "QuestionnaireNotice",
     "QuotaStage",
     "Role",
+    "SafetyContact",
     "SafetyEvent",
     "ScreeningResponse",
     "Slot",
     "Stratum",
     "Study",
     "StudyMembership",
+    "TeamInvitation",
 ]

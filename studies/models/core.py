@@ -29,16 +29,22 @@ class Study(TimeStampedModel):
         RECRUITING = "recruiting", _("Recruiting")
         PAUSED = "paused", _("Paused")
         CLOSED = "closed", _("Closed")
+        ARCHIVED = "archived", _("Archived")
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    # What participants read on the screening page, per study language: {"en": "...", "es": "..."} (plain text).
+    descriptions = models.JSONField(_("description per language"), default=dict, blank=True)
     ethics_reference = models.CharField(_("ethics approval reference"), max_length=120, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     # ISO 639-1 codes of the languages the study is offered in; the first is the default.
     languages = models.JSONField(_("languages"), default=list, blank=True)
     target_sample_size = models.PositiveIntegerField(_("target sample size"), default=20)
-    safety_contact_email = models.EmailField(_("safety contact email"), blank=True)
+    # Where participants write with questions (shown on public pages and in e-mails).
+    contact_email = models.EmailField(_("contact e-mail for participants"), blank=True)
+    # A video-call service's base address; a slot set to "generate a link" gets base + an unguessable room name
+    # per booking (for example https://meet.jit.si/).
+    video_call_base_url = models.URLField(_("video-call base address"), blank=True)
     # Retention (studies.services.retention, run daily by beat). Empty keeps the data.
     raw_audio_retention_days = models.PositiveIntegerField(
         _("delete raw recordings this many days after their transcript is approved"), null=True, blank=True
@@ -62,6 +68,11 @@ class Study(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def description_in(self, language: str) -> str:
+        """The description in `language`, else in the study's first language."""
+        first = (self.languages or ["en"])[0]
+        return self.descriptions.get(language) or self.descriptions.get(first, "")
 
 
 class StudyMembership(TimeStampedModel):
@@ -159,7 +170,9 @@ class ConsentDocument(TimeStampedModel):
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body_markdown = models.TextField()
-    # {item: {"required": bool}} for the ConsentItem values this form asks about.
+    # {key: {"required": bool, "label": str}}: the items this form asks about, in order. Keys are the team's own
+    # stable names, the same in every language; the ConsentItem keys (audio_recording, ...) are the ones the
+    # platform enforces, and a missing label falls back to ConsentItem's.
     items = models.JSONField(default=dict)
     # [{"question": str, "choices": [str, ...], "answer": int}]: must be answered correctly before signing.
     comprehension_questions = models.JSONField(default=list, blank=True)
@@ -219,6 +232,8 @@ class Interview(TimeStampedModel):
     scheduled_start = models.DateTimeField(null=True, blank=True)
     duration_minutes = models.PositiveIntegerField(default=60)
     slot = models.ForeignKey("studies.Slot", null=True, blank=True, on_delete=models.PROTECT, related_name="interviews")
+    # The meeting link made for this booking (a generated room) or copied from the slot; shown to the person only.
+    meeting_link = models.CharField(max_length=300, blank=True)
     reminder_24h_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_1h_sent_at = models.DateTimeField(null=True, blank=True)
 

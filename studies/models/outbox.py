@@ -16,6 +16,7 @@ from accounts.models import TimeStampedModel
 from studies.models.core import Consent, Interview, Participant, StudyMembership
 from studies.models.safety import SafetyEvent
 from studies.models.screening import Questionnaire
+from studies.models.team import TeamInvitation
 
 
 class OutboxMessage(TimeStampedModel):
@@ -29,6 +30,7 @@ class OutboxMessage(TimeStampedModel):
         SAFETY_ALERT = "safety_alert", _("safety alert")
         QUESTIONNAIRE_DUE = "questionnaire_due", _("questionnaire due")
         PORTAL_LINK = "portal_link", _("new portal link")
+        TEAM_INVITATION = "team_invitation", _("invitation to a study team")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting to be sent")
@@ -48,6 +50,9 @@ class OutboxMessage(TimeStampedModel):
     membership = models.ForeignKey(StudyMembership, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     safety_event = models.ForeignKey(SafetyEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     questionnaire = models.ForeignKey(Questionnaire, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    team_invitation = models.ForeignKey(
+        TeamInvitation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     reminder_hours = models.PositiveSmallIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

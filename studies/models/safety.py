@@ -14,10 +14,14 @@ from studies.models.core import Participant, Study
 
 
 class CrisisResource(TimeStampedModel):
-    """A helpline or service. An empty country means everywhere; an empty language means any language.
+    """A helpline or service. An empty country means everywhere (the international fallback); an empty language
+    means any language.
 
-    Defaults are seeded by a data migration; researchers maintain the list in the admin.
+    Rows without a study are the platform's defaults (seeded by a data migration); a study with rows of its own
+    shows only those, which its team maintains on the study's safety set-up page.
     """
+
+    study = models.ForeignKey(Study, null=True, blank=True, on_delete=models.CASCADE, related_name="crisis_resources")
 
     country = models.CharField(_("country (ISO 3166 alpha-2)"), max_length=2, blank=True, db_index=True)
     language = models.CharField(_("language"), max_length=12, blank=True)
@@ -32,6 +36,27 @@ class CrisisResource(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.country or 'all'})"
+
+
+class SafetyContact(TimeStampedModel):
+    """A person the team names to act on safety alerts: every contact with an e-mail address is alerted."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="safety_contacts")
+    name = models.CharField(_("name"), max_length=160)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # How and when to reach them (hours, time zone, a deputy): free text for the team.
+    notes = models.CharField(_("how to reach them"), max_length=300, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "id")
+        constraints = [
+            models.CheckConstraint(condition=~Q(email="") | ~Q(phone=""), name="safety_contact_is_reachable"),
+        ]
+
+    def __str__(self) -> str:
+        return f"safety contact {self.pk} of {self.study_id}"
 
 
 class SafetyEvent(TimeStampedModel):

@@ -20,6 +20,8 @@ class Slot(TimeStampedModel):
     mode = models.CharField(_("mode"), max_length=16, choices=Interview.Mode.choices, default=Interview.Mode.VIDEO)
     # A video link, a phone arrangement or a place; shown only to the person who booked the slot.
     details = models.CharField(_("meeting details"), max_length=300, blank=True)
+    # Each booking gets its own room at the study's video_call_base_url instead of a fixed link in `details`.
+    generate_link = models.BooleanField(_("generate a meeting link per booking"), default=False)
 
     class Meta:
         ordering = ("start",)

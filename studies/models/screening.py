@@ -161,12 +161,14 @@ class ScreeningResponse(TimeStampedModel):
 
 
 class Stratum(TimeStampedModel):
-    """A quota cell: people whose `key` (an answer or derived value) is one of `values`."""
+    """A quota cell: people whose `key` (an answer or derived value) is one of `values`, and who also meet every
+    entry of `conditions` ([{"key": ..., "values": [...]}], for intersectional cells such as women in Africa)."""
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="strata")
     name = models.CharField(max_length=120)
     key = models.SlugField(_("question key or derived value"), max_length=60)
     values = models.JSONField(default=list)
+    conditions = models.JSONField(default=list, blank=True)
     target = models.PositiveIntegerField()
     maximum = models.PositiveIntegerField()
 
@@ -182,10 +184,15 @@ class Stratum(TimeStampedModel):
         return self.name
 
     def matches(self, attributes: dict[str, object]) -> bool:
-        value = attributes.get(self.key)
-        if isinstance(value, list):
-            return any(str(item) in map(str, self.values) for item in value)
-        return value is not None and str(value) in map(str, self.values)
+        dimensions = [(self.key, self.values), *((c["key"], c["values"]) for c in self.conditions)]
+        return all(_has_one_of(attributes.get(key), values) for key, values in dimensions)
+
+
+def _has_one_of(value: object, values: list[object]) -> bool:
+    allowed = set(map(str, values))
+    if isinstance(value, list):
+        return any(str(item) in allowed for item in value)
+    return value is not None and str(value) in allowed
 
 
 class QuestionnaireNotice(TimeStampedModel):

@@ -74,12 +74,13 @@ def send_membership_email(membership_id: int) -> None:
 
 
 def notify_safety_contact(safety_event_id: int) -> None:
-    """Email the study's safety contact that a participant answered a risk item. Never quotes the answer.
+    """Email the study's safety contacts that a participant answered a risk item. Never quotes the answer.
 
     The outbox's claim makes it once; the event's notified_at is set only once the mail server took it.
     """
     event = _found(SafetyEvent.objects.select_related("study", "participant").filter(id=safety_event_id).first())
-    if not event.study.safety_contact_email:
+    recipients = [contact.email for contact in event.study.safety_contacts.exclude(email="")]
+    if not recipients:
         raise NotSendable("no_address")
     study, code = event.study, event.participant.code
     names = {
@@ -100,7 +101,7 @@ def notify_safety_contact(safety_event_id: int) -> None:
             )
             % names,
             from_email=None,
-            recipient_list=[study.safety_contact_email],
+            recipient_list=recipients,
         )
     SafetyEvent.objects.filter(id=safety_event_id, notified_at__isnull=True).update(notified_at=timezone.now())
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from studies.models import CrisisResource, OutboxMessage, Participant, SafetyEvent
+from studies.models import CrisisResource, OutboxMessage, Participant, SafetyEvent, Study
 from studies.permissions import MANAGERS, require_role
 from studies.services.outbox import queue_message
 
@@ -32,14 +32,17 @@ class SafetyFollowUpError(Exception):
     """A follow-up change that is not allowed (a transition, a missing or long note): nothing was changed."""
 
 
-def crisis_resources_for(*, country: str, language: str) -> list[CrisisResource]:
+def crisis_resources_for(*, study: Study | None, country: str, language: str) -> list[CrisisResource]:
     """Resources for the country first, then the worldwide ones, in the person's language where one exists.
 
-    A language-specific row replaces the language-neutral row of the same country and name (its translated
-    twin); rows for other languages are left out.
+    A study with resources of its own shows only those; otherwise the platform's defaults. A language-specific row
+    replaces the language-neutral row of the same country and name (its translated twin); rows for other
+    languages are left out.
     """
+    own = study is not None and CrisisResource.objects.filter(study=study).exists()
     rows = (
-        CrisisResource.objects.filter(Q(country=country.upper()) | Q(country=""))
+        CrisisResource.objects.filter(study=study if own else None)
+        .filter(Q(country=country.upper()) | Q(country=""))
         .filter(Q(language="") | Q(language=language))
         .order_by("-country", "position", "name")
     )

@@ -9,7 +9,7 @@ from django.core import mail, signing
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from studies.models import OutboxMessage, Participant, SafetyEvent, ScreeningResponse, Study
+from studies.models import OutboxMessage, Participant, SafetyContact, SafetyEvent, ScreeningResponse, Study
 from studies.public_views import FORM_SALT
 from studies.services.emails import deliver_message
 from studies.services.quotas import select_for_invitation
@@ -106,7 +106,7 @@ def test_flagged_people_are_never_selected_for_invitation(study: Study) -> None:
 def test_a_risk_item_shows_resources_for_the_country_and_alerts_the_safety_contact_without_the_answer(
     study: Study, django_capture_on_commit_callbacks: object
 ) -> None:
-    Study.objects.filter(pk=study.pk).update(safety_contact_email="safety@example.org")
+    SafetyContact.objects.create(study=study, name="Safety lead", email="safety@example.org")
     build_screening(study)
     with django_capture_on_commit_callbacks() as callbacks:  # type: ignore[operator]
         response = submit(Client(), study, q_crisis="yes", q_country="IN")
@@ -148,7 +148,7 @@ def test_a_safety_alert_the_mail_server_refused_is_not_lost(study: Study, monkey
 
     from studies.services import emails
 
-    Study.objects.filter(pk=study.pk).update(safety_contact_email="safety@example.org")
+    SafetyContact.objects.create(study=study, name="Safety lead", email="safety@example.org")
     build_screening(study)
     submit(Client(), study, q_crisis="yes")
     event = SafetyEvent.objects.get()
@@ -172,9 +172,9 @@ def test_a_safety_alert_the_mail_server_refused_is_not_lost(study: Study, monkey
 def test_crisis_resources_come_in_the_participants_language_where_a_translation_exists() -> None:
     from studies.services.safety import crisis_resources_for
 
-    spanish = crisis_resources_for(country="US", language="es")
-    hindi = crisis_resources_for(country="IN", language="hi")
-    german = crisis_resources_for(country="DE", language="de")
+    spanish = crisis_resources_for(study=None, country="US", language="es")
+    hindi = crisis_resources_for(study=None, country="IN", language="hi")
+    german = crisis_resources_for(study=None, country="DE", language="de")
     assert [r.name for r in spanish] == ["988 Suicide & Crisis Lifeline", "Find A Helpline"]
     assert all(r.language == "es" for r in spanish)
     assert "मानसिक स्वास्थ्य" in hindi[0].description

@@ -93,7 +93,7 @@ def _resources(participant: Participant) -> list[object]:
     questions are about mental health, and answering them aloud can be hard)."""
     attributes = participant.responses.order_by("-created_at").values_list("attributes", flat=True).first() or {}
     country = str(attributes.get("country", "")) if isinstance(attributes, dict) else ""
-    return list(crisis_resources_for(country=country, language=participant.language))
+    return list(crisis_resources_for(study=participant.study, country=country, language=participant.language))
 
 
 @require_GET

@@ -45,6 +45,7 @@ from studies.models import (
     Participant,
     Question,
     Questionnaire,
+    SafetyContact,
     ScreeningResponse,
     Slot,
     Stratum,
@@ -113,12 +114,14 @@ class Command(BaseCommand):
         created = study is None
         if study is None:
             study = create_study(owner=owner, title=data["title"], slug=data["slug"], languages=data["languages"])
-        fields = ("title", "description", "ethics_reference", "languages", "target_sample_size")
+        fields = ("title", "descriptions", "ethics_reference", "languages", "target_sample_size", "contact_email")
         values = {name: data[name] for name in fields}
-        values.update(safety_contact_email=data["safety_contact_email"], status=data["status"])
-        values["quota_stage"] = data["quota_stage"]
+        values.update(status=data["status"], quota_stage=data["quota_stage"])
         _study, state = upsert(Study, {"pk": study.pk}, values)
         tally["created" if created else state] += 1
+        for position, contact in enumerate(data["safety_contacts"]):
+            fields = {name: value for name, value in contact.items() if name != "email"}
+            upsert(SafetyContact, {"study": study, "email": contact["email"]}, {**fields, "position": position})
         for member in team:
             user = self.user(member["email"], member["display_name"])
             if not StudyMembership.objects.filter(study=study, user=user, role=member["role"]).exists():
