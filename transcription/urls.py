@@ -14,5 +14,6 @@ urlpatterns = [
     path("transcription/jobs/", pages.job_list, name="jobs"),
     path("transcription/jobs.json", pages.job_list_status, name="jobs-status"),
     path("transcription/jobs/<int:job_id>/retry/", pages.retry, name="retry"),
+    path("recordings/<int:recording_id>/retranscribe/", pages.retranscribe, name="retranscribe"),
     path("recordings/media/<int:file_id>/", playback.media, name="media"),
 ]

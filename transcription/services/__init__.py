@@ -10,7 +10,7 @@ from transcription.services.recordings import (
     check_consent,
     speaker_choices,
 )
-from transcription.services.retry import RetryRefused, retry_job
+from transcription.services.retry import RetryRefused, retranscribe_recording, retry_job
 from transcription.services.sweep import SweepReport, sweep_transcription_jobs
 from transcription.services.withdrawal import withdraw_participant_work
 
@@ -25,6 +25,7 @@ __all__ = [
     "add_recording",
     "check_consent",
     "claim_job",
+    "retranscribe_recording",
     "retry_job",
     "run_transcription_job",
     "save_result",

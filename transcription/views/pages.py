@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from studies.models import GuideQuestion, Interview, StudyMembership
-from studies.permissions import study_role
+from studies.permissions import MANAGERS, study_role
 from transcription import selectors, services
 from transcription.models import Recording, TranscriptionJob, VoiceAnswer
 from transcription.views.roles import LISTENERS, UPLOADERS
@@ -40,6 +40,7 @@ def interview_page(request: HttpRequest, membership: StudyMembership, interview_
         "answers": answers,
         "can_upload": membership.role in UPLOADERS,
         "can_listen": membership.role in LISTENERS,
+        "can_retranscribe": membership.role in MANAGERS,
         "speakers": services.speaker_choices(interview),
         "layouts": Recording.Layout.choices,
         "max_bytes": settings.MAX_UPLOAD_BYTES,
@@ -109,3 +110,19 @@ def retry(request: HttpRequest, membership: StudyMembership, job_id: int) -> Htt
     else:
         messages.success(request, _("The job was queued again."))
     return redirect("transcription:interview", membership.study.slug, job.recording.interview_id)
+
+
+@require_POST
+@study_role(*MANAGERS)
+def retranscribe(request: HttpRequest, membership: StudyMembership, recording_id: int) -> HttpResponse:
+    """Owners and researchers: transcribe a recording again from scratch (services.retranscribe_recording)."""
+    recording = get_object_or_404(
+        Recording.objects.select_related("interview"), id=recording_id, interview__study=membership.study
+    )
+    try:
+        services.retranscribe_recording(recording=recording, user=membership.user)
+    except services.RetryRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The recording was queued to be transcribed again."))
+    return redirect("transcription:interview", membership.study.slug, recording.interview_id)
