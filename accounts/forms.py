@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from config.time_zones import grouped_choices
 
 
 class TokenForm(forms.Form):
@@ -35,3 +39,25 @@ class SecondFactorForm(forms.Form):
 
 class CurrentFactorForm(forms.Form):
     current = second_factor_field()
+
+
+class ProfileForm(forms.Form):
+    """A team member's name as others see it and the time zone they enter and read times in."""
+
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=150,
+        required=False,
+        help_text=_("How your team sees you. Left empty, they see your e-mail address."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Times of slots and interviews are shown and entered in this zone."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["time_zone"])
+        field.choices = [("", _("UTC (the default)")), *grouped_choices()]

@@ -8,6 +8,8 @@ held like every other unless it is added here, and tests/test_two_factor_url_wal
 Who is held: anyone with a confirmed authenticator; anyone whose study role or staff status requires one
 (`requires_two_factor`); and everyone on the views that act on the account's own credentials (`ALWAYS_HELD`:
 API tokens, password change, the authenticator and recovery codes) or on the admin.
+
+`UserTimeZoneMiddleware` (below) shows and reads times in the signed-in person's own time zone.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.two_factor import confirmed_device, requires_two_factor
+from config.time_zones import zone_or_utc
 
 SETUP_VIEW = "accounts:two_factor_setup"
 OPEN_VIEWS = frozenset(
@@ -35,6 +39,10 @@ OPEN_VIEWS = frozenset(
         "accounts:password_reset_done",
         "accounts:password_reset_confirm",
         "accounts:password_reset_complete",
+        # Joining a study's team by e-mail invitation (studies/invitation_views.py): people without an account
+        # create one there. The signed, single-use link is the credential; a signed-in account joins only with an
+        # invitation to its own address, and every page after it is held here as usual.
+        "invitations:accept",
     }
 )
 # Participants' pages (screening, portal, the portal's voice interview): a magic link is their credential, never a
@@ -84,3 +92,25 @@ class TwoFactorMiddleware:
             return JsonResponse({"detail": _("Two-factor verification is required.")}, status=403)
         target = "accounts:two_factor_verify" if has_device else SETUP_VIEW
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+
+
+class UserTimeZoneMiddleware:
+    """Show and read times in the signed-in person's own zone (their profile's `time_zone`; empty means UTC): every
+    `{{ datetime }}` in a template and every DateTimeField of a form follows `timezone.activate`.
+
+    The API keeps UTC whoever calls it, so its answers do not depend on how the caller signed in. The zone is
+    deactivated after the response, so the next request served by this thread starts from UTC.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        name = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+        if name and not request.path.startswith("/api/"):
+            timezone.activate(zone_or_utc(name))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

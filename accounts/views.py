@@ -20,8 +20,9 @@ from django_otp import login as otp_login
 
 from accounts import two_factor
 from accounts.audit import record_event
-from accounts.forms import CurrentFactorForm, SecondFactorForm, TokenForm
+from accounts.forms import CurrentFactorForm, ProfileForm, SecondFactorForm, TokenForm
 from accounts.models import User
+from accounts.profile import update_profile
 
 # When the person last typed their current second factor again (a Unix time), for changes to the factor itself.
 REAUTHENTICATED_AT = "accounts_reauthenticated_at"
@@ -100,6 +101,18 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         form.add_error("token", _("That code did not match. Try the newest code, or an unused recovery code."))
     context = {"form": form, "next": _next_url(request)}
     return render(request, "accounts/two_factor_verify.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The person's display name and time zone (every time they see or type is in that zone)."""
+    user = cast(User, request.user)
+    form = ProfileForm(request.POST or None, initial={"display_name": user.display_name, "time_zone": user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        update_profile(user=user, **form.cleaned_data)
+        messages.success(request, _("Your profile was saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required

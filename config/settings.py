@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from config.broker import filesystem_transport_options
 from config.env import envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -85,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserTimeZoneMiddleware",  # the person's own zone for every time shown or typed
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -156,21 +158,19 @@ CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 # the transcription sweep, not this timeout, re-queues work of workers that died.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 12 * 3600),
+    # A frozen Redis (accepting connections, answering nothing) makes a publish give up after the read time-out
+    # instead of holding the request forever; the sweeps re-send what was not handed over. Workers are
+    # unaffected: their BRPOP returns every second, well inside it.
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": envint("CELERY_BROKER_SOCKET_TIMEOUT", 3),
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        # Without this kombu writes its exchange tables to ./control in whatever folder the process runs in.
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(VAR_DIR / "broker")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = envint("CELERY_BROKER_CONNECTION_TIMEOUT", 4)
+# One quick retry, not Celery's default of three with back-off: a request that publishes must not wait on a dead
+# broker; every message has a sweep behind it (outbox, transcription jobs, exports).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -261,6 +261,8 @@ AXES_VERBOSE = False
 TWO_FACTOR_REQUIRED_ROLES = envlist("TWO_FACTOR_REQUIRED_ROLES", "owner,researcher")
 # How long typing the current second factor again unlocks replacing or removing it, or new recovery codes.
 REAUTHENTICATION_SECONDS = envint("REAUTHENTICATION_SECONDS", 10 * 60)
+# Invitations to a study team (studies.services.invitations): their signed, single-use links expire after this.
+TEAM_INVITATION_DAYS = envint("TEAM_INVITATION_DAYS", 14)
 OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Interview research platform")
 # Sessions end after this many seconds without a request.
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", 30 * 60)
@@ -336,6 +338,13 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "research-team@localhost")
 # Where django.core.mail.backends.filebased.EmailBackend writes each message (a staging instance, the tests).
 EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+
+# --- Studies ---------------------------------------------------------------------------------------------
+# Who may create studies in the browser: "anyone" with an account, or only the accounts an operator has
+# "allowed" (User.can_create_studies, granted by `manage.py create_operator EMAIL`; the local demo login is one).
+STUDY_CREATION = envstr("STUDY_CREATION", "allowed")
+if STUDY_CREATION not in ("anyone", "allowed"):
+    raise ImproperlyConfigured('STUDY_CREATION must be "anyone" or "allowed".')
 
 # --- Participant journey ---------------------------------------------------------------------------------
 SCREENING_RATE_LIMIT_PER_HOUR = envint("SCREENING_RATE_LIMIT_PER_HOUR", 30)

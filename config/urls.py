@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("accounts/tokens/", include("studies.token_urls")),  # the token page lists studies: it is theirs
+    path("studies/", include("seeds.urls")),  # set-up files: export, clone, a new study from a file
     path("studies/", include("studies.urls")),
     path("studies/<slug:slug>/", include("coding.urls")),
     path("studies/<slug:slug>/", include("transcription.urls")),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("studies/<slug:slug>/", include("review.urls")),
     path("p/portal/", include("transcription.portal_urls")),  # the voice interview, in the portal's session
     path("p/", include("studies.public_urls")),
+    path("invitations/", include("studies.invitation_urls")),  # joining a study's team, with or without an account
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -3,8 +3,9 @@
 People count once they reach the study's quota stage (studies.services.quotas.COUNTED); invited people are
 shown beside them, as selection for invitation counts them too. Each person's attributes are those of their
 latest screening response. Matching a stratum follows `Stratum.matches`: a text answer equal to one of the
-stratum's values, or a multiple-choice answer that includes one. All counting is done by PostgreSQL, one
-aggregate for every stratum and one grouped query per dimension.
+stratum's values, or a multiple-choice answer that includes one, for its key and for each of its conditions
+(an intersectional cell). All counting is done by PostgreSQL, one aggregate for every stratum and one grouped
+query per dimension.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
-from operator import or_
+from operator import and_, or_
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -158,6 +159,14 @@ def _value_label(key: str, value: str, question: Question | None) -> str:
     return value
 
 
+def _stratum_match(stratum: Stratum, questions: dict[str, Question]) -> Q:
+    """`Stratum.matches` as SQL: its key holds one of its values AND each of its conditions holds."""
+    dimensions = [(stratum.key, stratum.values), *((c["key"], c["values"]) for c in stratum.conditions)]
+    return reduce(
+        and_, (_matches(key, [str(v) for v in values], listed=_listed(key, questions)) for key, values in dimensions)
+    )
+
+
 def _aggregate(
     rows: QuerySet[ScreeningResponse], strata: list[Stratum], stage: str, questions: dict[str, Question]
 ) -> dict[str, int]:
@@ -167,7 +176,7 @@ def _aggregate(
     aggregates = {"n": Count("id")}
     by_key: dict[str, list[Q]] = {}
     for stratum in strata:
-        match = _matches(stratum.key, [str(v) for v in stratum.values], listed=_listed(stratum.key, questions))
+        match = _stratum_match(stratum, questions)
         aggregates[f"s{stratum.id}"] = Count("id", filter=match)
         by_key.setdefault(stratum.key, []).append(match)
     for key, matches in by_key.items():
@@ -208,10 +217,11 @@ def _available(key: str, questions: dict[str, Question]) -> bool:
 
 
 def _regions(values: list[ValueCount], strata: list[Stratum]) -> list[ValueCount]:
-    """Every world region with people or a target, in a fixed order; a target comes from a one-region stratum."""
+    """Every world region with people or a target, in a fixed order; a target comes from a one-region stratum
+    (an intersectional cell such as women in Africa is only part of its region, so it gives none)."""
     targets: dict[str, int] = {}
     for stratum in strata:
-        if stratum.key == "region" and len(stratum.values) == 1:
+        if stratum.key == "region" and len(stratum.values) == 1 and not stratum.conditions:
             region = str(stratum.values[0])
             targets[region] = targets.get(region, 0) + stratum.target
     counts = {item.value: item.count for item in values}

@@ -2,7 +2,7 @@
 crisis resources. No participant data: screening answers and contact details are research data behind study roles,
 on the study's own (audited) pages."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -17,7 +17,7 @@ from studies.models import (
     Study,
     StudyMembership,
 )
-from studies.services.consent import publish_consent_version
+from studies.services.consent_setup import ConsentSetupError, publish_consent_draft
 
 
 class MembershipInline(admin.TabularInline):
@@ -80,12 +80,17 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
     readonly_fields = ("published_at",)
     actions = ("publish",)
 
-    @admin.action(description="Publish, and ask people not yet interviewed to re-consent")
+    @admin.action(description="Publish in every study language, and ask people not yet interviewed to re-consent")
     def publish(self, request: HttpRequest, queryset: QuerySet[ConsentDocument]) -> None:
-        asked = sum(
-            publish_consent_version(document=document) for document in queryset.filter(published_at__isnull=True)
-        )
-        self.message_user(request, f"Published. {asked} participants were asked to re-consent.")
+        # The same service as the study's consent page: the whole version at once, refused while a text is missing.
+        drafts = queryset.filter(published_at__isnull=True).select_related("study")
+        for study, version in {(document.study, document.version) for document in drafts}:
+            try:
+                asked = publish_consent_draft(study=study, version=version, request=request)
+            except ConsentSetupError as error:
+                self.message_user(request, f"{study.slug} v{version}: {error}", level=messages.ERROR)
+            else:
+                self.message_user(request, f"{study.slug} v{version} published; {asked} asked to re-consent.")
 
 
 @admin.register(CrisisResource)

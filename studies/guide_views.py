@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,9 +19,12 @@ def _question(membership: StudyMembership, question_id: int) -> GuideQuestion:
     return get_object_or_404(GuideQuestion.objects.select_related("study"), pk=question_id, study=membership.study)
 
 
-@study_role(*MANAGERS)
+@study_role()
 def guide_page(request: HttpRequest, membership: StudyMembership) -> HttpResponse:
+    """Every member reads the guide (it is part of the set-up); owners and researchers change it."""
     study = membership.study
+    if request.method == "POST" and not membership.is_manager:
+        raise PermissionDenied
     form = GuideQuestionForm(request.POST or None, study=study)
     if request.method == "POST" and form.is_valid():
         try:
@@ -35,7 +39,7 @@ def guide_page(request: HttpRequest, membership: StudyMembership) -> HttpRespons
         (question, [(language, question.prompt.get(language, "")) for language in languages])
         for question in study.guide_questions.order_by("position")
     ]
-    context = {"study": study, "questions": questions, "form": form}
+    context = {"study": study, "questions": questions, "form": form, "can_edit": membership.is_manager}
     return render(request, "studies/guide.html", context, status=400 if form.errors else 200)
 
 
@@ -64,7 +68,10 @@ def guide_move(request: HttpRequest, membership: StudyMembership, question_id: i
     direction = request.POST.get("direction")
     if direction not in ("up", "down"):
         return HttpResponseBadRequest(_("Say whether to move the question up or down."))
-    guide.move_guide_question(question=question, up=direction == "up")
+    try:
+        guide.move_guide_question(question=question, up=direction == "up")
+    except guide.GuideError as error:
+        messages.error(request, str(error))
     return redirect("studies:guide", slug=membership.study.slug)
 
 

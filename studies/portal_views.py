@@ -21,6 +21,7 @@ from studies.services.fraud import allow_submission
 from studies.services.new_links import request_new_links
 from studies.services.portal import InvalidLink, read_link, spend_link
 from studies.services.stage_questionnaires import answer_questionnaire, due_questionnaires
+from studies.services.study_setup import accepts_new_bookings
 from studies.services.withdrawal import withdraw_participant
 
 SESSION_KEY = "portal_participant"
@@ -185,6 +186,10 @@ def consent_pdf(request: HttpRequest, participant: Participant) -> HttpResponse:
 
 @portal_view
 def book(request: HttpRequest, participant: Participant) -> HttpResponse:
+    if not accepts_new_bookings(participant.study):
+        # A closed or archived study books no new interviews; cancelling, withdrawal and data access stay open.
+        closed = 409 if request.method == "POST" else 200
+        return render_portal(request, participant, "studies/portal/booking_closed.html", closed)
     zone_form = TimeZoneForm(request.GET or {"tz": participant.time_zone})
     zone = zone_form.data.get("tz") or "UTC"
     zone = zone if zone in scheduling.TIME_ZONES else "UTC"

@@ -1,14 +1,37 @@
 from django.urls import path
 
-from studies import builder_views, guide_views, participant_views, safety_views, schedule_views, views
+from studies import (
+    consent_setup_views,
+    guide_views,
+    participant_views,
+    question_views,
+    quota_views,
+    rule_views,
+    safety_setup_views,
+    safety_views,
+    schedule_views,
+    setup_views,
+    slot_views,
+    team_views,
+    views,
+)
 from studies.audit_views import study_audit
 
 app_name = "studies"
 urlpatterns = [
     path("", views.study_list, name="list"),
+    # Before <slug:slug>/: "new" is not a study (study_setup.RESERVED_SLUGS keeps it so).
+    path("new/", setup_views.study_create, name="create"),
     path("<slug:slug>/", views.study_detail, name="detail"),
-    path("<slug:slug>/team/", views.study_team, name="team"),
+    path("<slug:slug>/team/", team_views.study_team, name="team"),
+    path("<slug:slug>/team/role/", team_views.member_role, name="team_member_role"),
+    path("<slug:slug>/team/remove/", team_views.member_remove, name="team_member_remove"),
+    path("<slug:slug>/team/invitations/resend/", team_views.invitation_resend, name="team_invitation_resend"),
+    path("<slug:slug>/team/invitations/revoke/", team_views.invitation_revoke, name="team_invitation_revoke"),
     path("<slug:slug>/audit/", study_audit, name="audit"),
+    path("<slug:slug>/settings/", setup_views.study_settings, name="settings"),
+    path("<slug:slug>/status/", setup_views.study_status, name="status"),
+    path("<slug:slug>/checklist/", setup_views.study_checklist, name="checklist"),
     path("<slug:slug>/participants/", participant_views.participant_list, name="participants"),
     path("<slug:slug>/participants/select/", participant_views.select, name="select"),
     path("<slug:slug>/participants/<str:code>/", participant_views.participant_detail, name="participant"),
@@ -20,12 +43,41 @@ urlpatterns = [
         schedule_views.interview_done,
         name="interview_done",
     ),
-    path("<slug:slug>/slots/", schedule_views.slots, name="slots"),
-    path("<slug:slug>/questionnaires/", builder_views.questionnaire_list, name="questionnaires"),
-    path("<slug:slug>/questionnaires/<int:pk>/", builder_views.questionnaire_detail, name="questionnaire"),
+    path("<slug:slug>/slots/", slot_views.slots, name="slots"),
+    path("<slug:slug>/slots/recurring/", slot_views.slots_recurring, name="slots_recurring"),
+    path("<slug:slug>/slots/delete/", slot_views.slots_delete, name="slots_delete"),
+    path("<slug:slug>/slots/<int:slot_id>/", slot_views.slot_page, name="slot"),
+    path("<slug:slug>/questionnaires/", question_views.questionnaire_list, name="questionnaires"),
+    path("<slug:slug>/questionnaires/<int:pk>/", question_views.questionnaire_detail, name="questionnaire"),
+    path(
+        "<slug:slug>/questionnaires/<int:pk>/questions/<int:question_pk>/",
+        question_views.question_page,
+        name="question",
+    ),
+    path(
+        "<slug:slug>/questionnaires/<int:pk>/questions/<int:question_pk>/move/",
+        question_views.question_move,
+        name="question_move",
+    ),
+    path(
+        "<slug:slug>/questionnaires/<int:pk>/questions/<int:question_pk>/duplicate/",
+        question_views.question_duplicate,
+        name="question_duplicate",
+    ),
+    path(
+        "<slug:slug>/questionnaires/<int:pk>/questions/<int:question_pk>/delete/",
+        question_views.question_delete,
+        name="question_delete",
+    ),
+    path("<slug:slug>/questionnaires/<int:pk>/rules/<int:rule_pk>/", rule_views.rule_page, name="rule"),
+    path(
+        "<slug:slug>/questionnaires/<int:pk>/rules/<int:rule_pk>/delete/",
+        rule_views.rule_delete,
+        name="rule_delete",
+    ),
     path(
         "<slug:slug>/questionnaires/<int:pk>/answers.csv",
-        builder_views.questionnaire_export,
+        question_views.questionnaire_export,
         name="questionnaire_export",
     ),
     path("<slug:slug>/guide/", guide_views.guide_page, name="guide"),
@@ -34,4 +86,37 @@ urlpatterns = [
     path("<slug:slug>/guide/<int:question_id>/delete/", guide_views.guide_delete, name="guide_delete"),
     path("<slug:slug>/safety/", safety_views.safety_events, name="safety"),
     path("<slug:slug>/safety/<int:event_id>/follow-up/", safety_views.safety_follow_up, name="safety_follow_up"),
+    # --- set-up pages (issue #20) ---
+    path("<slug:slug>/consent/", consent_setup_views.consent_setup, name="consent_setup"),
+    path("<slug:slug>/consent/preview/", consent_setup_views.consent_preview, name="consent_preview"),
+    path("<slug:slug>/consent/publish/", consent_setup_views.consent_publish, name="consent_publish"),
+    path("<slug:slug>/safety/setup/", safety_setup_views.safety_setup, name="safety_setup"),
+    path("<slug:slug>/safety/setup/preview/", safety_setup_views.safety_preview, name="safety_preview"),
+    path("<slug:slug>/safety/setup/resources/add/", safety_setup_views.resource_add, name="crisis_resource_add"),
+    path("<slug:slug>/safety/setup/resources/copy/", safety_setup_views.resource_copy, name="crisis_resource_copy"),
+    path(
+        "<slug:slug>/safety/setup/resources/<int:resource_id>/",
+        safety_setup_views.resource_edit,
+        name="crisis_resource",
+    ),
+    path(
+        "<slug:slug>/safety/setup/resources/<int:resource_id>/delete/",
+        safety_setup_views.resource_delete,
+        name="crisis_resource_delete",
+    ),
+    path("<slug:slug>/safety/setup/contacts/add/", safety_setup_views.contact_add, name="safety_contact_add"),
+    path("<slug:slug>/safety/setup/contacts/<int:contact_id>/", safety_setup_views.contact_edit, name="safety_contact"),
+    path(
+        "<slug:slug>/safety/setup/contacts/<int:contact_id>/delete/",
+        safety_setup_views.contact_delete,
+        name="safety_contact_delete",
+    ),
+    path(
+        "<slug:slug>/safety/setup/contacts/<int:contact_id>/move/",
+        safety_setup_views.contact_move,
+        name="safety_contact_move",
+    ),
+    path("<slug:slug>/quotas/", quota_views.quotas, name="quotas"),
+    path("<slug:slug>/quotas/<int:stratum_id>/", quota_views.quota_stratum, name="quota_stratum"),
+    path("<slug:slug>/quotas/<int:stratum_id>/delete/", quota_views.quota_delete, name="quota_delete"),
 ]

@@ -19,7 +19,18 @@ from config.media import save_encrypted
 from review.services import redaction
 from review.services.approval import approve_version
 from review.tests.factories import machine_transcript
-from studies.models import ContactDetails, GuideQuestion, Interview, Questionnaire, Role, SafetyEvent, Study
+from studies.models import (
+    ContactDetails,
+    CrisisResource,
+    GuideQuestion,
+    Interview,
+    Questionnaire,
+    Role,
+    SafetyContact,
+    SafetyEvent,
+    Stratum,
+    Study,
+)
 from studies.tests.factories import (
     InterviewFactory,
     MembershipFactory,
@@ -65,8 +76,11 @@ def _participant_side(world: World) -> None:
     participant = ParticipantFactory(study=world.study)
     ContactDetails.objects.create(participant=participant, name=CONTACT[0], email=CONTACT[1])
     screen(participant, {"region": "europe"})
-    SlotFactory(study=world.study)
+    world.ids["slot_id"] = SlotFactory(study=world.study).pk
     world.ids.update(code=participant.code, pseudonym=participant.code, pk=questionnaire.pk, participant=participant)
+    # The screening's last question and first rule, for the questionnaire pages (empty POSTs there change nothing).
+    world.ids["question_pk"] = questionnaire.questions.get(key="attention").pk
+    world.ids["rule_pk"] = questionnaire.rules.get(key="age").pk
     # A guide question skipped in a finished voice interview: an empty POST to delete it is refused, changing nothing.
     question = GuideQuestion.objects.create(study=world.study, position=1, prompt={"en": "How are you?"})
     voice = InterviewFactory(participant=participant, mode=Interview.Mode.ASYNC_VOICE)
@@ -75,6 +89,11 @@ def _participant_side(world: World) -> None:
     world.ids["stage_questionnaire"] = Questionnaire.objects.filter(study=world.study).first()
     world.ids["event_id"] = SafetyEvent.objects.create(
         study=world.study, participant=participant, question_key="crisis"
+    ).pk
+    world.ids["resource_id"] = CrisisResource.objects.create(study=world.study, name="Matrix line", phone="111").pk
+    world.ids["contact_id"] = SafetyContact.objects.create(study=world.study, name="Lead", email="lead@example.org").pk
+    world.ids["stratum_id"] = Stratum.objects.create(
+        study=world.study, name="Region: Europe", key="region", values=["europe"], target=1, maximum=2
     ).pk
 
 
@@ -88,6 +107,7 @@ def _transcript_side(world: World) -> None:
     upload = Upload.objects.create(interview=recording.interview, created_by=world.users["interviewer"], size=10)
     world.ids.update(
         interview_id=recording.interview_id,
+        recording_id=recording.pk,
         transcript_id=transcript.pk,
         file_id=media.pk,
         job_id=job.pk,

@@ -82,3 +82,12 @@ def test_contact_details_go_only_after_the_study_has_been_closed_long_enough() -
     assert ContactDetails.objects.filter(participant__study=just_closed).exists()
     assert apply_retention(now=NOW + timedelta(days=1, minutes=1)).contacts_deleted == 1
     assert AuditEntry.objects.filter(action="retention.contacts_deleted").count() == 2
+
+
+def test_an_archived_study_keeps_its_close_time_and_its_contact_details_still_go() -> None:
+    archived = StudyFactory(status=Study.Status.ARCHIVED, contact_retention_days=10, closed_at=NOW - timedelta(days=11))
+    ContactDetails.objects.create(participant=ParticipantFactory(study=archived), email="someone@example.org")
+    assert apply_retention(now=NOW).contacts_deleted == 1
+    archived.refresh_from_db()
+    assert archived.closed_at == NOW - timedelta(days=11)  # archiving does not restart or stop the clock
+    assert not ContactDetails.objects.filter(participant__study=archived).exists()

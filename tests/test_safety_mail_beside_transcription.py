@@ -1,16 +1,20 @@
 """A safety alert does not wait behind Whisper: with one worker per queue (as the embedded run's Procfile.dev and
 compose run them), the safety contact's e-mail goes out within seconds of a risk answer while a long transcription
-is running on the other worker. Real worker processes; the mail server is the file-based backend (the SMTP server
-is outside the platform)."""
+is running on the other worker. Run on both brokers: Redis (compose, production) and kombu's filesystem broker (the
+embedded run's, polled). Real worker processes; the mail server is the file-based backend (the SMTP server is
+outside the platform)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.test import Client
 
+from config.broker import filesystem_transport_options
+from config.celery import app
 from studies.models import OutboxMessage, SafetyContact, Study
 from studies.tests.factories import build_screening
 from studies.tests.test_screening import submit
@@ -21,16 +25,32 @@ from transcription.tests.workerkit import StartWorker, job_status, long_recordin
 __all__ = ["private_media", "start_worker"]
 
 
+@pytest.fixture(params=["redis", "filesystem"])
+def broker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The broker this process and the workers share; yields the workers' extra environment for it."""
+    if request.param == "redis":  # the test run's Redis, as start_worker sets it up
+        yield {}
+        return
+    var = tmp_path / "var"  # the workers' settings put the broker in VAR_DIR/broker, as the embedded run does
+    before = (app.conf.broker_url, app.conf.broker_transport_options)
+    app.conf.broker_url = "filesystem://"  # type: ignore[misc]  # celery-types calls it read-only; Celery allows it
+    app.conf.broker_transport_options = filesystem_transport_options(var / "broker")
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]  # the old broker's pool; a new one on next publish
+    yield {"CELERY_BROKER_URL": "filesystem://", "VAR_DIR": str(var)}
+    app.conf.broker_url, app.conf.broker_transport_options = before  # type: ignore[misc]
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_safety_contact_is_mailed_within_ten_seconds_while_a_transcription_runs(
-    start_worker: StartWorker, study: Study, tmp_path: Path
+    start_worker: StartWorker, broker: dict[str, str], study: Study, tmp_path: Path
 ) -> None:
     mailbox = tmp_path / "mail"
-    job = long_recording_job()
-    start_worker("whisper", queue="transcription")
+    job = long_recording_job()  # committed: its task is on the broker
+    start_worker("whisper", queue="transcription", **broker)
     start_worker("mail", queue="default", EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
-                 EMAIL_FILE_PATH=str(mailbox))  # fmt: skip
+                 EMAIL_FILE_PATH=str(mailbox), **broker)  # fmt: skip
     wait_for(lambda: job_status(job.id) == TranscriptionJob.Status.RUNNING, timeout=120, what="the transcription")
     time.sleep(3)  # both workers up and the transcription well under way
 

@@ -26,6 +26,7 @@ from coding.services.adjudication import open_adjudication
 from coding.services.codings import add_coding
 from dashboard import agreement, selectors
 from studies.models import Participant, Stratum, Study
+from studies.services.quotas import stratum_counts
 from studies.tests.factories import QuestionFactory
 from tests.dashboard_scenario import Scenario, build
 from transcription.models import TranscriptionJob
@@ -127,6 +128,25 @@ def test_diversity_counts_invited_people_and_multiple_choice_answers(scenario: S
     assert {(v.value, v.count) for v in chatbots.values} == {("pi", 2), ("replika", 1), ("claude", 1)}
     assert next(v.label for v in chatbots.values if v.value == "pi") == "Pi"
     assert diversity.invited == 1
+
+
+def test_diversity_counts_an_intersectional_stratum_only_for_people_in_every_condition(scenario: Scenario) -> None:
+    study = scenario.study
+    for name, band in (("kenya", "25-34"), ("nigeria", "18-24")):
+        response = scenario.people[name].responses.get()
+        response.attributes = {**response.attributes, "age_band": band}
+        response.save()
+    conditions = [{"key": "age_band", "values": ["25-34"]}]
+    Stratum.objects.create(
+        study=study, name="Africa, 25-34", key="region", values=["africa"], conditions=conditions, target=1, maximum=2
+    )
+    diversity = selectors.sample_diversity(study=study)
+    fills = {fill.name: fill for d in diversity.dimensions for fill in d.strata}
+    assert fills["Africa, 25-34"].counted == 1  # Kenya; Nigeria is in Africa but 18-24
+    assert fills["Region: Africa"].counted == 2
+    assert ("africa", 2, 3) in {(r.value, r.count, r.target) for r in diversity.regions}  # the cell adds no target
+    oracle = [stratum_counts(study=study)[s.id] for s in study.strata.order_by("name")]
+    assert [fills[s.name].counted for s in study.strata.order_by("name")] == oracle
 
 
 def test_the_queue_shows_states_running_progress_failures_throughput_and_workers(scenario: Scenario) -> None:

@@ -203,6 +203,7 @@ def test_setup_demo_gives_the_demo_login_its_password_after_a_plain_load(demo: P
     call_command("setup_demo", stdout=io.StringIO())
     user = User.objects.get(email="demo@example.org")
     assert user.check_password("demo-password-local-only")
+    assert user.can_create_studies  # the demo login may create studies of its own (STUDY_CREATION=allowed)
     assert Study.objects.get(slug=SLUG).memberships.get(user=user).role == "owner"
 
 

@@ -1,5 +1,5 @@
 """Forms of the studies app, one module per feature."""
 
-from studies.forms.team import MemberForm
+from studies.forms.team import InviteForm
 
-__all__ = ["MemberForm"]
+__all__ = ["InviteForm"]

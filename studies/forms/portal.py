@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from studies.models import ConsentDocument, ConsentItem, Participant, Slot
+from studies.models import ConsentDocument, Participant, Slot
+from studies.services.consent import item_label
 from studies.services.scheduling import TIME_ZONES, local_time
 
 
@@ -19,7 +20,7 @@ class ConsentForm(forms.Form):
         self.document = document
         for item, rule in document.items.items():
             required = bool(rule.get("required"))
-            label = str(ConsentItem(item).label) + (" " + str(_("(required)")) if required else "")
+            label = item_label(item, rule) + (" " + str(_("(required)")) if required else "")
             self.fields[f"item_{item}"] = forms.BooleanField(label=label, required=required)
         for index, question in enumerate(document.comprehension_questions):
             choices = [(str(n), text) for n, text in enumerate(question["choices"])]

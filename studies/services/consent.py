@@ -8,6 +8,7 @@ import logging
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import markdown
 import nh3
@@ -33,6 +34,14 @@ class ConsentError(Exception):
 def render_consent(document: ConsentDocument) -> str:
     """The document's Markdown as sanitised HTML (no script, no attributes beyond links)."""
     return nh3.clean(markdown.markdown(document.body_markdown), link_rel="noopener noreferrer")
+
+
+def item_label(key: str, rule: dict[str, Any]) -> str:
+    """What a participant reads for an item: the team's label, else the platform's for a well-known key (documents
+    written before labels existed have none), else the key itself."""
+    if label := str(rule.get("label") or "").strip():
+        return label
+    return str(ConsentItem(key).label) if key in ConsentItem.values else key
 
 
 def consent_text_sha256(document: ConsentDocument) -> str:
@@ -174,9 +183,9 @@ def consent_pdf(consent: Consent) -> bytes:
     text = html.unescape(nh3.clean(render_consent(document).replace("</p>", "</p>\n"), tags=set()))
     write(text.strip())
     pdf.ln(4)
-    for item in document.items:
+    for item, rule in document.items.items():
         answer = _("Yes") if consent.choices.get(item) else _("No")
-        write(f"{ConsentItem(item).label}: {answer}")
+        write(f"{item_label(item, rule)}: {answer}")
     pdf.ln(4)
     write(
         _("Signed by %(name)s on %(when)s (UTC), version %(version)s, language %(language)s.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Callable
+from datetime import UTC
 from typing import TypeVar
 
 from django.conf import settings
@@ -20,12 +21,21 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from studies.models import Consent, Interview, OutboxMessage, Participant, SafetyEvent, StudyMembership
+from studies.models import (
+    Consent,
+    Interview,
+    OutboxMessage,
+    Participant,
+    SafetyEvent,
+    StudyMembership,
+    TeamInvitation,
+)
 from studies.services import outbox
 from studies.services import questionnaire_notices as notices
 from studies.services.consent import consent_pdf
+from studies.services.invitations import invitation_url
 from studies.services.portal import portal_url, questionnaire_url
-from studies.services.scheduling import interview_ics, local_time
+from studies.services.scheduling import interview_ics, joining_details, local_time
 
 logger = logging.getLogger(__name__)
 Kind = OutboxMessage.Kind
@@ -70,6 +80,42 @@ def send_membership_email(membership_id: int) -> None:
             message=_('You now have the role %(role)s on the study "%(study)s".\n\nOpen it: %(url)s\n') % names,
             from_email=None,
             recipient_list=[membership.user.email],
+        )
+
+
+def send_team_invitation_email(invitation_id: int) -> None:
+    """Invite someone to a study's team with the link that lets them join; nothing about participants in it.
+
+    In the site's language: the person may have no account, and so no language of their own. Rendered when sent,
+    so the link carries the invitation's current nonce (a message queued before a resend still works), and an
+    invitation accepted, revoked or expired meanwhile is not sent.
+    """
+    invitation = _found(TeamInvitation.objects.select_related("study", "invited_by").filter(id=invitation_id).first())
+    if invitation.accepted_at is not None:
+        raise NotSendable("accepted")
+    if invitation.revoked_at is not None:
+        raise NotSendable("revoked")
+    if invitation.expires_at <= timezone.now():
+        raise NotSendable("expired")
+    inviter = invitation.invited_by
+    with translation.override(settings.LANGUAGE_CODE):
+        names = {
+            "study": invitation.study.title,
+            "inviter": (inviter.display_name or inviter.email) if inviter else _("A member of the study's team"),
+            "role": invitation.get_role_display(),
+            "expires": f"{invitation.expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
+            "url": invitation_url(invitation),
+        }
+        send_mail(
+            subject=_('Invitation to the team of the study "%(study)s"') % names,
+            message=_(
+                '%(inviter)s invites you to join the team of the study "%(study)s" with the role %(role)s.\n\n'
+                "Accept the invitation here (the link works once, until %(expires)s):\n%(url)s\n\n"
+                "If you did not expect this invitation, you can ignore this e-mail.\n"
+            )
+            % names,
+            from_email=None,
+            recipient_list=[invitation.email],
         )
 
 
@@ -226,6 +272,8 @@ def send_booking_confirmation(interview_id: int) -> None:
             "when": when,
             "url": portal_url(participant=participant),
         }
+        if joining := joining_details(interview):
+            body += "\n\n" + _("How to join: %(details)s") % {"details": joining}
         _interview_email(interview, _("Interview booked"), body, calendar=True).send()
 
 
@@ -272,6 +320,7 @@ def _sender(message: OutboxMessage) -> Callable[[], None]:
         Kind.SAFETY_ALERT: lambda: notify_safety_contact(_id(m.safety_event_id)),
         Kind.QUESTIONNAIRE_DUE: lambda: send_questionnaire_due_email(_id(m.participant_id), _id(m.questionnaire_id)),
         Kind.PORTAL_LINK: lambda: send_portal_link(_id(m.participant_id)),
+        Kind.TEAM_INVITATION: lambda: send_team_invitation_email(_id(m.team_invitation_id)),
     }
     return senders[m.kind]
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from studies.models import GuideQuestion, Study
 from studies.models.guide import DEFAULT_ANSWER_SECONDS
+from studies.services.study_setup import StudySetupError, check_setup_editable
 
 
 class GuideError(Exception):
@@ -19,7 +20,13 @@ class GuideError(Exception):
 
 
 def _lock(study: Study) -> Study:
-    return Study.objects.select_for_update().get(pk=study.pk)
+    """The study row locked; an archived study's guide is final (GuideError)."""
+    locked = Study.objects.select_for_update().get(pk=study.pk)
+    try:
+        check_setup_editable(locked)
+    except StudySetupError as error:
+        raise GuideError(str(error)) from error
+    return locked
 
 
 def _clean_prompt(prompt: dict[str, str], study: Study) -> dict[str, str]:
@@ -45,6 +52,7 @@ def add_guide_question(
 @transaction.atomic
 def edit_guide_question(*, question: GuideQuestion, prompt: dict[str, str], max_seconds: int) -> GuideQuestion:
     """Change a question's wording or answer length. Answers already recorded stay linked to it."""
+    _lock(question.study)
     question.prompt, question.max_seconds = _clean_prompt(prompt, question.study), max_seconds
     question.save(update_fields=["prompt", "max_seconds", "updated_at"])
     return question

@@ -46,6 +46,7 @@ def queue_message(
     safety_event_id: int | None = None,
     questionnaire_id: int | None = None,
     reminder_hours: int | None = None,
+    team_invitation_id: int | None = None,
 ) -> OutboxMessage:
     """Write the message in the caller's transaction; its id goes to the broker once that commits.
 
@@ -61,6 +62,7 @@ def queue_message(
         safety_event_id=safety_event_id,
         questionnaire_id=questionnaire_id,
         reminder_hours=reminder_hours,
+        team_invitation_id=team_invitation_id,
         next_attempt_at=timezone.now() + RESEND_AFTER,
     )
     message_id, urgent = message.id, message.urgent

@@ -1,38 +1,105 @@
-"""The questionnaire builder's writes (researcher UI and admin share the models)."""
+"""The questionnaire builder's writes: questionnaires, their questions and eligibility rules.
+
+Every change a team member makes locks the questionnaire's row first, so two people editing at once take turns and
+the checks see what is there: the fields themselves (studies.services.question_checks), what depends on a question
+(studies.services.question_usage) and each rule (studies.services.rules). Nothing is written unless all of it is
+sound, in one transaction with its audit entries (ids and keys only). An archived study's questionnaires are
+read-only. `add_question` and `add_rule` are the plain inserts the demo loader (seeds) also uses.
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from accounts.audit import record_event
 from studies.models import EligibilityRule, Question, Questionnaire, Study
+from studies.services import question_usage as usage
+from studies.services.question_checks import QuestionFields, fields_of, key_errors, question_errors
+from studies.services.rules import rule_errors, rule_targets
 
 
-def parse_choices(text: str, languages: list[str]) -> list[dict[str, Any]]:
-    """One choice per line: `value | label in the first language | label in the second ...`."""
-    choices = []
-    for line in text.splitlines():
-        parts = [part.strip() for part in line.split("|")]
-        if not parts[0]:
-            continue
-        labels = dict(zip(languages, parts[1:], strict=False)) or {languages[0]: parts[0]}
-        choices.append({"value": parts[0], "labels": {lang: label for lang, label in labels.items() if label}})
-    return choices
+class QuestionnaireError(Exception):
+    """A change that cannot be made; each message is for the team member (in their language), with the form
+    field it concerns where there is one."""
+
+    def __init__(self, errors: list[tuple[str | None, str]]) -> None:
+        super().__init__(" ".join(message for _field, message in errors))
+        self.errors = errors
+
+
+def _refuse(message: str, field: str | None = None) -> QuestionnaireError:
+    return QuestionnaireError([(field, message)])
+
+
+def _lock(questionnaire: Questionnaire) -> Questionnaire:
+    locked = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
+    if Study.objects.filter(pk=locked.study_id, status=Study.Status.ARCHIVED).exists():
+        raise _refuse(_("This study is archived: its questionnaires can no longer change."))
+    return locked
+
+
+def _questions(questionnaire: Questionnaire) -> list[Question]:
+    return list(Question.objects.filter(questionnaire=questionnaire).order_by("position", "id"))
+
+
+def _find(questions: list[Question], pk: int) -> int:
+    for index, question in enumerate(questions):
+        if question.pk == pk:
+            return index
+    raise _refuse(_("This question was deleted meanwhile."))
+
+
+def _renumber(questions: list[Question]) -> None:
+    """Positions 0..n-1 in this order (rows from the admin or the loader may share a position or leave gaps)."""
+    moved = []
+    for position, question in enumerate(questions):
+        if question.position != position:
+            question.position = position
+            moved.append(question)
+    Question.objects.bulk_update(moved, ["position"])
+
+
+def _audit(action: str, request: HttpRequest | None, target: Question | EligibilityRule, **detail: Any) -> None:
+    questionnaire = target.questionnaire
+    row = "question" if isinstance(target, Question) else "rule"
+    ids = {"questionnaire": questionnaire.pk, row: target.pk, "key": target.key}
+    record_event(
+        action=action, request=request, study_id=questionnaire.study_id, target=target, detail={**ids, **detail}
+    )
 
 
 @transaction.atomic
 def create_questionnaire(
-    *, study: Study, kind: str, title: dict[str, str], available_from: str = Questionnaire.Stage.CONSENTED
+    *,
+    study: Study,
+    kind: str,
+    title: dict[str, str],
+    available_from: str = Questionnaire.Stage.CONSENTED,
+    request: HttpRequest | None = None,
 ) -> Questionnaire:
-    """A new questionnaire; a study has at most one screening questionnaire (database constraint)."""
-    return Questionnaire.objects.create(study=study, kind=kind, title=title, available_from=available_from)
+    """A new questionnaire; a study has at most one screening questionnaire (database constraint, IntegrityError)."""
+    if study.status == Study.Status.ARCHIVED:
+        raise _refuse(_("This study is archived: its questionnaires can no longer change."))
+    questionnaire = Questionnaire.objects.create(study=study, kind=kind, title=title, available_from=available_from)
+    record_event(
+        action="questionnaire.created",
+        request=request,
+        study_id=study.pk,
+        target=questionnaire,
+        detail={"questionnaire": questionnaire.pk, "kind": kind},
+    )
+    return questionnaire
 
 
 @transaction.atomic
 def add_question(*, questionnaire: Questionnaire, **fields: Any) -> Question:
-    """Append a question (after the last one unless a position is given). The caller has checked roles."""
+    """Append a question (after the last one unless a position is given), unchecked: the demo loader's insert."""
     if fields.get("position") is None:
         last = questionnaire.questions.aggregate(last=Max("position"))["last"]
         fields["position"] = 0 if last is None else last + 1
@@ -41,6 +108,183 @@ def add_question(*, questionnaire: Questionnaire, **fields: Any) -> Question:
 
 @transaction.atomic
 def add_rule(*, questionnaire: Questionnaire, key: str, operator: str, value: Any, description: str) -> EligibilityRule:
+    """Insert a rule, unchecked: the demo loader's insert (the team's pages use `create_rule`)."""
     return EligibilityRule.objects.create(
         questionnaire=questionnaire, key=key, operator=operator, value=value, description=description
     )
+
+
+def _check_fields(
+    questionnaire: Questionnaire, fields: QuestionFields, earlier: list[Question], others: list[Question]
+) -> None:
+    languages = questionnaire.study.languages or ["en"]
+    errors = question_errors(fields=fields, languages=languages, earlier=earlier, others=others)
+    if errors:
+        raise QuestionnaireError([(field, message) for field, message in errors])
+
+
+@transaction.atomic
+def create_question(
+    *, questionnaire: Questionnaire, fields: QuestionFields, request: HttpRequest | None = None
+) -> Question:
+    """Append a checked question. The caller has checked the team member's role."""
+    questionnaire = _lock(questionnaire)
+    questions = _questions(questionnaire)
+    _check_fields(questionnaire, fields, earlier=questions, others=questions)
+    question = add_question(questionnaire=questionnaire, **fields)
+    _audit("question.created", request, question)
+    return question
+
+
+@transaction.atomic
+def edit_question(*, question: Question, fields: QuestionFields, request: HttpRequest | None = None) -> Question:
+    """Change any of a question's fields. A new key is carried to the rules and skip conditions that used the old
+    one; an edit that would break a rule, a skip condition or a quota, or change what stored answers mean (key,
+    type, a choice value someone chose), is refused."""
+    questionnaire = _lock(question.questionnaire)
+    before = _questions(questionnaire)
+    index = _find(before, question.pk)
+    old = before[index]
+    _check_fields(questionnaire, fields, earlier=before[:index], others=before[:index] + before[index + 1 :])
+    new = copy.copy(old)
+    for name, value in fields.items():
+        setattr(new, name, value)
+    if problems := usage.answer_problems(questionnaire=questionnaire, old=old, new=new):
+        raise QuestionnaireError([(field, message) for field, message in problems])
+    edit = usage.Edit(questionnaire, before, [*before[:index], new, *before[index + 1 :]], old, new)
+    if broken := usage.edit_problems(edit):
+        raise QuestionnaireError([(None, message) for message in broken])
+    changed = [name for name, value in fields.items() if getattr(old, name) != value]
+    if not changed:
+        return old
+    new.save(update_fields=[*changed, "updated_at"])
+    rules, dependents = edit.carried_rules(), edit.carried_questions()
+    for rule in rules:
+        rule.key = new.key
+        rule.save(update_fields=["key", "updated_at"])
+        _audit("rule.updated", request, rule, fields=["key"], renamed_from=old.key)
+    for dependent in dependents:
+        dependent.show_if_key = new.key
+        dependent.save(update_fields=["show_if_key", "updated_at"])
+        _audit("question.updated", request, dependent, fields=["show_if_key"])
+    renamed = {"renamed_from": old.key} if edit.renamed else {}
+    _audit("question.updated", request, new, fields=changed, **renamed)
+    return new
+
+
+@transaction.atomic
+def duplicate_question(*, question: Question, key: str, request: HttpRequest | None = None) -> Question:
+    """A copy of the question under a new key, placed right after it (so its skip logic still looks back)."""
+    questionnaire = _lock(question.questionnaire)
+    questions = _questions(questionnaire)
+    index = _find(questions, question.pk)
+    original = questions[index]
+    if errors := key_errors(key=key, kind=original.kind, others=questions):
+        raise _refuse(errors[0], "key")
+    copied = Question.objects.create(
+        questionnaire=questionnaire, **{**fields_of(original), "key": key, "position": index + 1}
+    )
+    _renumber([*questions[: index + 1], copied, *questions[index + 1 :]])
+    _audit("question.created", request, copied, copied_from=original.pk)
+    return copied
+
+
+@transaction.atomic
+def move_question(*, question: Question, up: bool, request: HttpRequest | None = None) -> bool:
+    """Swap the question with its neighbour above (or below); False when it is already first (or last). A question
+    never moves above the one its skip logic reads."""
+    questionnaire = _lock(question.questionnaire)
+    questions = _questions(questionnaire)
+    index = _find(questions, question.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(questions):
+        return False
+    upper, lower = sorted((index, other))
+    if questions[lower].show_if_key == questions[upper].key:
+        raise _refuse(
+            _("“%(key)s” is shown only after an answer to “%(other)s”, so it must stay below it.")
+            % {"key": questions[lower].key, "other": questions[upper].key}
+        )
+    questions[upper], questions[lower] = questions[lower], questions[upper]
+    _renumber(questions)
+    _audit("question.moved", request, questions[other], **{"from": index, "to": other})
+    return True
+
+
+@transaction.atomic
+def delete_question(*, question: Question, request: HttpRequest | None = None) -> None:
+    """Delete a question nothing depends on and nobody has answered; later questions move up."""
+    questionnaire = _lock(question.questionnaire)
+    questions = _questions(questionnaire)
+    target = questions[_find(questions, question.pk)]
+    if problems := usage.deletion_problems(questionnaire=questionnaire, question=target, questions=questions):
+        raise QuestionnaireError([(None, message) for message in problems])
+    _audit("question.deleted", request, target)
+    target.delete()
+    _renumber([other for other in questions if other.pk != target.pk])
+
+
+def _fresh(rule: EligibilityRule) -> EligibilityRule:
+    fresh = EligibilityRule.objects.select_related("questionnaire").filter(pk=rule.pk).first()
+    if fresh is None:
+        raise _refuse(_("This rule was deleted meanwhile."))
+    return fresh
+
+
+def _check_rule(questionnaire: Questionnaire, key: str, operator: str, value: Any) -> None:
+    targets = rule_targets(questionnaire)
+    if errors := rule_errors(questionnaire=questionnaire, key=key, operator=operator, value=value, targets=targets):
+        raise QuestionnaireError([("key" if key not in targets else "value", message) for message in errors])
+
+
+@transaction.atomic
+def create_rule(
+    *,
+    questionnaire: Questionnaire,
+    key: str,
+    operator: str,
+    value: Any,
+    description: str,
+    request: HttpRequest | None = None,
+) -> EligibilityRule:
+    """Add a rule after checking it against the questions (studies.services.rules)."""
+    questionnaire = _lock(questionnaire)
+    if questionnaire.kind != Questionnaire.Kind.SCREENING:
+        raise _refuse(
+            _("Eligibility rules belong to the screening questionnaire: only its answers decide who may take part.")
+        )
+    _check_rule(questionnaire, key, operator, value)
+    rule = add_rule(questionnaire=questionnaire, key=key, operator=operator, value=value, description=description)
+    _audit("rule.created", request, rule, operator=operator)
+    return rule
+
+
+@transaction.atomic
+def edit_rule(
+    *,
+    rule: EligibilityRule,
+    key: str,
+    operator: str,
+    value: Any,
+    description: str,
+    request: HttpRequest | None = None,
+) -> EligibilityRule:
+    """Change a rule; the new version must hold up like a new rule."""
+    questionnaire = _lock(rule.questionnaire)
+    rule = _fresh(rule)
+    _check_rule(questionnaire, key, operator, value)
+    new = {"key": key, "operator": operator, "value": value, "description": description}
+    changed = [name for name, item in new.items() if getattr(rule, name) != item]
+    for name in changed:
+        setattr(rule, name, new[name])
+    rule.save(update_fields=[*changed, "updated_at"])
+    _audit("rule.updated", request, rule, operator=operator, fields=changed)
+    return rule
+
+
+@transaction.atomic
+def delete_rule(*, rule: EligibilityRule, request: HttpRequest | None = None) -> None:
+    _lock(rule.questionnaire)
+    rule = _fresh(rule)
+    _audit("rule.deleted", request, rule, operator=rule.operator)
+    rule.delete()

@@ -39,6 +39,10 @@ def register_raw_audio_purge(purge: RawAudioPurge) -> None:
         _raw_audio_purges.append(purge)
 
 
+# A closed study and an archived one (closed, then put away) have both ended: their contact details' clock runs.
+ENDED = (Study.Status.CLOSED, Study.Status.ARCHIVED)
+
+
 def apply_retention(*, now: datetime | None = None) -> RetentionReport:
     """Apply every study's retention settings once; running it again the same day deletes nothing more."""
     now = now or timezone.now()
@@ -49,9 +53,7 @@ def apply_retention(*, now: datetime | None = None) -> RetentionReport:
         for purge in _raw_audio_purges:
             purged, deleted = purge(study=study, before=before)
             recordings, files = recordings + purged, files + deleted
-    closed = Study.objects.filter(
-        status=Study.Status.CLOSED, contact_retention_days__isnull=False, closed_at__isnull=False
-    )
+    closed = Study.objects.filter(status__in=ENDED, contact_retention_days__isnull=False, closed_at__isnull=False)
     for study in closed:
         if study.closed_at and study.closed_at + timedelta(days=study.contact_retention_days or 0) <= now:
             contacts += delete_contact_details(study=study)
@@ -61,8 +63,8 @@ def apply_retention(*, now: datetime | None = None) -> RetentionReport:
 def _stamp_closed_studies(now: datetime) -> None:
     # A study closed through the admin or the API has no close time yet: the first sweep that sees it sets one,
     # so the retention period never starts earlier than the study really closed.
-    Study.objects.filter(status=Study.Status.CLOSED, closed_at__isnull=True).update(closed_at=now)
-    Study.objects.exclude(status=Study.Status.CLOSED).filter(closed_at__isnull=False).update(closed_at=None)
+    Study.objects.filter(status__in=ENDED, closed_at__isnull=True).update(closed_at=now)
+    Study.objects.exclude(status__in=ENDED).filter(closed_at__isnull=False).update(closed_at=None)
 
 
 def delete_contact_details(*, study: Study) -> int:

@@ -6,8 +6,9 @@ interview per slot, one booked slot per participant), not by a check-then-write 
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -15,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from config.time_zones import TIME_ZONES  # the portal's zones are the profile's (studies' callers read it here)
 from studies.models import Interview, OutboxMessage, Participant, Slot, Study
 from studies.services.outbox import queue_message
 from studies.services.questionnaire_notices import announce_when_due
 
 BOOKABLE = (Participant.Status.CONSENTED, Participant.Status.SCHEDULED)
-TIME_ZONES = sorted(available_timezones() - {"localtime", "Factory"})
 
 
 class BookingError(Exception):
@@ -46,6 +47,9 @@ def book_slot(*, participant: Participant, slot: Slot, time_zone: str = "") -> I
     try:
         with transaction.atomic():
             participant = Participant.objects.select_for_update().get(pk=participant.pk)
+            # Locked and read again: a team member editing or deleting this free slot waits for the booking, or
+            # the booking sees the slot as it is now (its time, its meeting details), never a stale copy.
+            slot = _locked_slot(slot.pk)
             if participant.status not in BOOKABLE or slot.study_id != participant.study_id:
                 raise BookingError(_("Please complete the consent form before booking."))
             if slot.start <= timezone.now():
@@ -61,6 +65,7 @@ def book_slot(*, participant: Participant, slot: Slot, time_zone: str = "") -> I
                 scheduled_start=slot.start,
                 duration_minutes=slot.duration_minutes,
                 slot=slot,
+                meeting_link=meeting_link_for(slot),
             )
             participant.status = Participant.Status.SCHEDULED
             if time_zone in TIME_ZONES:
@@ -73,6 +78,31 @@ def book_slot(*, participant: Participant, slot: Slot, time_zone: str = "") -> I
             return interview
     except IntegrityError as error:
         raise BookingError(_("Someone has just booked this time. Please choose another.")) from error
+
+
+def _locked_slot(slot_id: int) -> Slot:
+    try:
+        return Slot.objects.select_for_update(of=("self",)).select_related("study").get(pk=slot_id)
+    except Slot.DoesNotExist:
+        raise BookingError(_("This time is no longer offered. Please choose another.")) from None
+
+
+def meeting_link_for(slot: Slot) -> str:
+    """What the person booking `slot` uses to join: a new video room of their own when the slot generates links (the
+    study's video-call address and an unguessable name that says nothing about the person), else the slot's fixed
+    details (a link, a phone arrangement or a place)."""
+    base = slot.study.video_call_base_url
+    if not slot.generate_link or not base:
+        return slot.details
+    separator = "" if base.endswith(("/", "=")) else "/"
+    return f"{base}{separator}{secrets.token_urlsafe(16)}"
+
+
+def joining_details(interview: Interview) -> str:
+    """The booked interview's meeting link or details; bookings made before links were stored use the slot's."""
+    if interview.meeting_link:
+        return interview.meeting_link
+    return interview.slot.details if interview.slot is not None else ""
 
 
 @transaction.atomic
@@ -105,8 +135,10 @@ def interview_ics(interview: Interview) -> bytes:
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=interview.duration_minutes))
     event.add("summary", _("Research interview: %(study)s") % {"study": interview.study.title})
-    if interview.slot is not None and interview.slot.details:
-        event.add("location", interview.slot.details)
+    if joining := joining_details(interview):
+        event.add("location", joining)
+        if joining.startswith(("https://", "http://")):
+            event.add("url", joining)
     calendar.add_component(event)
     return calendar.to_ical()
 

@@ -10,13 +10,16 @@ from studies.models import (
     Consent,
     ConsentDocument,
     ConsentItem,
+    CrisisResource,
     EligibilityRule,
     Interview,
     Participant,
     Question,
     Questionnaire,
     Role,
+    SafetyContact,
     Slot,
+    Stratum,
     Study,
     StudyMembership,
 )
@@ -179,3 +182,41 @@ class SlotFactory(factory.django.DjangoModelFactory):
     start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
     duration_minutes = 60
     details = "https://video.example.org/room"
+
+
+class CrisisResourceFactory(factory.django.DjangoModelFactory):
+    """A crisis resource of a study's own (pass study=None for a platform default)."""
+
+    class Meta:
+        model = CrisisResource
+
+    study = factory.SubFactory(StudyFactory)
+    country = "MX"
+    name = factory.Sequence(lambda n: f"Helpline {n}")
+    phone = "800 911 2000"
+    url = "https://help.example.org"
+    description = "Free, 24 hours a day."
+
+
+class SafetyContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SafetyContact
+
+    study = factory.SubFactory(StudyFactory)
+    name = factory.Sequence(lambda n: f"Safety lead {n}")
+    email = factory.Sequence(lambda n: f"safety{n}@example.org")
+    position = factory.Sequence(lambda n: n)
+
+
+class StratumFactory(factory.django.DjangoModelFactory):
+    """A quota stratum on world region (Europe) unless told otherwise."""
+
+    class Meta:
+        model = Stratum
+
+    study = factory.SubFactory(StudyFactory)
+    name = factory.Sequence(lambda n: f"Stratum {n}")
+    key = "region"
+    values = factory.LazyFunction(lambda: ["europe"])
+    target = 2
+    maximum = 3

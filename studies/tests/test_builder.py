@@ -45,7 +45,15 @@ def test_a_researcher_builds_a_screening_with_translated_choices_and_a_rule(stud
     assert question.choices[0] == {"value": "yes", "labels": {"en": "Yes", "es": "Sí", "hi": "हाँ"}}
     assert question.text["es"] == "¿Ha usado un chatbot como apoyo?"
     client.post(url, {"action": "rule", "key": "used_chatbot", "operator": "eq", "value": "yes", "description": "x"})
-    client.post(url, {"action": "rule", "key": "country", "operator": "not_in", "value": '["US"]', "description": ""})
+    country_rule = {"action": "rule", "key": "country", "operator": "not_in", "value": '["US"]', "description": ""}
+    refused = client.post(url, country_rule)  # no question asks for a country yet: the rule could never hold
+    assert refused.status_code == 400
+    assert "No question or derived value is called “country”" in refused.content.decode()
+    country = {"action": "question", "key": "home", "kind": "country", "required": "on"}
+    client.post(
+        url, {**country, "text_en": "Where do you live?", "text_es": "¿Dónde vive?", "text_hi": "आप कहाँ रहते हैं?"}
+    )
+    client.post(url, country_rule)
     rules = list(EligibilityRule.objects.order_by("id").values_list("value", flat=True))
     assert rules == ["yes", ["US"]]
     public = Client(HTTP_ACCEPT_LANGUAGE="es").get(reverse("participate:screening", args=[study.slug]))
@@ -72,13 +80,19 @@ def test_bad_builder_input_gets_a_message_and_saves_nothing(study: Study, owner:
     assert not Question.objects.exists()
 
 
-def test_only_managers_use_the_builder_and_outsiders_get_404(
+def test_other_roles_read_the_builder_without_forms_and_outsiders_get_404(
     study: Study, coder: User, outsider: User, owner: User
 ) -> None:
     url = reverse("studies:questionnaires", args=[study.slug])
-    assert signed_in(coder).get(url).status_code == 403
+    listing = signed_in(coder).get(url)
+    assert listing.status_code == 200
+    assert "<form" not in listing.content.decode().split("<main", 1)[1]
+    assert (
+        signed_in(coder).post(url, {"kind": "feedback", "title": "F", "available_from": "interviewed"}).status_code
+        == 403
+    )
     assert signed_in(outsider).get(url).status_code == 404
     signed_in(owner).post(url, {"kind": "feedback", "title": "F", "available_from": "interviewed"})
     detail = reverse("studies:questionnaire", args=[study.slug, Questionnaire.objects.get().pk])
     assert signed_in(outsider).get(detail).status_code == 404
-    assert signed_in(coder).get(detail).status_code == 403
+    assert signed_in(coder).get(detail).status_code == 200

@@ -98,11 +98,30 @@ def test_a_researcher_builds_the_guide_on_its_page_in_every_study_language(study
     assert not GuideQuestion.objects.exists()
 
 
-def test_the_study_page_links_the_guide_for_managers_only(study: Study, owner: User, interviewer: User) -> None:
+def test_every_member_reads_the_guide_and_only_managers_see_its_forms(
+    study: Study, owner: User, interviewer: User
+) -> None:
     guide = reverse("studies:guide", args=[study.slug])
-    assert guide in logged_in(owner).get(reverse("studies:detail", args=[study.slug])).content.decode()
-    assert guide not in logged_in(interviewer).get(reverse("studies:detail", args=[study.slug])).content.decode()
-    assert logged_in(interviewer).get(guide).status_code == 403
+    add_guide_question(study=study, prompt={"en": "What helps you?"})
+    assert guide in logged_in(interviewer).get(reverse("studies:detail", args=[study.slug])).content.decode()
+    read = logged_in(interviewer).get(guide).content.decode()
+    assert "What helps you?" in read
+    assert "<form" not in read.split("<main", 1)[1]
+    assert "Add the question" in logged_in(owner).get(guide).content.decode()
+    assert logged_in(interviewer).post(guide, {"prompt_en": "Sneaky", "max_seconds": 60}).status_code == 403
+    assert GuideQuestion.objects.count() == 1
+
+
+def test_an_archived_studys_guide_refuses_every_change(study: Study, owner: User) -> None:
+    question = add_guide_question(study=study, prompt={"en": "What helps you?"})
+    Study.objects.filter(pk=study.pk).update(status=Study.Status.ARCHIVED)
+    client = logged_in(owner)
+    response = client.post(reverse("studies:guide", args=[study.slug]), {"prompt_en": "New", "max_seconds": 60})
+    assert response.status_code == 400
+    assert "archived" in response.content.decode()
+    delete = client.post(reverse("studies:guide_delete", args=[study.slug, question.pk]), follow=True)
+    assert "archived" in delete.content.decode()
+    assert list(GuideQuestion.objects.values_list("prompt", flat=True)) == [{"en": "What helps you?"}]
 
 
 def test_another_studys_question_is_not_found_on_this_studys_guide(study: Study, owner: User) -> None:

@@ -106,7 +106,10 @@ def test_managers_only_select_publish_slots_and_withdraw(study: Study, owner: Us
     assert status_for(owner, urls["select"]) == 200
     assert status_for(owner, urls["slots"]) == 200
     assert status_for(coder, urls["select"]) == 403
-    assert status_for(coder, urls["slots"]) == 403
+    assert status_for(coder, urls["slots"]) == 200  # set-up pages are read by every role (issue #20) ...
+    coder_client = Client()
+    coder_client.force_login(coder)
+    assert coder_client.post(urls["slots"], {"duration_minutes": "60"}).status_code == 403  # ... and changed by few
     assert status_for(coder, urls["participants"]) == 200
     client = Client()
     client.force_login(coder)

@@ -28,17 +28,12 @@ from coding.services import import_codebook
 from coding.services.codings import edit_memo, write_memo
 from coding.services.queue import update_policy
 from seeds.management.commands import _demo_recordings
-from seeds.management.commands._demo_seeds import (
-    code_fields,
-    code_node,
-    flatten,
-    guide_text,
-    question_values,
-    read_seeds,
-    upsert,
-)
+from seeds.management.commands._demo_seeds import code_fields, flatten, read_seeds, upsert
+from seeds.setup import setup_from_seeds, validate_setup
+from seeds.setup.shapes import DEFAULT_ANSWER_SECONDS, code_node, document_items, guide_text, question_values
 from studies.models import (
     ConsentDocument,
+    CrisisResource,
     EligibilityRule,
     GuideQuestion,
     Interview,
@@ -78,6 +73,10 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("The demo study is for local runs (DEBUG=1); pass --force to load it anyway.")
         self.seeds = read_seeds(seeds)
+        # The set-up parts are a set-up file's sections (seeds.setup): checked the same way before anything is written.
+        self.setup = setup_from_seeds(self.seeds)
+        if problems := validate_setup(self.setup):
+            raise CommandError(f"The seed files in {seeds} are not a valid set-up:\n" + "\n".join(problems))
         self.now = timezone.now()
         with transaction.atomic():
             study = self.load_study()
@@ -119,9 +118,7 @@ class Command(BaseCommand):
         values.update(status=data["status"], quota_stage=data["quota_stage"])
         _study, state = upsert(Study, {"pk": study.pk}, values)
         tally["created" if created else state] += 1
-        for position, contact in enumerate(data["safety_contacts"]):
-            fields = {name: value for name, value in contact.items() if name != "email"}
-            upsert(SafetyContact, {"study": study, "email": contact["email"]}, {**fields, "position": position})
+        self.load_safety(study)
         for member in team:
             user = self.user(member["email"], member["display_name"])
             if not StudyMembership.objects.filter(study=study, user=user, role=member["role"]).exists():
@@ -131,11 +128,21 @@ class Command(BaseCommand):
         study.refresh_from_db()
         return study
 
+    def load_safety(self, study: Study) -> None:
+        safety = self.setup["safety"]
+        for position, contact in enumerate(safety.get("safety_contacts", [])):
+            fields = {name: contact.get(name, "") for name in ("email", "phone", "notes")}
+            upsert(SafetyContact, {"study": study, "name": contact["name"]}, {**fields, "position": position})
+        for position, resource in enumerate(safety.get("crisis_resources", [])):
+            lookup = {"study": study, "name": resource["name"], "country": resource.get("country", "")}
+            values = {name: resource.get(name, "") for name in ("language", "phone", "url", "description")}
+            upsert(CrisisResource, {**lookup, "language": values.pop("language")}, {**values, "position": position})
+
     # Screening questionnaire, eligibility and quotas --------------------------------------------------------------
 
     def load_screening(self, study: Study) -> Questionnaire:
         # Missing rows are made by the questionnaire builder's services; later changes are field updates.
-        data, kind = self.seeds["screening"], Questionnaire.Kind.SCREENING
+        data, kind = self.setup["screening"], Questionnaire.Kind.SCREENING
         questionnaire, state = upsert(
             Questionnaire,
             {"study": study, "kind": kind},
@@ -152,9 +159,9 @@ class Command(BaseCommand):
                 create=partial(add_question, questionnaire=questionnaire, key=question["key"], **values),
             )
             tally[f"questions {state}"] += 1
-        for rule in self.seeds["study"]["eligibility"]:
+        for rule in self.setup["eligibility"]:
             lookup = {"questionnaire": questionnaire, "key": rule["key"], "operator": rule["operator"]}
-            values = {"value": rule["value"], "description": rule["description"]}
+            values = {"value": rule["value"], "description": rule.get("description", "")}
             _row, state = upsert(
                 EligibilityRule,
                 lookup,
@@ -162,8 +169,9 @@ class Command(BaseCommand):
                 create=partial(add_rule, **lookup, **values),
             )
             tally[f"rules {state}"] += 1
-        for quota in self.seeds["study"]["quotas"]:
+        for quota in self.setup["quotas"]:
             values = {name: quota[name] for name in ("key", "values", "target", "maximum")}
+            values["conditions"] = quota.get("conditions", [])
             _row, state = upsert(Stratum, {"study": study, "name": quota["name"]}, values)
             tally[f"strata {state}"] += 1
         self.report("Screening", tally)
@@ -172,13 +180,13 @@ class Command(BaseCommand):
     # Consent documents ------------------------------------------------------------------------------------------
 
     def load_consent(self, study: Study) -> None:
-        data, tally = self.seeds["consent"], Counter[str]()
+        data, tally = self.setup["consent"], Counter[str]()
         for language, document in data["documents"].items():
             wanted = {
                 "title": document["title"],
                 "body_markdown": document["body"],
-                "items": data["items"],
-                "comprehension_questions": document["comprehension"],
+                "items": document_items(data["items"], language),
+                "comprehension_questions": document.get("comprehension", []),
             }
             latest = ConsentDocument.objects.filter(study=study, language=language).order_by("-version").first()
             if latest is not None and all(getattr(latest, name) == value for name, value in wanted.items()):
@@ -218,7 +226,7 @@ class Command(BaseCommand):
     # Codebook -----------------------------------------------------------------------------------------------
 
     def load_codebook(self, study: Study) -> None:
-        nodes = [code_node(study.slug, code, ()) for code in self.seeds["codebook"]["codes"]]
+        nodes = [code_node(study.slug, code, ()) for code in self.setup["codebook"]["codes"]]
         wanted = flatten(nodes, None)
         have = {
             code.guid: code_fields(code, code.parent.guid if code.parent else None)
@@ -262,7 +270,7 @@ class Command(BaseCommand):
     def load_interview_guide(self, study: Study) -> None:
         # No model field holds a guide, so it is a free-standing memo of the study's owner (the REFI-QDA shape
         # for project notes) that the team sees beside the codebook.
-        guide = self.seeds["interview_guide"]
+        guide = self.setup["interview_guide"]
         text = guide_text(guide)
         memo = Memo.objects.filter(study=study, title=guide["title"], transcript=None, code=None).first()
         if memo is None:
@@ -281,13 +289,14 @@ class Command(BaseCommand):
     def load_voice_questions(self, study: Study) -> None:
         """The guide questions of asynchronous voice interviews, by position, through the guide's services."""
         tally: Counter[str] = Counter()
-        for position, seed in enumerate(self.seeds["interview_guide"].get("voice_questions", []), start=1):
+        for position, seed in enumerate(self.setup["interview_guide"].get("voice_questions", []), start=1):
             question = GuideQuestion.objects.filter(study=study, position=position).first()
+            seconds = seed.get("max_seconds", DEFAULT_ANSWER_SECONDS)
             if question is None:
-                add_guide_question(study=study, prompt=seed["prompt"], max_seconds=seed["max_seconds"])
+                add_guide_question(study=study, prompt=seed["prompt"], max_seconds=seconds)
                 tally["created"] += 1
-            elif (question.prompt, question.max_seconds) != (seed["prompt"], seed["max_seconds"]):
-                edit_guide_question(question=question, prompt=seed["prompt"], max_seconds=seed["max_seconds"])
+            elif (question.prompt, question.max_seconds) != (seed["prompt"], seconds):
+                edit_guide_question(question=question, prompt=seed["prompt"], max_seconds=seconds)
                 tally["updated"] += 1
             else:
                 tally["unchanged"] += 1

@@ -34,6 +34,10 @@ class Command(BaseCommand):
             if created or not user.has_usable_password():
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+            # The demo login may create studies of its own (STUDY_CREATION=allowed is the default).
+            if not user.can_create_studies:
+                user.can_create_studies = True
+                user.save(update_fields=["can_create_studies"])
         # The demo study itself (with the login above as its owner) comes from seeds/ (load_demo_study).
         call_command("load_demo_study", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("Demo study and login are ready.")

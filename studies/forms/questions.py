@@ -1,0 +1,195 @@
+"""The team's forms for questionnaires and their questions: texts per study language, choices one per line.
+
+The question form reads what was typed into `QuestionFields` and asks `studies.services.question_checks` what is
+wrong with them, so every problem shows at once beside its field; the service checks again when it writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from studies.forms.screening import localized
+from studies.models import Question, Questionnaire
+from studies.services.question_checks import QuestionFields, fields_of, question_errors
+from studies.services.rules import question_target
+
+
+class QuestionnaireForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Questionnaire.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    available_from = forms.ChoiceField(
+        label=_("Asked from the stage (not for screening)"), choices=Questionnaire.Stage.choices
+    )
+
+
+def split_values(text: str) -> list[str]:
+    """`yes, maybe` -> ["yes", "maybe"]."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def parse_choice_lines(text: str, languages: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """`value | label in each study language` per line -> choices, and a message per line that does not fit."""
+    choices, errors = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        value, *labels = (part.strip() for part in line.split("|"))
+        if len(labels) != len(languages):
+            errors.append(
+                _("Line %(number)d: write the value, then a label per study language (%(languages)s), split by |.")
+                % {"number": number, "languages": ", ".join(languages)}
+            )
+        choices.append({"value": value, "labels": dict(zip(languages, labels, strict=False))})
+    return choices, errors
+
+
+def choice_lines(choices: list[dict[str, Any]], languages: list[str]) -> str:
+    return "\n".join(
+        " | ".join([str(choice["value"]), *(choice.get("labels", {}).get(language, "") for language in languages)])
+        for choice in choices
+    )
+
+
+def question_label(question: Question, languages: list[str]) -> str:
+    """“used_chatbot — Have you used …” in the page's language (else the study's first)."""
+    text = localized(question.text, get_language() or languages[0], languages[0])
+    return f"{question.key} — {text[:80]}" if text else question.key
+
+
+class QuestionForm(forms.Form):
+    key = forms.SlugField(label=_("Key"), max_length=60, help_text=_("Short name used in rules, quotas and exports."))
+    kind = forms.ChoiceField(label=_("Type"), choices=Question.Kind.choices)
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    min_value = forms.IntegerField(
+        label=_("Lowest answer"), required=False, help_text=_("Number questions, and Likert scales without choices.")
+    )
+    max_value = forms.IntegerField(label=_("Highest answer"), required=False)
+    required = forms.BooleanField(label=_("Required"), required=False, initial=True)
+    show_if_key = forms.CharField(label=_("Show only if the answer to"), required=False, widget=forms.Select)
+    show_if_values = forms.CharField(label=_("is one of (comma-separated values)"), required=False)
+    is_risk_item = forms.BooleanField(
+        label=_("Risk item"),
+        required=False,
+        help_text=_("The answers below show crisis resources at once and alert the safety contact."),
+    )
+    risk_values = forms.CharField(label=_("Answers that show crisis resources (comma-separated)"), required=False)
+    is_attention_check = forms.BooleanField(label=_("Attention check"), required=False)
+    attention_answer = forms.CharField(label=_("Expected answer"), required=False, max_length=120)
+
+    def __init__(
+        self, *args: Any, questionnaire: Questionnaire, question: Question | None = None, **kwargs: Any
+    ) -> None:
+        self.questionnaire, self.question = questionnaire, question
+        self.languages: list[str] = questionnaire.study.languages or ["en"]
+        questions = list(questionnaire.questions.order_by("position", "id"))
+        index = next((i for i, q in enumerate(questions) if question and q.pk == question.pk), len(questions))
+        self.earlier, self.others = questions[:index], questions[:index] + questions[index + 1 :]
+        if question is not None:
+            kwargs.setdefault("initial", self._initial(question))
+        super().__init__(*args, **kwargs)
+        self.fields = {**self._head(), **self._texts(), **self._tail()}
+        self.fields["choices"].help_text = _(
+            "Single choice, multiple choice and Likert: one per line, the value (letters, digits, -, _ and .) then a "
+            "label in each study language (%(languages)s), separated by |, such as: yes | Yes | Sí."
+        ) % {"languages": ", ".join(self.languages)}
+        self._offer_earlier_questions()
+
+    def _initial(self, question: Question) -> dict[str, Any]:
+        fields = fields_of(question)
+        return {
+            **fields,
+            **{f"text_{language}": text for language, text in fields["text"].items()},
+            **{f"help_{language}": text for language, text in fields["help_text"].items()},
+            "choices": choice_lines(fields["choices"], self.languages),
+            "show_if_values": ", ".join(fields["show_if_values"]),
+            "risk_values": ", ".join(fields["risk_values"]),
+        }
+
+    def _head(self) -> dict[str, forms.Field]:
+        return {name: self.fields[name] for name in ("key", "kind")}
+
+    def _tail(self) -> dict[str, forms.Field]:
+        return {name: field for name, field in self.fields.items() if name not in ("key", "kind")}
+
+    def _texts(self) -> dict[str, forms.Field]:
+        texts: dict[str, forms.Field] = {}
+        for language in self.languages:
+            texts[f"text_{language}"] = forms.CharField(
+                label=_("Question text (%(language)s)") % {"language": language},
+                max_length=500,
+                widget=forms.TextInput(attrs={"lang": language}),
+            )
+        for language in self.languages:
+            texts[f"help_{language}"] = forms.CharField(
+                label=_("Help shown under the question (%(language)s)") % {"language": language},
+                max_length=1000,
+                required=False,
+                widget=forms.TextInput(attrs={"lang": language}),
+            )
+        return texts
+
+    def _offer_earlier_questions(self) -> None:
+        """Skip logic may read only an earlier question with set answers; a saved key that no longer fits stays
+        selected (and is refused on saving) instead of being dropped without a word."""
+        options: list[tuple[str, str]] = [("", str(_("(always shown)")))]
+        options += [
+            (q.key, question_label(q, self.languages))
+            for q in self.earlier
+            if (target := question_target(q)) is not None and target.allowed is not None
+        ]
+        current = self.question.show_if_key if self.question is not None else ""
+        if current and current not in dict(options):
+            options.append((current, current))
+        self.fields["show_if_key"].widget.choices = options
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        choices, line_errors = parse_choice_lines(cleaned.get("choices", ""), self.languages)
+        for message in line_errors:
+            self.add_error("choices", message)
+        if self.has_error("key") or self.has_error("kind"):
+            return cleaned
+        self.question_fields = self._fields(cleaned, choices)
+        errors = question_errors(
+            fields=self.question_fields, languages=self.languages, earlier=self.earlier, others=self.others
+        )
+        for field, message in errors:
+            if not self.has_error(field):
+                self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+    def _fields(self, cleaned: dict[str, Any], choices: list[dict[str, Any]]) -> QuestionFields:
+        helps = {language: cleaned.get(f"help_{language}", "").strip() for language in self.languages}
+        return QuestionFields(
+            key=cleaned["key"],
+            kind=cleaned["kind"],
+            required=cleaned.get("required", False),
+            text={language: cleaned.get(f"text_{language}", "").strip() for language in self.languages},
+            help_text={language: text for language, text in helps.items() if text},
+            choices=choices,
+            min_value=cleaned.get("min_value"),
+            max_value=cleaned.get("max_value"),
+            show_if_key=cleaned.get("show_if_key", ""),
+            show_if_values=split_values(cleaned.get("show_if_values", "")),
+            is_risk_item=cleaned.get("is_risk_item", False),
+            risk_values=split_values(cleaned.get("risk_values", "")),
+            is_attention_check=cleaned.get("is_attention_check", False),
+            attention_answer=cleaned.get("attention_answer", "").strip(),
+        )
+
+
+class DuplicateQuestionForm(forms.Form):
+    key = forms.SlugField(label=_("Key of the copy"), max_length=60)
+
+    def __init__(self, *args: Any, question: Question, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"key": f"{question.key[:55]}_copy"})
+        kwargs.setdefault("prefix", "copy")
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,245 @@
+"""The launch checklist: what a study needs before it may recruit, each item saying what is missing and where to
+fix it. Starting recruiting (studies.services.study_setup.change_study_status) is refused until every required
+item is ready; a warning (quotas that do not add up) never blocks.
+
+Reads only; a handful of queries per call, so the study page can show the summary on every visit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from studies.iso_names import country_name, language_name
+from studies.models import ConsentDocument, EligibilityRule, Interview, Question, Questionnaire, Study
+from studies.services.rules import questionnaire_rule_errors
+from studies.services.scheduling import open_slots
+
+COUNTRY_OPERATORS = (EligibilityRule.Operator.EQUALS, EligibilityRule.Operator.IN)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One item of the checklist. `message` says what is there, or what is missing; `url` is where to fix it."""
+
+    code: str
+    title: str
+    ok: bool
+    message: str
+    url: str
+    blocking: bool = True
+
+
+@dataclass(frozen=True)
+class Summary:
+    ready: int
+    required: int
+    warnings: int
+
+    @property
+    def can_launch(self) -> bool:
+        return self.ready == self.required
+
+
+def launch_checklist(*, study: Study) -> list[Check]:
+    """Every item of the checklist, in the order a team usually works through them."""
+    screening = Questionnaire.objects.filter(study=study, kind=Questionnaire.Kind.SCREENING).first()
+    return [
+        _screening(study, screening),
+        _eligibility(study, screening),
+        _consent(study),
+        _crisis_resources(study, screening),
+        _safety_contact(study),
+        _interviews(study),
+        _retention(study),
+        _quotas(study),
+    ]
+
+
+def summarize(checks: list[Check]) -> Summary:
+    required = [check for check in checks if check.blocking]
+    return Summary(
+        ready=sum(check.ok for check in required),
+        required=len(required),
+        warnings=sum(not check.ok for check in checks if not check.blocking),
+    )
+
+
+def missing_items(checks: list[Check]) -> list[Check]:
+    """The required items that are not ready (what holds the launch)."""
+    return [check for check in checks if check.blocking and not check.ok]
+
+
+def _url(name: str, study: Study, *args: object) -> str:
+    return reverse(name, args=[study.slug, *args])
+
+
+def _screening(study: Study, screening: Questionnaire | None) -> Check:
+    title = _("Screening questionnaire")
+    if screening is None:
+        message = _("There is no screening questionnaire yet: add one with at least one question.")
+        return Check("screening", title, False, message, _url("studies:questionnaires", study))
+    url = _url("studies:questionnaire", study, screening.pk)
+    count = screening.questions.count()
+    if not count:
+        return Check("screening", title, False, _("The screening questionnaire has no questions yet."), url)
+    message = ngettext("%(count)d question.", "%(count)d questions.", count) % {"count": count}
+    return Check("screening", title, True, message, url)
+
+
+def _eligibility(study: Study, screening: Questionnaire | None) -> Check:
+    title = _("Eligibility rules")
+    if screening is None:
+        message = _("Add the screening questionnaire first; its rules decide who is eligible.")
+        return Check("eligibility", title, False, message, _url("studies:questionnaires", study))
+    url = _url("studies:questionnaire", study, screening.pk)
+    problems = questionnaire_rule_errors(screening)
+    if problems:
+        message = ngettext(
+            "%(count)d rule no longer fits the questions: fix or delete it.",
+            "%(count)d rules no longer fit the questions: fix or delete them.",
+            len(problems),
+        ) % {"count": len(problems)}
+        return Check("eligibility", title, False, message, url)
+    count = screening.rules.count()
+    if not count:
+        return Check("eligibility", title, True, _("No rules: everyone who completes screening is eligible."), url)
+    message = ngettext("%(count)d rule, all valid.", "%(count)d rules, all valid.", count) % {"count": count}
+    return Check("eligibility", title, True, message, url)
+
+
+def _consent(study: Study) -> Check:
+    title, url = _("Consent form"), _url("studies:consent_setup", study)
+    languages = study.languages or ["en"]
+    latest: dict[str, ConsentDocument] = {}
+    published = ConsentDocument.objects.filter(study=study, published_at__isnull=False).order_by("version")
+    for document in published:
+        latest[document.language] = document  # ordered by version: the last one seen is the latest
+    missing = [language for language in languages if language not in latest]
+    if missing:
+        message = _("No published consent form in: %(languages)s.") % {"languages": _names(missing)}
+        return Check("consent", title, False, message, url)
+    versions = {latest[language].version for language in languages}
+    if len(versions) > 1:
+        shown = ", ".join(f"{language_name(code)} v{latest[code].version}" for code in languages)
+        message = _("Publish the same version in every language (now: %(versions)s).") % {"versions": shown}
+        return Check("consent", title, False, message, url)
+    empty = [language for language in languages if not latest[language].items]
+    if empty:
+        message = _("The consent form has no consent items in: %(languages)s.") % {"languages": _names(empty)}
+        return Check("consent", title, False, message, url)
+    message = _("Version %(version)d is published in every study language.") % {"version": versions.pop()}
+    return Check("consent", title, True, message, url)
+
+
+def recruiting_countries(study: Study, screening: Questionnaire | None) -> set[str]:
+    """The countries a study names: values of its eligibility rules (= or "is one of") on a country and of its
+    quota strata on a country, as ISO 3166 alpha-2 codes. Empty when it names none (it may recruit anywhere)."""
+    keys = {"country"}
+    countries: set[str] = set()
+    if screening is not None:
+        keys |= set(screening.questions.filter(kind=Question.Kind.COUNTRY).values_list("key", flat=True))
+        for rule in screening.rules.filter(key__in=keys, operator__in=COUNTRY_OPERATORS):
+            countries |= _codes(rule.value)
+    for stratum in study.strata.all():
+        dimensions = [(stratum.key, stratum.values), *((c.get("key"), c.get("values")) for c in stratum.conditions)]
+        for key, values in dimensions:
+            if key in keys:
+                countries |= _codes(values)
+    return countries
+
+
+def _codes(value: object) -> set[str]:
+    values = value if isinstance(value, list) else [value]
+    return {str(item).strip().upper() for item in values if str(item).strip()}
+
+
+def _crisis_resources(study: Study, screening: Questionnaire | None) -> Check:
+    title, url = _("Crisis resources"), _url("studies:safety_setup", study)
+    covered = set(study.crisis_resources.values_list("country", flat=True))
+    if "" in covered:
+        return Check("crisis_resources", title, True, _("An international fallback covers every country."), url)
+    countries = recruiting_countries(study, screening)
+    if not countries:
+        message = _("The study names no countries, so it needs an international fallback resource.")
+        return Check("crisis_resources", title, False, message, url)
+    uncovered = sorted(countries - covered)
+    if uncovered:
+        names = ", ".join(f"{country_name(code)} ({code})" for code in uncovered)
+        message = _("No crisis resource for %(countries)s: add one per country, or an international fallback.") % {
+            "countries": names
+        }
+        return Check("crisis_resources", title, False, message, url)
+    message = _("Every country the study recruits in has a resource: %(countries)s.") % {
+        "countries": ", ".join(sorted(countries))
+    }
+    return Check("crisis_resources", title, True, message, url)
+
+
+def _safety_contact(study: Study) -> Check:
+    title, url = _("Safety contact"), _url("studies:safety_setup", study)
+    count = study.safety_contacts.exclude(email="").count()
+    if not count:
+        message = _("Name at least one safety contact with an e-mail address: risk alerts go there.")
+        return Check("safety_contact", title, False, message, url)
+    message = ngettext(
+        "%(count)d contact with an e-mail address.", "%(count)d contacts with an e-mail address.", count
+    ) % {"count": count}
+    return Check("safety_contact", title, True, message, url)
+
+
+def _interviews(study: Study) -> Check:
+    """Free future slots; slots for voice answers (booked like any other) also need the guide's questions."""
+    title, url = _("Interview slots"), _url("studies:slots", study)
+    free = open_slots(study=study)
+    count = free.count()
+    if not count:
+        message = _("There are no free interview slots ahead: add times participants can book.")
+        return Check("interviews", title, False, message, url)
+    voice = free.filter(mode=Interview.Mode.ASYNC_VOICE).exists()
+    if voice and not study.guide_questions.exists():
+        message = _("Slots for voice answers need an interview guide with at least one question.")
+        return Check("interviews", title, False, message, _url("studies:guide", study))
+    message = ngettext("%(count)d free slot ahead.", "%(count)d free slots ahead.", count) % {"count": count}
+    return Check("interviews", title, True, message, url)
+
+
+def _retention(study: Study) -> Check:
+    title, url = _("Retention periods"), _url("studies:settings", study)
+    if study.raw_audio_retention_days is None or study.contact_retention_days is None:
+        message = _("Say how long raw recordings and contact details are kept (in the study settings).")
+        return Check("retention", title, False, message, url)
+    message = _("Raw recordings: %(audio)d days after approval; contact details: %(contact)d days after closing.") % {
+        "audio": study.raw_audio_retention_days,
+        "contact": study.contact_retention_days,
+    }
+    return Check("retention", title, True, message, url)
+
+
+def _quotas(study: Study) -> Check:
+    """A warning only: quota targets per dimension that do not add up to the target sample."""
+    title, url = _("Quotas (optional)"), _url("studies:quotas", study)
+    sums: dict[str, int] = defaultdict(int)
+    for stratum in study.strata.all():
+        conditions = sorted(str(condition.get("key")) for condition in stratum.conditions)
+        sums[" & ".join([stratum.key, *conditions])] += stratum.target
+    if not sums:
+        return Check("quotas", title, True, _("No quotas: recruitment is not balanced by group."), url, False)
+    off = {dimension: total for dimension, total in sums.items() if total != study.target_sample_size}
+    if off:
+        shown = ", ".join(f"{dimension}: {total}" for dimension, total in sorted(off.items()))
+        message = _("Targets do not add up to the target sample of %(target)d (%(sums)s).") % {
+            "target": study.target_sample_size,
+            "sums": shown,
+        }
+        return Check("quotas", title, False, message, url, False)
+    message = _("Targets add up to the target sample in every dimension.")
+    return Check("quotas", title, True, message, url, False)
+
+
+def _names(codes: list[str]) -> str:
+    return ", ".join(f"{language_name(code)} ({code})" for code in codes)
