@@ -58,7 +58,7 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     date_joined = models.DateTimeField(default=timezone.now)
     # IANA time zone in which this person enters and reads times (slots, interviews); empty means UTC.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
-    # May create studies when STUDY_CREATION is "allowed" (granted by an operator: manage.py allow_study_creation).
+    # May create studies when STUDY_CREATION is "allowed" (granted by an operator: manage.py create_operator).
     can_create_studies = models.BooleanField(_("may create studies"), default=False)
 
     objects: ClassVar[UserManager] = UserManager()

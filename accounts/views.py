@@ -1,5 +1,5 @@
-"""Account pages: two-factor set-up, verification, replacement and recovery codes (the API token page, which lists
-studies, is studies.token_views)."""
+"""Account pages: two-factor set-up, verification, replacement and recovery codes, and the profile (display name, time
+zone); the API token page, which lists studies, is studies.token_views."""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from studies.models import Question, Questionnaire, QuotaStage, ScreeningResponse, Stratum, Study
+from studies.services.eligibility import REGION_LABELS
 from studies.services.quotas import COUNTED, PENDING
 
 # Dimensions shown even without a quota on them, when the screening holds them (derived or asked).
@@ -34,14 +35,6 @@ DERIVED_LABELS: dict[str, Promise] = {
     "age_band": _("Age band"),
     "country": _("Country"),
     "age": _("Age"),
-}
-REGION_LABELS: dict[str, Promise] = {
-    "africa": _("Africa"),
-    "americas": _("Americas"),
-    "asia": _("Asia"),
-    "europe": _("Europe"),
-    "oceania": _("Oceania"),
-    "other": _("Other or unknown"),
 }
 MISSING = "—"
 

@@ -119,6 +119,7 @@ def home(request: HttpRequest, participant: Participant) -> HttpResponse:
         consent=participant.consents.filter(superseded_at__isnull=True).first(),
         needs_consent=consent_service.needs_consent(participant),
         can_book=participant.status in scheduling.BOOKABLE,
+        bookings_open=accepts_new_bookings(participant.study),
         due=due_questionnaires(participant=participant),
         voice_interview=participant.interviews.filter(
             mode=Interview.Mode.ASYNC_VOICE, status=Interview.Status.SCHEDULED

@@ -115,7 +115,9 @@ def _add_forms(questionnaire: Questionnaire, action: str | None, data: Any) -> d
         "question": QuestionForm(data if action == "question" else None, questionnaire=questionnaire)
     }
     if questionnaire.kind == Questionnaire.Kind.SCREENING:
-        forms["rule"] = RuleForm(data if action == "rule" else None, questionnaire=questionnaire)
+        # Its own ids: both forms have a `key` field, and a label (or the error summary's link) must reach its own.
+        rule = RuleForm(data if action == "rule" else None, questionnaire=questionnaire, auto_id="id_rule_%s")
+        forms["rule"] = rule
     return forms
 
 

@@ -73,10 +73,11 @@ def question_values(question: dict[str, Any], position: int) -> dict[str, Any]:
 
 def document_items(items: dict[str, Any], language: str) -> dict[str, dict[str, Any]]:
     """The consent items of the file ({key: {required, label: {language: text}}}) as one language's document holds
-    them ({key: {"required": bool, "label": text}}); without a label in that language the platform's own is shown."""
+    them ({key: {"required": bool, "position": int, "label": text}}); without a label in that language the
+    platform's own is shown."""
     result: dict[str, dict[str, Any]] = {}
-    for key, item in items.items():
-        result[key] = {"required": bool(item.get("required", False))}
+    for position, (key, item) in enumerate(items.items()):
+        result[key] = {"required": bool(item.get("required", False)), "position": position}
         label = (item.get("label") or {}).get(language, "")
         if label.strip():
             result[key]["label"] = label.strip()

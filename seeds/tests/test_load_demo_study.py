@@ -95,8 +95,8 @@ def test_the_consent_form_exists_in_three_languages_that_differ(demo: Path) -> N
     assert DEVANAGARI.search(documents["hi"].body_markdown)
     assert "grabación" in documents["es"].body_markdown
     for document in documents.values():
-        assert document.items["audio_recording"] == {"required": True}
-        assert document.items["verbatim_quotes"] == {"required": False}
+        assert document.items["audio_recording"] == {"required": True, "position": 0}
+        assert document.items["verbatim_quotes"] == {"required": False, "position": 2}
         assert len(document.comprehension_questions) == 3
 
 

@@ -231,7 +231,7 @@ def test_a_small_setup_imports_with_every_part(someone: User) -> None:
     stratum = Stratum.objects.get(study=study)
     assert stratum.conditions == [{"key": "region", "values": ["europe"]}]
     document = ConsentDocument.objects.get(study=study, language="es", published_at__isnull=False)
-    assert document.items["data_sharing"] == {"required": False, "label": "Compartir los datos"}
+    assert document.items["data_sharing"] == {"required": False, "label": "Compartir los datos", "position": 1}
     assert CrisisResource.objects.get(study=study).country == "ES"
     assert Code.objects.get(study=study, name="At night").parent.name == "Sleep"  # type: ignore[union-attr]
     assert export_setup(study=study)["consent"]["items"]["data_sharing"]["label"]["es"] == "Compartir los datos"

@@ -104,7 +104,7 @@ def test_an_owner_copies_the_study_and_becomes_the_owner_of_the_copy(team: dict[
     copy = Study.objects.get(slug="sleep-2")
     assert (copy.title, copy.status) == ("Sleep, second wave", Study.Status.DRAFT)
     assert list(copy.memberships.values_list("user_id", "role")) == [(team["owner"].pk, "owner")]
-    assert copy.questionnaires.get().questions.count() == 4
+    assert copy.questionnaires.get(kind="screening").questions.count() == 4
     assert AuditEntry.objects.get(action="study.cloned").detail["source_study_id"] == Study.objects.get(slug="sleep").pk
 
 

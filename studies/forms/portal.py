@@ -18,7 +18,7 @@ class ConsentForm(forms.Form):
     def __init__(self, *args: Any, document: ConsentDocument, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.document = document
-        for item, rule in document.items.items():
+        for item, rule in document.ordered_items():
             required = bool(rule.get("required"))
             label = item_label(item, rule) + (" " + str(_("(required)")) if required else "")
             self.fields[f"item_{item}"] = forms.BooleanField(label=label, required=required)

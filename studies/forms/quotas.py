@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from studies.forms.screening import country_choices, language_choices, localized
 from studies.models import Question, QuotaStage, Stratum, Study
+from studies.services.eligibility import REGION_LABELS
 from studies.services.quota_setup import (
     LONG_LIST,
     MAX_CONDITIONS,
@@ -39,14 +40,6 @@ DERIVED_LABELS: dict[str, Promise] = {
     "age_band": _("Age band"),
     "region": _("World region"),
     "country": _("Country"),
-}
-REGION_LABELS: dict[str, Promise] = {
-    "africa": _("Africa"),
-    "americas": _("Americas"),
-    "asia": _("Asia"),
-    "europe": _("Europe"),
-    "oceania": _("Oceania"),
-    "other": _("Other or unknown"),
 }
 
 

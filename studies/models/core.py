@@ -170,9 +170,10 @@ class ConsentDocument(TimeStampedModel):
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body_markdown = models.TextField()
-    # {key: {"required": bool, "label": str}}: the items this form asks about, in order. Keys are the team's own
-    # stable names, the same in every language; the ConsentItem keys (audio_recording, ...) are the ones the
-    # platform enforces, and a missing label falls back to ConsentItem's.
+    # {key: {"required": bool, "label": str, "position": int}}: the items this form asks about. Keys are the team's
+    # own stable names, the same in every language; the ConsentItem keys (audio_recording, ...) are the ones the
+    # platform enforces, and a missing label falls back to ConsentItem's. PostgreSQL's jsonb does not keep key
+    # order, so the order is `position` (read through `ordered_items`).
     items = models.JSONField(default=dict)
     # [{"question": str, "choices": [str, ...], "answer": int}]: must be answered correctly before signing.
     comprehension_questions = models.JSONField(default=list, blank=True)
@@ -185,6 +186,11 @@ class ConsentDocument(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version} ({self.language})"
+
+    def ordered_items(self) -> list[tuple[str, dict[str, object]]]:
+        """The items in the order the team set (rows written before `position` existed keep their stored order)."""
+        indexed = sorted(enumerate(self.items.items()), key=lambda pair: (pair[1][1].get("position", 0), pair[0]))
+        return [entry for _index, entry in indexed]
 
 
 class Consent(TimeStampedModel):

@@ -183,7 +183,7 @@ def consent_pdf(consent: Consent) -> bytes:
     text = html.unescape(nh3.clean(render_consent(document).replace("</p>", "</p>\n"), tags=set()))
     write(text.strip())
     pdf.ln(4)
-    for item, rule in document.items.items():
+    for item, rule in document.ordered_items():
         answer = _("Yes") if consent.choices.get(item) else _("No")
         write(f"{item_label(item, rule)}: {answer}")
     pdf.ln(4)

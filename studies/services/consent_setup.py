@@ -141,7 +141,7 @@ def draft_from_documents(documents: dict[str, ConsentDocument], languages: list[
         titles={language: documents[language].title for language in documents if language in languages},
         bodies={language: documents[language].body_markdown for language in documents if language in languages},
     )
-    keys = list(dict.fromkeys(key for document in ordered for key in document.items))
+    keys = list(dict.fromkeys(key for document in ordered for key, _rule in document.ordered_items()))
     for key in keys:
         rules = {doc.language: doc.items[key] for doc in ordered if key in doc.items}
         labels = {
@@ -222,9 +222,9 @@ def _lock_changeable(study: Study) -> Study:
 
 def _stored(draft: ConsentDraft, language: str) -> dict[str, Any]:
     items: dict[str, dict[str, Any]] = {}
-    for item in draft.items:
+    for position, item in enumerate(draft.items):
         label = item.labels.get(language, "").strip()
-        items[item.key] = {"required": item.required, **({"label": label} if label else {})}
+        items[item.key] = {"required": item.required, "position": position, **({"label": label} if label else {})}
     questions = [
         {"question": q.texts.get(language, "").strip(), "choices": q.choices.get(language, []), "answer": q.answer}
         for q in draft.questions
@@ -353,7 +353,7 @@ def texts_participants_see(study: Study) -> list[ShownText]:
             shown.append(ShownText(language, language_name(language), None, "", [], []))
             continue
         with translation.override(document.language):
-            items = [(key, item_label(key, rule), bool(rule.get("required"))) for key, rule in document.items.items()]
+            items = [(key, item_label(key, rule), bool(rule.get("required"))) for key, rule in document.ordered_items()]
         questions = list(document.comprehension_questions or [])
         html = render_consent(document)
         shown.append(ShownText(language, language_name(language), document, html, items, questions))

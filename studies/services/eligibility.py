@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from studies.models import EligibilityRule, Question, Questionnaire
 
@@ -204,6 +206,15 @@ _REGIONS = {
     "oceania": ["AU", "FJ", "KI", "MH", "FM", "NR", "NZ", "PW", "PG", "WS", "SB", "TO", "TV", "VU"],
 }
 REGION_OF = {code: region for region, codes in _REGIONS.items() for code in codes}
+# The regions' names, in the order pages list them.
+REGION_LABELS: dict[str, Promise] = {
+    "africa": _("Africa"),
+    "americas": _("Americas"),
+    "asia": _("Asia"),
+    "europe": _("Europe"),
+    "oceania": _("Oceania"),
+    "other": _("Other or unknown"),
+}
 AGE_BANDS = ((18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
 
 

@@ -15,11 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from studies.iso_names import country_name, language_name
-from studies.models import ConsentDocument, EligibilityRule, Interview, Question, Questionnaire, Study
+from studies.models import ConsentDocument, Interview, Questionnaire, Study
 from studies.services.rules import questionnaire_rule_errors
+from studies.services.safety_setup import recruiting_countries
 from studies.services.scheduling import open_slots
-
-COUNTRY_OPERATORS = (EligibilityRule.Operator.EQUALS, EligibilityRule.Operator.IN)
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def launch_checklist(*, study: Study) -> list[Check]:
         _screening(study, screening),
         _eligibility(study, screening),
         _consent(study),
-        _crisis_resources(study, screening),
+        _crisis_resources(study),
         _safety_contact(study),
         _interviews(study),
         _retention(study),
@@ -136,34 +135,12 @@ def _consent(study: Study) -> Check:
     return Check("consent", title, True, message, url)
 
 
-def recruiting_countries(study: Study, screening: Questionnaire | None) -> set[str]:
-    """The countries a study names: values of its eligibility rules (= or "is one of") on a country and of its
-    quota strata on a country, as ISO 3166 alpha-2 codes. Empty when it names none (it may recruit anywhere)."""
-    keys = {"country"}
-    countries: set[str] = set()
-    if screening is not None:
-        keys |= set(screening.questions.filter(kind=Question.Kind.COUNTRY).values_list("key", flat=True))
-        for rule in screening.rules.filter(key__in=keys, operator__in=COUNTRY_OPERATORS):
-            countries |= _codes(rule.value)
-    for stratum in study.strata.all():
-        dimensions = [(stratum.key, stratum.values), *((c.get("key"), c.get("values")) for c in stratum.conditions)]
-        for key, values in dimensions:
-            if key in keys:
-                countries |= _codes(values)
-    return countries
-
-
-def _codes(value: object) -> set[str]:
-    values = value if isinstance(value, list) else [value]
-    return {str(item).strip().upper() for item in values if str(item).strip()}
-
-
-def _crisis_resources(study: Study, screening: Questionnaire | None) -> Check:
+def _crisis_resources(study: Study) -> Check:
     title, url = _("Crisis resources"), _url("studies:safety_setup", study)
     covered = set(study.crisis_resources.values_list("country", flat=True))
     if "" in covered:
         return Check("crisis_resources", title, True, _("An international fallback covers every country."), url)
-    countries = recruiting_countries(study, screening)
+    countries = set(recruiting_countries(study=study))
     if not countries:
         message = _("The study names no countries, so it needs an international fallback resource.")
         return Check("crisis_resources", title, False, message, url)

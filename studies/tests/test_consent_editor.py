@@ -109,9 +109,9 @@ def test_a_draft_in_three_languages_is_published_and_a_participant_signs_it_in_s
     assert current_document(study=study, language="es") is None, "a draft is not shown to participants"
     spanish = rows["es"]
     assert spanish.items == {
-        "data_sharing": {"required": True, "label": SHARING["es"]},
-        "audio_recording": {"required": False, "label": "Audio (es)"},
-        "verbatim_quotes": {"required": False, "label": "Citas textuales anonimizadas en publicaciones"},
+        "data_sharing": {"required": True, "label": SHARING["es"], "position": 0},
+        "audio_recording": {"required": False, "label": "Audio (es)", "position": 1},
+        "verbatim_quotes": {"required": False, "label": "Citas textuales anonimizadas en publicaciones", "position": 2},
     }
     assert spanish.comprehension_questions == [{"question": QUESTION["es"], "choices": ["No", "Sí"], "answer": 1}]
     saved = AuditEntry.objects.get(action="consent.draft_saved")
@@ -379,3 +379,21 @@ def test_the_admin_action_publishes_the_whole_version_through_the_same_service(
     ConsentDocumentAdmin(ConsentDocument, admin.site).publish(request, english)
     assert ConsentDocument.objects.filter(study=study, published_at__isnull=False).count() == 3
     assert AuditEntry.objects.get(action="consent.published").detail["languages"] == ["en", "es", "hi"]
+
+
+def test_items_keep_the_teams_order_through_postgresql_and_onto_the_participants_form() -> None:
+    study = StudyFactory(languages=["en"])
+    items = {"share_with_partners": {"required": False}, ConsentItem.AUDIO_RECORDING: {"required": True}}
+    draft = ConsentDraft(
+        titles={"en": "Consent"},
+        bodies={"en": "Text"},
+        items=[
+            DraftItem(key=key, required=rule["required"], labels={"en": key.title()}) for key, rule in items.items()
+        ],
+    )
+    save_consent_draft(study=study, draft=draft)
+    document = ConsentDocument.objects.get(study=study)  # jsonb stores keys by length, then bytes
+    expected = ["share_with_partners", ConsentItem.AUDIO_RECORDING]
+    assert [key for key, _rule in document.ordered_items()] == expected
+    form = ConsentForm(document=document)
+    assert [name for name in form.fields if name.startswith("item_")] == [f"item_{key}" for key in expected]

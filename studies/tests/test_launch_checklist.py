@@ -22,7 +22,8 @@ from studies.models import (
     Stratum,
     Study,
 )
-from studies.services.launch import Check, launch_checklist, missing_items, recruiting_countries, summarize
+from studies.services.launch import Check, launch_checklist, missing_items, summarize
+from studies.services.safety_setup import recruiting_countries
 from studies.tests.factories import (
     ConsentDocumentFactory,
     InterviewFactory,
@@ -140,7 +141,7 @@ def test_every_country_named_by_a_rule_or_a_stratum_needs_a_crisis_resource_with
     EligibilityRule.objects.create(questionnaire=questionnaire, key="country", operator="in", value=["MX", "in"])
     EligibilityRule.objects.create(questionnaire=questionnaire, key="country", operator="neq", value="US")
     Stratum.objects.create(study=study, name="Kenya", key="country", values=["KE"], target=5, maximum=6)
-    assert recruiting_countries(study, questionnaire) == {"MX", "IN", "KE"}
+    assert recruiting_countries(study=study) == ["IN", "KE", "MX"]
     CrisisResource.objects.create(study=study, country="MX", name="Línea de la Vida")
     CrisisResource.objects.create(study=None, country="IN", name="A platform default, not the study's")
     check = by_code(study)["crisis_resources"]

@@ -258,7 +258,7 @@ def test_the_rule_form_offers_the_known_keys_and_refuses_a_typo_keeping_what_was
     assert refused.status_code == 400
     assert "No question or derived value is called “usedchatbot”" in body
     assert "data-error-summary" in body
-    assert 'href="#id_key"' in body
+    assert 'href="#id_rule_key"' in body  # the rule form's own field, not the question form's `key`
     assert 'value="maybe"' in body
     assert 'value="typo"' in body
     assert screening.rules.count() == 2
