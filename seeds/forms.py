@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.validators import validate_slug
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from seeds.setup import UnreadableSetup, read_setup
 from seeds.setup.reading import MAX_SETUP_FILE_BYTES
-from studies.models import Study
-from studies.services.study_setup import RESERVED_SLUGS, SLUG_MAX_LENGTH
+from studies.forms.study import clean_new_slug
+from studies.services.study_setup import SLUG_MAX_LENGTH
 
 SLUG_HELP = gettext_lazy(
     "Letters, digits and hyphens, used in the study's links. Leave it empty to make one from the title. It cannot "
@@ -28,15 +27,7 @@ class _NewStudyForm(forms.Form):
     )
 
     def clean_slug(self) -> str:
-        slug = self.cleaned_data["slug"].strip().lower()
-        if not slug:
-            return ""
-        validate_slug(slug)
-        if slug in RESERVED_SLUGS:
-            raise forms.ValidationError(_("This address is reserved; choose another."))
-        if Study.objects.filter(slug=slug).exists():
-            raise forms.ValidationError(_("Another study already uses this address; choose another."))
-        return slug
+        return clean_new_slug(self.cleaned_data["slug"])
 
 
 class CloneForm(_NewStudyForm):

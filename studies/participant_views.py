@@ -5,14 +5,14 @@ is chosen here (SCREENING_READERS), before anything reaches a template."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.audit import record_event
-from studies.models import Interview, Participant, ScreeningResponse, Stratum, Study, StudyMembership
+from studies.models import Interview, OutboxMessage, Participant, ScreeningResponse, Stratum, Study, StudyMembership
 from studies.permissions import CONTACT_ROLES, MANAGERS, study_role
 from studies.services.quotas import invite_participants, select_for_invitation, stratum_counts
 from studies.services.safety import FOLLOW_UP_ROLES
@@ -90,8 +90,14 @@ def participant_detail(request: HttpRequest, membership: StudyMembership, code: 
         # The signature is the person's name: never read for this page.
         "consents": participant.consents.select_related("document").defer("signature_name", "ip_address"),
         "can_meet": role in CONTACT_ROLES,
+        # What the platform sent this person (and the team about them), when: the outbox rows, newest first.
+        "messages_sent": participant_messages(participant) if role in CONTACT_ROLES else [],
     }
     return render(request, "studies/participant_detail.html", context)
+
+
+def participant_messages(participant: Participant) -> QuerySet[OutboxMessage]:
+    return OutboxMessage.objects.filter(participant=participant).order_by("-created_at")[:100]
 
 
 @require_POST

@@ -77,6 +77,7 @@ def questionnaire_list(request: HttpRequest, membership: StudyMembership) -> Htt
                 kind=form.cleaned_data["kind"],
                 title={language: form.cleaned_data["title"]},
                 available_from=form.cleaned_data["available_from"],
+                min_completion_seconds=form.cleaned_data["min_completion_seconds"],
                 request=request,
             )
         except IntegrityError:

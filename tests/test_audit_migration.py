@@ -25,9 +25,10 @@ APPEND_WITH_FUNCTION = (
 )
 
 
-def migrate(targets: list[tuple[str, str]]) -> None:
+def migrate(targets: list[tuple[str, str]] | None = None) -> None:
+    """Migrate to `targets`, or to every app's latest migration when None."""
     executor = MigrationExecutor(connection)
-    executor.migrate(targets)
+    executor.migrate(targets or executor.loader.graph.leaf_nodes())
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def before_keys() -> Iterator[None]:
     try:
         yield
     finally:
-        migrate(AFTER)  # whatever happened, later tests find the schema they expect
+        migrate()  # whatever happened, later tests find the latest schema, as they expect
 
 
 def write_the_old_ways() -> None:

@@ -1,4 +1,5 @@
-"""With the broker dead, people still see their action succeed and every e-mail it owes waits in the outbox; with
+"""With the broker dead, people (participants booking, signing, answering a risk item; the team inviting a
+participant or a colleague) still see their action succeed and every e-mail it owes waits in the outbox; with
 the broker back, the sweep hands them over and each is sent exactly once.
 
 A private redis-server on a free port is the broker (and cache) and is killed with SIGKILL. Celery's app reads its
@@ -96,10 +97,14 @@ def test_with_the_broker_down_actions_succeed_and_their_mail_goes_out_once_when_
     team = Client()
     team.force_login(owner)
     inviting = team.post(reverse("studies:select", args=[study.slug]), {"participant": [chosen.id]})
+    colleague = team.post(
+        reverse("studies:team", args=[study.slug]), {"email": "new.coder@example.org", "role": "coder"}
+    )
     risk = submit(Client(), study, q_crisis="yes")
-    assert [r.status_code for r in (booking, signing, inviting, risk)] == [302] * 4  # type: ignore[union-attr]
+    answers = (booking, signing, inviting, colleague, risk)
+    assert [r.status_code for r in answers] == [302] * 5  # type: ignore[union-attr]
     queued = OutboxMessage.objects.order_by("id")
-    kinds = {Kind.BOOKING_CONFIRMATION, Kind.CONSENT_COPY, Kind.INVITATION, Kind.SAFETY_ALERT}
+    kinds = {Kind.BOOKING_CONFIRMATION, Kind.CONSENT_COPY, Kind.INVITATION, Kind.TEAM_INVITATION, Kind.SAFETY_ALERT}
     assert set(queued.values_list("kind", flat=True)) == kinds
     assert set(queued.values_list("status", "attempts")) == {(Status.PENDING, 0)}
     assert mail.outbox == []
@@ -108,7 +113,7 @@ def test_with_the_broker_down_actions_succeed_and_their_mail_goes_out_once_when_
     client = redis.Redis.from_url(dead_broker)
     client.delete("default", NORMAL_MAIL)
     later = timezone.now() + outbox.RESEND_AFTER
-    assert outbox.sweep_outbox(now=later).resent == 4
+    assert outbox.sweep_outbox(now=later).resent == 5
     ids = published_ids(client)
     assert ids[0] == queued.get(kind=Kind.SAFETY_ALERT).id  # first in line
     assert sorted(ids) == sorted(queued.values_list("id", flat=True))
@@ -118,6 +123,7 @@ def test_with_the_broker_down_actions_succeed_and_their_mail_goes_out_once_when_
     assert sorted(m.to[0] for m in mail.outbox) == [
         "booker@example.org",
         "chosen@example.org",
+        "new.coder@example.org",
         "safety@example.org",
         "signer@example.org",
     ]

@@ -120,12 +120,12 @@ def _questionnaire(
     *, study: Study, data: dict[str, Any], kind: str, available_from: str, request: HttpRequest | None
 ) -> Questionnaire:
     questionnaire = builder.create_questionnaire(
-        study=study, kind=kind, title=data["title"], available_from=available_from
+        study=study,
+        kind=kind,
+        title=data["title"],
+        available_from=available_from,
+        min_completion_seconds=data.get("min_completion_seconds", builder.DEFAULT_MIN_COMPLETION_SECONDS),
     )
-    if "min_completion_seconds" in data:
-        # No builder service sets it yet; the row was made a moment ago in this transaction.
-        questionnaire.min_completion_seconds = data["min_completion_seconds"]
-        questionnaire.save(update_fields=["min_completion_seconds", "updated_at"])
     for question in data["questions"]:
         builder.create_question(questionnaire=questionnaire, fields=question_fields(question), request=request)
     return questionnaire

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from studies.forms.screening import localized
 from studies.models import Question, Questionnaire
 from studies.services.question_checks import QuestionFields, fields_of, question_errors
+from studies.services.questionnaires import DEFAULT_MIN_COMPLETION_SECONDS
 from studies.services.rules import question_target
 
 
@@ -24,6 +25,18 @@ class QuestionnaireForm(forms.Form):
     available_from = forms.ChoiceField(
         label=_("Asked from the stage (not for screening)"), choices=Questionnaire.Stage.choices
     )
+    min_completion_seconds = forms.IntegerField(
+        label=_("Shortest plausible time to answer (seconds)"),
+        min_value=0,
+        max_value=3600,
+        initial=DEFAULT_MIN_COMPLETION_SECONDS,
+        required=False,
+        help_text=_("Responses faster than this are flagged for review as likely automated; 0 turns the check off."),
+    )
+
+    def clean_min_completion_seconds(self) -> int:
+        value = self.cleaned_data["min_completion_seconds"]
+        return DEFAULT_MIN_COMPLETION_SECONDS if value is None else value
 
 
 def split_values(text: str) -> list[str]:

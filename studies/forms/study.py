@@ -37,6 +37,20 @@ def parse_languages(text: str) -> tuple[list[str], list[str]]:
     return known, unknown
 
 
+def clean_new_slug(value: str) -> str:
+    """A new study's address as typed (lower-cased), empty to make one from the title; refused when it is not a
+    slug, is reserved or is taken. Shared by every form that makes a study (seeds.forms too)."""
+    slug = value.strip().lower()
+    if not slug:
+        return ""
+    validate_slug(slug)
+    if slug in RESERVED_SLUGS:
+        raise forms.ValidationError(_("This address is reserved; choose another."))
+    if Study.objects.filter(slug=slug).exists():
+        raise forms.ValidationError(_("Another study already uses this address; choose another."))
+    return slug
+
+
 class StudyForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     slug = forms.CharField(
@@ -116,15 +130,7 @@ class StudyForm(forms.Form):
         return [code for code in self.description_languages if f"description_{code}" not in self.data]
 
     def clean_slug(self) -> str:
-        slug = self.cleaned_data["slug"].strip().lower()
-        if not slug:
-            return ""
-        validate_slug(slug)
-        if slug in RESERVED_SLUGS:
-            raise forms.ValidationError(_("This address is reserved; choose another."))
-        if Study.objects.filter(slug=slug).exists():
-            raise forms.ValidationError(_("Another study already uses this address; choose another."))
-        return slug
+        return clean_new_slug(self.cleaned_data["slug"])
 
     def clean_languages(self) -> list[str]:
         known, unknown = parse_languages(self.cleaned_data["languages"])

@@ -74,6 +74,9 @@ def _audit(action: str, request: HttpRequest | None, target: Question | Eligibil
     )
 
 
+DEFAULT_MIN_COMPLETION_SECONDS = 20
+
+
 @transaction.atomic
 def create_questionnaire(
     *,
@@ -81,12 +84,21 @@ def create_questionnaire(
     kind: str,
     title: dict[str, str],
     available_from: str = Questionnaire.Stage.CONSENTED,
+    min_completion_seconds: int = DEFAULT_MIN_COMPLETION_SECONDS,
     request: HttpRequest | None = None,
 ) -> Questionnaire:
-    """A new questionnaire; a study has at most one screening questionnaire (database constraint, IntegrityError)."""
+    """A new questionnaire; a study has at most one screening questionnaire (database constraint, IntegrityError).
+
+    Responses faster than `min_completion_seconds` are flagged for review as likely automated."""
     if study.status == Study.Status.ARCHIVED:
         raise _refuse(_("This study is archived: its questionnaires can no longer change."))
-    questionnaire = Questionnaire.objects.create(study=study, kind=kind, title=title, available_from=available_from)
+    questionnaire = Questionnaire.objects.create(
+        study=study,
+        kind=kind,
+        title=title,
+        available_from=available_from,
+        min_completion_seconds=min_completion_seconds,
+    )
     record_event(
         action="questionnaire.created",
         request=request,

@@ -96,3 +96,12 @@ def test_other_roles_read_the_builder_without_forms_and_outsiders_get_404(
     detail = reverse("studies:questionnaire", args=[study.slug, Questionnaire.objects.get().pk])
     assert signed_in(outsider).get(detail).status_code == 404
     assert signed_in(coder).get(detail).status_code == 200
+
+
+def test_the_team_sets_the_shortest_plausible_answering_time_when_it_makes_a_questionnaire(
+    study: Study, owner: User
+) -> None:
+    url = reverse("studies:questionnaires", args=[study.slug])
+    form = {"kind": "screening", "title": "S", "available_from": "consented", "min_completion_seconds": "0"}
+    assert signed_in(owner).post(url, form).status_code == 302
+    assert Questionnaire.objects.get(study=study).min_completion_seconds == 0  # 0: the check is off

@@ -21,6 +21,7 @@ from accounts.models import AuditEntry, User
 from studies.models import (
     ContactDetails,
     Interview,
+    OutboxMessage,
     Participant,
     Question,
     SafetyEvent,
@@ -259,3 +260,25 @@ def test_the_data_download_holds_the_answers_for_an_owner(pages: Pages, study: S
 
     assert FREE_TEXT in body
     assert EMAIL in body
+
+
+@pytest.mark.parametrize(("persona", "sees"), [("owner", True), ("interviewer", True), ("coder", False)])
+def test_the_message_history_shows_what_was_sent_when_to_the_people_who_contact_participants(
+    pages: Pages, persona: str, sees: bool, request: pytest.FixtureRequest
+) -> None:
+    sent_at = datetime(2031, 5, 1, 9, 15, tzinfo=UTC)
+    OutboxMessage.objects.create(
+        kind=OutboxMessage.Kind.BOOKING_CONFIRMATION,
+        participant=pages.participant,
+        status=OutboxMessage.Status.SENT,
+        attempts=2,
+        sent_at=sent_at,
+    )
+    OutboxMessage.objects.create(kind=OutboxMessage.Kind.REMINDER, participant=pages.participant)
+    page = html(client_for(request.getfixturevalue(persona)), pages.detail_url)
+    assert ("<h2>Messages</h2>" in page) is sees
+    if sees:
+        assert "booking confirmation" in page
+        assert "2 attempts" in page
+        assert "2031-05-01 09:15" in page
+        assert "waiting to be sent" in page  # the reminder, not yet sent
