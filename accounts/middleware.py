@@ -39,12 +39,11 @@ OPEN_VIEWS = frozenset(
         "accounts:password_reset_done",
         "accounts:password_reset_confirm",
         "accounts:password_reset_complete",
-        # Joining a study's team by e-mail invitation (studies/invitation_views.py): people without an account
-        # create one there. The signed, single-use link is the credential; a signed-in account joins only with an
-        # invitation to its own address, and every page after it is held here as usual.
-        "invitations:accept",
     }
 )
+# Joining a study's team by e-mail invitation (studies/invitation_views.py, `invitations:accept`) is not in the list:
+# people without an account reach it signed out (the signed, single-use link is their credential and they create
+# the account there); a signed-in account is held like everywhere else, so it joins only after its second step.
 # Participants' pages (screening, portal, the portal's voice interview): a magic link is their credential, never a
 # team member's account.
 OPEN_NAMESPACES = frozenset({"participate", "voice"})

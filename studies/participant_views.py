@@ -91,13 +91,18 @@ def participant_detail(request: HttpRequest, membership: StudyMembership, code: 
         "consents": participant.consents.select_related("document").defer("signature_name", "ip_address"),
         "can_meet": role in CONTACT_ROLES,
         # What the platform sent this person (and the team about them), when: the outbox rows, newest first.
-        "messages_sent": participant_messages(participant) if role in CONTACT_ROLES else [],
+        "messages_sent": participant_messages(participant, role=role) if role in CONTACT_ROLES else [],
     }
     return render(request, "studies/participant_detail.html", context)
 
 
-def participant_messages(participant: Participant) -> QuerySet[OutboxMessage]:
-    return OutboxMessage.objects.filter(participant=participant).order_by("-created_at")[:100]
+def participant_messages(participant: Participant, *, role: str) -> QuerySet[OutboxMessage]:
+    """The outbox rows about the person. A safety alert says that they answered a risk item: only the roles that
+    follow safety events up see it (an interviewer reads neither the risk level nor the events)."""
+    rows = OutboxMessage.objects.filter(participant=participant)
+    if role not in FOLLOW_UP_ROLES:
+        rows = rows.exclude(kind=OutboxMessage.Kind.SAFETY_ALERT)
+    return rows.order_by("-created_at")[:100]
 
 
 @require_POST

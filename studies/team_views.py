@@ -48,7 +48,8 @@ def _team_page(
         "membership": membership,
         "manages": manages,
         "members": members,
-        "invitations": invitations.open_invitations(study).select_related("invited_by"),
+        # Pending invitees are not yet members: their addresses are for the owners who invited them.
+        "invitations": invitations.open_invitations(study).select_related("invited_by") if manages else [],
         "invite_form": invite_form or InviteForm(),
         "refused": refused,
         "now": timezone.now(),

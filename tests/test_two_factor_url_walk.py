@@ -31,7 +31,6 @@ OPEN = {
     "accounts:password_reset_done": "reset by e-mail",
     "accounts:password_reset_confirm": "reset by e-mail",
     "accounts:password_reset_complete": "reset by e-mail",
-    "invitations:accept": "joining a study's team by e-mail invitation: the signed link is the credential",
 }
 # Participants' pages (screening and portal; the portal's voice interview): a magic link is the credential, never
 # a team account.

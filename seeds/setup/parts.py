@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from coding.codetree import CodebookFormatError, normalise_colour
 from seeds.setup import checks as c
 from seeds.setup.shapes import SCRIPT_KEYS
+from studies.forms.safety_setup import validate_phone
 from studies.models.guide import MAX_ANSWER_SECONDS, MIN_ANSWER_SECONDS
 from studies.services.consent_setup import KEY_PATTERN as CONSENT_KEY
 from studies.services.consent_setup import MIN_CHOICES
@@ -209,7 +211,7 @@ def check_safety(problems: c.Problems, path: str, value: Any) -> None:
             continue
         c.text(problems, c.at(here, "name"), item.get("name"), max_length=160)
         c.email(problems, c.at(here, "email"), item.get("email", ""))
-        c.text(problems, c.at(here, "phone"), item.get("phone", ""), max_length=40, blank=True)
+        _phone(problems, c.at(here, "phone"), item.get("phone", ""))
         c.text(problems, c.at(here, "notes"), item.get("notes", ""), max_length=300, blank=True)
         if not str(item.get("email") or "").strip() and not str(item.get("phone") or "").strip():
             problems.add(here, _("Give an e-mail address or a phone number, so the contact can be reached."))
@@ -225,8 +227,18 @@ def _resource(problems: c.Problems, path: str, value: Any) -> None:
         return
     c.text(problems, c.at(path, "name"), item.get("name"), max_length=160)
     c.country_code(problems, c.at(path, "country"), item.get("country", ""))
-    if item.get("language", ""):
+    if item.get("language", "") != "":  # empty is any language; anything else (null too) must be a code
         c.language_code(problems, c.at(path, "language"), item["language"])
-    c.text(problems, c.at(path, "phone"), item.get("phone", ""), max_length=40, blank=True)
+    _phone(problems, c.at(path, "phone"), item.get("phone", ""))
     c.url(problems, c.at(path, "url"), item.get("url", ""))
     c.text(problems, c.at(path, "description"), item.get("description", ""), max_length=300, blank=True)
+
+
+def _phone(problems: c.Problems, path: str, value: Any) -> None:
+    """A number as the safety page takes it (it becomes a tel: link a participant in crisis taps), or empty."""
+    if not c.text(problems, path, value, max_length=40, blank=True) or not value:
+        return
+    try:
+        validate_phone(value)
+    except ValidationError as error:
+        problems.add(path, " ".join(error.messages))

@@ -88,7 +88,10 @@ def _study(problems: c.Problems, value: Any) -> list[str]:
     if data.get("quota_stage", QuotaStage.CONSENTED) not in QuotaStage.values:
         stages = ", ".join(QuotaStage.values)
         problems.add("study.quota_stage", _("Expected one of: %(values)s.") % {"values": stages})
-    c.url(problems, "study.video_call_base_url", data.get("video_call_base_url", ""))
+    base_url = data.get("video_call_base_url", "")
+    if c.url(problems, "study.video_call_base_url", base_url) and base_url and not base_url.startswith("https://"):
+        # As the study form: a generated meeting link names a private room, never sent in the clear.
+        problems.add("study.video_call_base_url", _("Use an https:// address: meeting links must be private."))
     for name in ("raw_audio_retention_days", "contact_retention_days"):
         if data.get(name) is not None:
             c.integer(problems, f"study.{name}", data[name], high=36500)

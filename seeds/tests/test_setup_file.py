@@ -395,6 +395,29 @@ def test_it_refuses_a_text_that_cannot_be_stored() -> None:
     ]
 
 
+def test_it_refuses_a_crisis_resource_language_left_null_instead_of_failing_at_import() -> None:
+    problems = problems_of(lambda d: d["safety"]["crisis_resources"][0].update(language=None))
+    assert problems == ["safety.crisis_resources[0].language: Expected a text, found nothing."]
+
+
+def test_it_refuses_a_phone_number_the_safety_page_would_refuse() -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["safety"]["crisis_resources"][0]["phone"] = "call the front desk"
+        data["safety"]["safety_contacts"][0]["phone"] = "ext. 5"
+
+    refusal = "Write the number with digits, spaces and + - ( ) only, for example +1 (800) 273-8255."
+    assert problems_of(change) == [
+        f"safety.safety_contacts[0].phone: {refusal}",
+        f"safety.crisis_resources[0].phone: {refusal}",
+    ]
+
+
+def test_it_refuses_a_video_call_address_that_is_not_https_as_the_study_form_does() -> None:
+    problems = problems_of(lambda d: d["study"].update(video_call_base_url="http://meet.example.org/"))
+    assert problems == ["study.video_call_base_url: Use an https:// address: meeting links must be private."]
+    assert problems_of(lambda d: d["study"].update(video_call_base_url="https://meet.example.org/")) == []
+
+
 def test_it_refuses_a_language_the_study_does_not_have() -> None:
     problems = problems_of(lambda d: d["interview_guide"]["voice_questions"][0]["prompt"].update(hi="?"))
     assert problems == ["interview_guide.voice_questions[0].prompt.hi: Not a language of the study (en, es)."]

@@ -106,8 +106,20 @@ def plan_availability(
         until=max(described) + timedelta(minutes=minutes),
     )
     clashing = {start for start, _minutes in overlaps([(start, minutes) for start in future], spans)}
-    kept = [start for start in future if start not in clashing]
-    return Plan(kept, len(clashing), len(described) - len(future), nonexistent)
+    kept = _one_after_another([start for start in future if start not in clashing], minutes)
+    overlapping = len(future) - len(kept)
+    return Plan(kept, overlapping, len(described) - len(future), nonexistent)
+
+
+def _one_after_another(starts: list[datetime], minutes: int) -> list[datetime]:
+    """The starts in time order, less each one that begins before the slot kept before it ends. Laid out on the wall
+    clock, the slots never overlap, except across the hour the clocks skip: a 90-minute slot at 1:30 runs until 4:00
+    by the clock that night, past the next one at 3:00."""
+    kept: list[datetime] = []
+    for start in sorted(starts):
+        if not kept or kept[-1] + timedelta(minutes=minutes) <= start:
+            kept.append(start)
+    return kept
 
 
 def preview_availability(*, study: Study, availability: Availability, terms: SlotTerms) -> Plan:

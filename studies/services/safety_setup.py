@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from studies.iso_names import country_name
 from studies.models import CrisisResource, EligibilityRule, Question, SafetyContact, Study
 
 Op = EligibilityRule.Operator
@@ -25,6 +26,9 @@ Op = EligibilityRule.Operator
 # the study does not recruit, so it says nothing about where it does.
 RECRUITING_OPERATORS = (Op.EQUALS, Op.IN)
 COUNTRY_CODES = frozenset(country.alpha_2 for country in pycountry.countries)
+# Statuses in which participants answer risk items (screening, then the questionnaires after consent): a risk alert
+# must reach someone. A draft has no participants yet; an archived study's set-up no longer changes.
+ALERTING = (Study.Status.RECRUITING, Study.Status.PAUSED, Study.Status.CLOSED)
 
 
 class SafetySetupError(Exception):
@@ -88,22 +92,51 @@ def add_crisis_resource(
 def edit_crisis_resource(
     *, resource: CrisisResource, fields: ResourceFields, actor: Any, request: HttpRequest | None = None
 ) -> CrisisResource:
-    """Change one of the study's crisis resources (never a platform default: those have no study)."""
-    _lock_open_study(_own_study(resource))
+    """Change one of the study's crisis resources (never a platform default: those have no study). Refused while the
+    study recruits when it would leave a country it recruits in without help (see `_keep_covered`)."""
+    study = _lock_open_study(_own_study(resource))
+    gaps = _coverage_gaps(study)
     for name, value in asdict(fields).items():
         if name != "position" or value is not None:
             setattr(resource, name, value)
     resource.save()
+    _keep_covered(study, gaps)
     _audit_resource("crisis_resource.updated", resource, actor=actor, request=request)
     return resource
 
 
 @transaction.atomic
 def delete_crisis_resource(*, resource: CrisisResource, actor: Any, request: HttpRequest | None = None) -> None:
-    """Delete one of the study's crisis resources. With the last one gone, participants see the platform's list."""
-    _lock_open_study(_own_study(resource))
+    """Delete one of the study's crisis resources. With the last one gone, participants see the platform's list.
+    Refused while the study recruits when it would leave a country it recruits in without help."""
+    study = _lock_open_study(_own_study(resource))
+    gaps = _coverage_gaps(study)
     _audit_resource("crisis_resource.deleted", resource, actor=actor, request=request)
     resource.delete()
+    _keep_covered(study, gaps)
+
+
+def _coverage_gaps(study: Study) -> set[str]:
+    """Where the study's own crisis resources leave participants without help, as the launch checklist counts it: the
+    recruiting countries without a row, and "" when the study names no country and has no international fallback."""
+    coverage = safety_coverage(study=study)
+    return {*coverage.uncovered, *([""] if coverage.needs_fallback else [])}
+
+
+def _keep_covered(study: Study, before: set[str]) -> None:
+    """Refuse (the caller's transaction rolls the change back) a change that opens a gap while the study recruits:
+    someone screening now who answers a risk item would be shown no service for their country."""
+    opened = _coverage_gaps(study) - before
+    if study.status != Study.Status.RECRUITING or not opened:
+        return
+    names = ", ".join(f"{country_name(code)} ({code})" for code in sorted(opened) if code) or _("every country")
+    raise SafetySetupError(
+        _(
+            "The study is recruiting, and this would leave %(countries)s without a crisis resource. Add the "
+            "replacement first, or an international fallback."
+        )
+        % {"countries": names}
+    )
 
 
 @transaction.atomic
@@ -180,21 +213,37 @@ def add_safety_contact(
 def edit_safety_contact(
     *, contact: SafetyContact, fields: ContactFields, actor: Any, request: HttpRequest | None = None
 ) -> SafetyContact:
-    """Change a safety contact; alerts not yet sent go to the new address (the outbox renders them at send time)."""
-    _lock_open_study(contact.study)
+    """Change a safety contact; alerts not yet sent go to the new address (the outbox renders them at send time).
+    Refused when a study that has started would keep no contact with an e-mail address."""
+    study = _lock_open_study(contact.study)
     for name, value in asdict(fields).items():
         setattr(contact, name, value)
     contact.save()
+    _keep_an_alert_address(study)
     _audit_contact("safety_contact.updated", contact, actor=actor, request=request)
     return contact
 
 
 @transaction.atomic
 def delete_safety_contact(*, contact: SafetyContact, actor: Any, request: HttpRequest | None = None) -> None:
-    """Delete a safety contact. A study left without one with an e-mail cannot launch (the launch checklist says so)."""
-    _lock_open_study(contact.study)
+    """Delete a safety contact. A draft left without one with an e-mail cannot launch (the launch checklist says so);
+    a study that has started keeps one (`_keep_an_alert_address`)."""
+    study = _lock_open_study(contact.study)
     _audit_contact("safety_contact.deleted", contact, actor=actor, request=request)
     contact.delete()
+    _keep_an_alert_address(study)
+
+
+def _keep_an_alert_address(study: Study) -> None:
+    """Refuse (the caller's transaction rolls the change back) leaving a study whose participants may answer risk
+    items without a safety contact with an e-mail address: their alerts would be sent to nobody."""
+    if study.status in ALERTING and not SafetyContact.objects.filter(study=study).exclude(email="").exists():
+        raise SafetySetupError(
+            _(
+                "Risk alerts would reach nobody: a study that has started keeps at least one safety contact with an "
+                "e-mail address. Add the new contact first."
+            )
+        )
 
 
 @transaction.atomic

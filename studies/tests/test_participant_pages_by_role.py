@@ -282,3 +282,19 @@ def test_the_message_history_shows_what_was_sent_when_to_the_people_who_contact_
         assert "2 attempts" in page
         assert "2031-05-01 09:15" in page
         assert "waiting to be sent" in page  # the reminder, not yet sent
+
+
+@pytest.mark.parametrize(("persona", "sees"), [("owner", True), ("researcher", True), ("interviewer", False)])
+def test_only_the_roles_that_follow_safety_events_up_see_that_a_safety_alert_went_out(
+    pages: Pages, persona: str, sees: bool, request: pytest.FixtureRequest
+) -> None:
+    event = SafetyEvent.objects.get(participant=pages.participant)
+    OutboxMessage.objects.create(
+        kind=OutboxMessage.Kind.SAFETY_ALERT, participant=pages.participant, safety_event=event
+    )
+    OutboxMessage.objects.create(kind=OutboxMessage.Kind.REMINDER, participant=pages.participant)
+
+    page = html(client_for(request.getfixturevalue(persona)), pages.detail_url)
+
+    assert "interview reminder" in page
+    assert ("safety alert" in page) is sees

@@ -392,6 +392,48 @@ def test_every_write_is_forbidden_to_interviewers_coders_and_viewers(study: Stud
     assert actions(study) == []
 
 
+def test_a_study_that_has_started_keeps_a_safety_contact_with_an_email_address(study: Study, owner: User) -> None:
+    alerted = SafetyContactFactory(study=study)
+    SafetyContactFactory(study=study, email="", phone="+44 20 7946 0000")
+    team = signed_in(owner)
+
+    deleted = team.post(url("safety_contact_delete", study, alerted.pk), {"confirm": "yes"}, follow=True)
+    edited = team.post(url("safety_contact", study, alerted.pk), {"name": "Ana", "email": "", "phone": "+34 600"})
+
+    assert "Risk alerts would reach nobody" in deleted.content.decode()
+    assert edited.status_code == 400
+    assert "Risk alerts would reach nobody" in edited.content.decode()
+    alerted.refresh_from_db()
+    assert alerted.email.endswith("@example.org")
+    assert actions(study) == []
+    Study.objects.filter(pk=study.pk).update(status=Study.Status.DRAFT)  # nobody to alert about yet
+    assert team.post(url("safety_contact_delete", study, alerted.pk), {"confirm": "yes"}).status_code == 302
+    assert not SafetyContact.objects.filter(pk=alerted.pk).exists()
+
+
+def test_a_recruiting_study_keeps_a_crisis_resource_for_every_country_it_recruits_in(
+    study: Study, researcher: User
+) -> None:
+    questionnaire = build_screening(study)
+    EligibilityRule.objects.create(questionnaire=questionnaire, key="country", operator="in", value=["MX", "CO"])
+    mexico = CrisisResourceFactory(study=study, country="MX")
+    colombia = CrisisResourceFactory(study=study, country="CO")
+    team = signed_in(researcher)
+
+    deleted = team.post(url("crisis_resource_delete", study, colombia.pk), {"confirm": "yes"}, follow=True)
+    moved_away = {"country": "GT", "language": "", "name": "Línea", "phone": "106", "url": "", "description": ""}
+    moved = team.post(url("crisis_resource", study, mexico.pk), {**moved_away, "position": ""})
+
+    assert "would leave Colombia (CO) without a crisis resource" in deleted.content.decode()
+    assert moved.status_code == 400
+    assert "would leave Mexico (MX) without a crisis resource" in moved.content.decode()
+    assert set(CrisisResource.objects.filter(study=study).values_list("country", flat=True)) == {"MX", "CO"}
+    assert actions(study) == []
+    CrisisResourceFactory(study=study, country="")  # an international fallback covers both
+    assert team.post(url("crisis_resource_delete", study, colombia.pk), {"confirm": "yes"}).status_code == 302
+    assert not CrisisResource.objects.filter(pk=colombia.pk).exists()
+
+
 def test_an_archived_study_shows_no_forms_and_refuses_every_change(study: Study, owner: User) -> None:
     resource = CrisisResourceFactory(study=study)
     contact = SafetyContactFactory(study=study)

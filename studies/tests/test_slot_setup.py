@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from accounts.models import AuditEntry, User
 from studies.models import ContactDetails, Interview, OutboxMessage, Participant, Slot, Study
-from studies.services.availability import Availability, wall_clock_starts
+from studies.services.availability import Availability, plan_availability, wall_clock_starts
 from studies.services.scheduling import book_slot, interview_ics
-from studies.services.slots import overlaps
+from studies.services.slots import SlotTerms, overlaps
 from studies.tests.factories import ParticipantFactory, SlotFactory
 from studies.tests.mailkit import send_queued
 from studies.tests.test_portal_and_consent import portal_client
@@ -162,6 +162,24 @@ def test_wall_times_the_clocks_skip_are_left_out_and_counted() -> None:
     )
     starts, nonexistent = wall_clock_starts(night)
     assert (starts, nonexistent) == ([datetime(2031, 3, 9, 7, 0, tzinfo=UTC)], 2)  # only 03:00 exists
+
+
+def test_a_slot_running_through_the_hour_the_clocks_skip_does_not_overlap_the_next_one(study: Study) -> None:
+    night = Availability(
+        weekdays=frozenset({6}),
+        day_start=time(1, 30),
+        day_end=time(5),
+        slot_minutes=90,
+        buffer_minutes=0,
+        first_day=date(2031, 3, 9),
+        last_day=date(2031, 3, 9),
+        zone=NEW_YORK,
+    )
+    terms = SlotTerms(mode=Interview.Mode.VIDEO, interviewer=None, details="", generate_link=False)
+    plan = plan_availability(study=study, availability=night, terms=terms)
+    # 1:30 EST runs 90 minutes, until 4:00 EDT by the clock; 3:00 EDT starts half-way through it and is left out.
+    assert plan.starts == [datetime(2031, 3, 9, 6, 30, tzinfo=UTC)]
+    assert plan.overlapping == 1
 
 
 def test_recurring_availability_skips_overlaps_with_the_same_interviewer_and_says_how_many(

@@ -347,3 +347,17 @@ def test_a_revoked_invitation_cannot_be_resent_or_revoked_again(study: Study, ow
     with pytest.raises(invitations.InvitationError):
         invitations.revoke_invitation(invitation=invitation)
     assert AuditEntry.objects.filter(action="team.invitation_revoked").count() == 1
+
+
+def test_a_signed_in_account_with_an_authenticator_joins_only_after_its_second_step(study: Study, owner: User) -> None:
+    member = UserFactory(email="has.device@example.org")
+    TOTPDevice.objects.create(user=member, name="phone", confirmed=True)
+    invitation = invitations.invite_member(study=study, email=member.email, role=Role.VIEWER, invited_by=owner)
+    link = f"{reverse('invitations:accept')}?token={invitations.invitation_token(invitation)}"
+    client = Client()
+    client.force_login(member)  # a password alone: the second step not taken in this session
+    response = client.get(link)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:two_factor_verify"))
+    assert client.post(link).status_code == 302
+    assert not StudyMembership.objects.filter(study=study, user=member).exists()
