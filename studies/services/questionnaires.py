@@ -22,6 +22,7 @@ from studies.models import EligibilityRule, Question, Questionnaire, Study
 from studies.services import question_usage as usage
 from studies.services.question_checks import QuestionFields, fields_of, key_errors, question_errors
 from studies.services.rules import rule_errors, rule_targets
+from studies.services.safety_setup import SafetySetupError, coverage_gaps, keep_covered
 
 
 class QuestionnaireError(Exception):
@@ -35,6 +36,14 @@ class QuestionnaireError(Exception):
 
 def _refuse(message: str, field: str | None = None) -> QuestionnaireError:
     return QuestionnaireError([(field, message)])
+
+
+def _keep_crisis_cover(study: Study, before: set[str]) -> None:
+    """A rule that names a new recruiting country needs its crisis resource first while the study recruits."""
+    try:
+        keep_covered(study, before)
+    except SafetySetupError as error:
+        raise _refuse(str(error), "value") from error
 
 
 def _lock(questionnaire: Questionnaire) -> Questionnaire:
@@ -266,7 +275,9 @@ def create_rule(
             _("Eligibility rules belong to the screening questionnaire: only its answers decide who may take part.")
         )
     _check_rule(questionnaire, key, operator, value)
+    gaps = coverage_gaps(questionnaire.study)
     rule = add_rule(questionnaire=questionnaire, key=key, operator=operator, value=value, description=description)
+    _keep_crisis_cover(questionnaire.study, gaps)
     _audit("rule.created", request, rule, operator=operator)
     return rule
 
@@ -285,11 +296,13 @@ def edit_rule(
     questionnaire = _lock(rule.questionnaire)
     rule = _fresh(rule)
     _check_rule(questionnaire, key, operator, value)
+    gaps = coverage_gaps(questionnaire.study)
     new = {"key": key, "operator": operator, "value": value, "description": description}
     changed = [name for name, item in new.items() if getattr(rule, name) != item]
     for name in changed:
         setattr(rule, name, new[name])
     rule.save(update_fields=[*changed, "updated_at"])
+    _keep_crisis_cover(questionnaire.study, gaps)
     _audit("rule.updated", request, rule, operator=operator, fields=changed)
     return rule
 

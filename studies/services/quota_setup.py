@@ -21,6 +21,7 @@ from accounts.audit import record_event
 from studies.models import Questionnaire, QuotaStage, Stratum, Study
 from studies.services.quotas import stratum_counts
 from studies.services.rules import Target, rule_targets
+from studies.services.safety_setup import SafetySetupError, coverage_gaps, keep_covered
 
 # The kinds of key a quota can use: a value out of a closed list. Numbers go through their band (`age_band`);
 # a confirmation checkbox holds one value for everyone who may take part.
@@ -180,12 +181,22 @@ def _codes(stratum: Stratum) -> dict[str, Any]:
     }
 
 
+def _keep_crisis_cover(study: Study, before: set[str]) -> None:
+    """A stratum that names a new recruiting country needs its crisis resource first while the study recruits."""
+    try:
+        keep_covered(study, before)
+    except SafetySetupError as error:
+        raise QuotaSetupError(str(error)) from error
+
+
 @transaction.atomic
 def create_stratum(*, study: Study, draft: StratumDraft, request: HttpRequest | None = None) -> Stratum:
     """Add a stratum after checking it against the screening questions. The caller has checked the role."""
     study = _lock_for_change(study)
     _check(study, draft)
+    gaps = coverage_gaps(study)
     stratum = Stratum.objects.create(study=study, **draft.fields())
+    _keep_crisis_cover(study, gaps)
     record_event(action="quota.created", request=request, study_id=study.pk, target=stratum, detail=_codes(stratum))
     return stratum
 
@@ -198,9 +209,11 @@ def update_stratum(*, stratum: Stratum, draft: StratumDraft, request: HttpReques
     _check(study, draft, stratum)
     new = draft.fields()
     changed = sorted(name for name, value in new.items() if getattr(stratum, name) != value)
+    gaps = coverage_gaps(study)
     for name, value in new.items():
         setattr(stratum, name, value)
     stratum.save()
+    _keep_crisis_cover(study, gaps)
     detail = {"changed": changed, **_codes(stratum)}
     record_event(action="quota.updated", request=request, study_id=study.pk, target=stratum, detail=detail)
     return stratum

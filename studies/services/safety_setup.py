@@ -93,14 +93,14 @@ def edit_crisis_resource(
     *, resource: CrisisResource, fields: ResourceFields, actor: Any, request: HttpRequest | None = None
 ) -> CrisisResource:
     """Change one of the study's crisis resources (never a platform default: those have no study). Refused while the
-    study recruits when it would leave a country it recruits in without help (see `_keep_covered`)."""
+    study recruits when it would leave a country it recruits in without help (see `keep_covered`)."""
     study = _lock_open_study(_own_study(resource))
-    gaps = _coverage_gaps(study)
+    gaps = coverage_gaps(study)
     for name, value in asdict(fields).items():
         if name != "position" or value is not None:
             setattr(resource, name, value)
     resource.save()
-    _keep_covered(study, gaps)
+    keep_covered(study, gaps)
     _audit_resource("crisis_resource.updated", resource, actor=actor, request=request)
     return resource
 
@@ -110,30 +110,33 @@ def delete_crisis_resource(*, resource: CrisisResource, actor: Any, request: Htt
     """Delete one of the study's crisis resources. With the last one gone, participants see the platform's list.
     Refused while the study recruits when it would leave a country it recruits in without help."""
     study = _lock_open_study(_own_study(resource))
-    gaps = _coverage_gaps(study)
+    gaps = coverage_gaps(study)
     _audit_resource("crisis_resource.deleted", resource, actor=actor, request=request)
     resource.delete()
-    _keep_covered(study, gaps)
+    keep_covered(study, gaps)
 
 
-def _coverage_gaps(study: Study) -> set[str]:
+def coverage_gaps(study: Study) -> set[str]:
     """Where the study's own crisis resources leave participants without help, as the launch checklist counts it: the
     recruiting countries without a row, and "" when the study names no country and has no international fallback."""
     coverage = safety_coverage(study=study)
     return {*coverage.uncovered, *([""] if coverage.needs_fallback else [])}
 
 
-def _keep_covered(study: Study, before: set[str]) -> None:
+def keep_covered(study: Study, before: set[str]) -> None:
     """Refuse (the caller's transaction rolls the change back) a change that opens a gap while the study recruits:
-    someone screening now who answers a risk item would be shown no service for their country."""
-    opened = _coverage_gaps(study) - before
-    if study.status != Study.Status.RECRUITING or not opened:
+    someone screening now who answers a risk item would be shown no service for their country. Changes to crisis
+    resources, and to the rules and strata that name recruiting countries, call it with `coverage_gaps` of before."""
+    opened = coverage_gaps(study) - before
+    # A study without resources of its own shows the platform's list (crisis_resources_for): nothing to keep here.
+    own = CrisisResource.objects.filter(study=study).exists()
+    if study.status != Study.Status.RECRUITING or not opened or not own:
         return
     names = ", ".join(f"{country_name(code)} ({code})" for code in sorted(opened) if code) or _("every country")
     raise SafetySetupError(
         _(
-            "The study is recruiting, and this would leave %(countries)s without a crisis resource. Add the "
-            "replacement first, or an international fallback."
+            "The study is recruiting, and this would leave %(countries)s without a crisis resource. Add one on the "
+            "safety set-up page first, or an international fallback."
         )
         % {"countries": names}
     )

@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from accounts.models import AuditEntry, User
 from studies.models import CrisisResource, EligibilityRule, Role, SafetyContact, Stratum, Study
+from studies.services.questionnaires import QuestionnaireError, edit_rule
+from studies.services.quota_setup import QuotaSetupError, StratumDraft, create_stratum
 from studies.tests.factories import (
     CrisisResourceFactory,
     MembershipFactory,
@@ -513,3 +515,25 @@ def test_the_preview_of_a_study_without_its_own_list_shows_the_platforms_and_ref
     assert refused.status_code == 400
     assert 'class="error-summary"' in refused.content.decode()
     assert 'class="crisis"' not in refused.content.decode()
+
+
+def test_while_recruiting_a_rule_or_a_stratum_cannot_name_a_country_that_has_no_crisis_resource(study: Study) -> None:
+    Study.objects.filter(pk=study.pk).update(status=Study.Status.RECRUITING)
+    study.refresh_from_db()
+    questionnaire = build_screening(study)
+    rule = EligibilityRule.objects.create(questionnaire=questionnaire, key="country", operator="in", value=["MX"])
+    CrisisResourceFactory(study=study, country="MX")
+    colombia = StratumDraft(name="Colombia", key="country", values=["CO"], target=2, maximum=3)
+
+    with pytest.raises(QuestionnaireError, match=r"leave Colombia \(CO\) without a crisis resource"):
+        edit_rule(rule=rule, key="country", operator="in", value=["MX", "CO"], description="")
+    with pytest.raises(QuotaSetupError, match=r"leave Colombia \(CO\) without a crisis resource"):
+        create_stratum(study=study, draft=colombia)
+    rule.refresh_from_db()
+    assert rule.value == ["MX"]
+    assert not Stratum.objects.filter(study=study).exists()
+
+    CrisisResourceFactory(study=study, country="CO")  # the resource first, then the country
+    edit_rule(rule=rule, key="country", operator="in", value=["MX", "CO"], description="")
+    create_stratum(study=study, draft=colombia)
+    assert Stratum.objects.filter(study=study, values=["CO"]).exists()
