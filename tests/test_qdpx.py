@@ -10,6 +10,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from lxml import etree
 
 from accounts.models import User
 from coding.codetree import tree_from_study, tree_to_data
@@ -18,7 +19,7 @@ from coding.refi import validation_errors
 from exports.refi_project import ProjectFormatError, import_project, read_qdpx, study_project, write_qdpx
 from studies.models import Study
 from studies.tests.factories import ParticipantFactory
-from tests.exportkit import REDACTED, code_span, foreign_qdpx, make_transcript, screen
+from tests.exportkit import FOREIGN, REDACTED, code_span, foreign_qdpx, make_transcript, screen
 
 pytestmark = pytest.mark.django_db
 
@@ -52,9 +53,12 @@ def test_the_project_validates_against_the_refi_qda_schema(coded_study: Study) -
     data = exported(coded_study)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         qde = archive.read("project.qde")
-        texts = [name for name in archive.namelist() if name.startswith("Sources/")]
+        texts = [name for name in archive.namelist() if name.startswith("sources/")]
     assert validation_errors(qde, "project") == []
     assert len(texts) == 2
+    # REFI-QDA 1.5 §8.1: an internal:// path names a file in the lower-case "sources" folder.
+    paths = {path for e in etree.fromstring(qde).iter() if (path := e.get("plainTextPath"))}
+    assert {f"sources/{path.removeprefix('internal://')}" for path in paths} == set(texts)
     assert b"Maria" not in data  # redacted text only
     assert b"free text never exported" not in qde
     assert b'timeStamp="4000"' in qde
@@ -106,6 +110,37 @@ def test_a_project_from_another_tool_brings_its_codebook_and_lists_its_sources(s
     assert report.sources[0].codings == 1
     assert report.sources[0].imported == 0
     assert "not imported" in report.sources[0].note
+
+
+def _text_in_a_file(folder: str) -> io.BytesIO:
+    """The other tool's project with its text source in a file of `folder`, as REFI-QDA 1.5 §8.1 lays it out."""
+    text = "नमस्ते, hope grows."
+    qde = FOREIGN.replace(f"<PlainTextContent>{text}</PlainTextContent>", "").replace(
+        'name="Field notes">', 'name="Field notes" plainTextPath="internal://notes.txt">'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("project.qde", qde.encode())
+        archive.writestr(f"{folder}/notes.txt", text.encode())
+    buffer.seek(0)
+    return buffer
+
+
+@pytest.mark.parametrize("folder", ["sources", "Sources"])
+def test_a_project_with_its_text_in_the_sources_folder_imports_in_either_spelling(
+    study: Study, owner: User, folder: str
+) -> None:
+    project = read_qdpx(_text_in_a_file(folder))
+    [source] = project.sources
+    assert source.text[source.codings[0].start : source.codings[0].end] == "hope"
+    report = import_project(study=study, actor=owner, project=project)
+    assert Code.objects.get(study=study).name == "Hope"
+    assert report.sources[0].codings == 1
+
+
+def test_a_text_source_missing_from_the_file_is_named_in_the_specs_folder() -> None:
+    with pytest.raises(ProjectFormatError, match=r"refers to sources/notes\.txt, which is not in the file"):
+        read_qdpx(_text_in_a_file("texts"))
 
 
 def _zipped(name: str, data: bytes, *, damage: bool = False) -> io.BytesIO:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
@@ -92,7 +93,8 @@ def enqueue_approved_version(*, version: TranscriptVersion) -> list[CodingAssign
     for coder in least_loaded(candidates, study=study, wanted=max(places, 0)):
         existing.append(CodingAssignment.objects.create(transcript=transcript, transcript_version=version, coder=coder))
     if existing and transcript.state == Transcript.State.APPROVED:
-        Transcript.objects.filter(pk=transcript.pk).update(state=Transcript.State.IN_CODING)
+        # update() skips auto_now: a state change must move updated_at for API syncs (`?updated_since=`).
+        Transcript.objects.filter(pk=transcript.pk).update(state=Transcript.State.IN_CODING, updated_at=timezone.now())
     return existing
 
 
@@ -100,7 +102,7 @@ def mark_transcript_coded(*, transcript_id: int) -> None:
     """Once every assignment of a transcript is done, its state becomes "coded" (from "in coding" only)."""
     if not CodingAssignment.objects.filter(transcript_id=transcript_id).exclude(status="done").exists():
         Transcript.objects.filter(pk=transcript_id, state=Transcript.State.IN_CODING).update(
-            state=Transcript.State.CODED
+            state=Transcript.State.CODED, updated_at=timezone.now()
         )
 
 

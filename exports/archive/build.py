@@ -43,7 +43,7 @@ SEGMENT_DESCRIPTIONS = {
     "end_time": "The end as hh:mm:ss.mmm.",
     "speaker": "interviewer, or the participant's label.",
     "language": "The segment's language (ISO 639-1).",
-    "text": "What was said, de-identified.",
+    "text": "What was said, de-identified (text a spreadsheet would run as a formula starts with a ').",
 }
 
 

@@ -29,7 +29,9 @@ def methods_figures(study: Study, *, exported: list[int]) -> dict[str, Any]:
             .distinct()
         )
     )
-    coded = CodingAssignment.objects.filter(transcript_id__in=exported).values("transcript").annotate(n=Count("id"))
+    # Only finished coding counts: an assignment still open says a transcript will be coded, not that it was.
+    done = CodingAssignment.objects.filter(transcript_id__in=exported, status=CodingAssignment.Status.DONE)
+    coded = done.values("transcript").annotate(n=Count("id"))
     counts = [row["n"] for row in coded]
     report = study_agreement(study.pk)
     alpha = report.overall.alpha if report and report.overall else None

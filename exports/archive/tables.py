@@ -1,7 +1,8 @@
 """The CSV tables of a study archive, each described column by column in the data dictionary.
 
 Rows are written as they are read (querysets iterated in chunks), so a large study never sits in memory. Cells
-that a spreadsheet would run as a formula (starting with = + - @ or a tab) get a leading apostrophe.
+that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) get a leading
+apostrophe (`config.spreadsheet`, as in every CSV the platform hands out).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.db.models.functions import Length
 
 from coding.analysis import final_codings
 from coding.models import Coding
+from config.spreadsheet import defuse_formula
 from studies.demographics import demographic_keys, demographics_of
 from studies.models import Consent, Participant, Study
 from transcription.models import Segment
@@ -60,7 +62,7 @@ PARTICIPANT_BASE = (
 
 def _cell(value: object) -> str:
     text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return defuse_formula(text)
 
 
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[bytes]:

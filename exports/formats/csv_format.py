@@ -1,7 +1,9 @@
 """CSV of segments, RFC 4180: comma-separated, CRLF line ends, fields quoted when they need it, UTF-8.
 
-The Excel variant adds a byte-order mark (without it Excel reads UTF-8 as a legacy code page and garbles every
-non-Latin script) and defuses cells that a spreadsheet would run as a formula ("=", "+", "-", "@" first).
+Both variants defuse cells that a spreadsheet would run as a formula ("=", "+", "-", "@", tab or carriage return
+first get a leading apostrophe, `config.spreadsheet`): a file meant for R or Python is still opened in a
+spreadsheet by someone, and segment text is what a participant said. The Excel variant differs only by a
+byte-order mark (without it Excel reads UTF-8 as a legacy code page and garbles every non-Latin script).
 """
 
 from __future__ import annotations
@@ -39,8 +41,7 @@ def write_csv(transcript: ExportTranscript, *, excel: bool = False) -> Iterator[
     for index, segment in enumerate(transcript.segments):
         buffer.seek(0)
         buffer.truncate()
-        row = _row(index, segment)
-        writer.writerow([defuse_formula(cell) for cell in row] if excel else row)
+        writer.writerow([defuse_formula(cell) for cell in _row(index, segment)])
         yield buffer.getvalue().encode()
 
 

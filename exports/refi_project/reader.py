@@ -30,6 +30,8 @@ from exports.refi_project.document import (
 
 MAX_MEMBER = 64 * 1024 * 1024  # no single project.qde or text source larger than this
 MAX_TOTAL = 256 * 1024 * 1024  # nor all of them together, unpacked
+# REFI-QDA 1.5 §8.1 keeps text sources in "sources/"; earlier exports (this platform's included) wrote "Sources/".
+SOURCE_FOLDERS = ("sources", "Sources")
 
 
 class ProjectFormatError(ValueError):
@@ -57,7 +59,13 @@ class _Members:
 
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self._archive = archive
+        self._names = set(archive.namelist())
         self._read: dict[str, bytes] = {}
+
+    def source(self, name: str) -> bytes:
+        """The text source `name` (an internal:// path without its scheme), in either spelling of its folder."""
+        found = next((f"{f}/{name}" for f in SOURCE_FOLDERS if f"{f}/{name}" in self._names), None)
+        return self.read(found or f"{SOURCE_FOLDERS[0]}/{name}")
 
     def read(self, name: str) -> bytes:
         if name in self._read:
@@ -102,7 +110,7 @@ def _text_of(members: _Members, element: etree._Element) -> str:
         raise ProjectFormatError(
             _("The source “%(name)s” has no text inside the project.") % {"name": element.get("name") or ""}
         )
-    return members.read(f"Sources/{path.removeprefix('internal://')}").decode("utf-8-sig")
+    return members.source(path.removeprefix("internal://")).decode("utf-8-sig")
 
 
 def _codings(element: etree._Element) -> list[ProjectCoding]:

@@ -1,5 +1,5 @@
 """Write a `Project` as a .qdpx: a ZIP holding project.qde (validated against Project-mrt2019.xsd in the tests) and
-one UTF-8 plain-text file per source under Sources/.
+one UTF-8 plain-text file per source under sources/ (the folder REFI-QDA 1.5 §8.1 names, in lower case).
 
 Audio is linked, never embedded: each transcript also appears as an AudioSource whose `path` names the recording
 (relative:///…, not in the ZIP) and whose Transcript carries the sync points (text position to time in ms). A
@@ -136,7 +136,7 @@ def write_qdpx(project: Project, target: IO[bytes]) -> None:
         _cases(root, project)
         sources, audio = etree.Element(f"{Q}Sources"), list[etree._Element]()
         for source in project.sources:
-            archive.writestr(f"Sources/{_guid(source.guid)}.txt", source.text.encode("utf-8"))
+            archive.writestr(f"sources/{_guid(source.guid)}.txt", source.text.encode("utf-8"))
             _source(sources, audio, source)
         sources.extend(audio)
         if len(sources):

@@ -17,7 +17,9 @@ from docx import Document
 
 from accounts.models import AuditEntry, User
 from coding.models import Code, CodingAssignment
+from coding.services.codings import finish_assignment, start_assignment
 from exports import selectors
+from exports.archive.methods import methods_figures, methods_text
 from exports.formats import format_names
 from exports.models import ExportJob
 from exports.refi_project import read_qdpx
@@ -96,6 +98,25 @@ def test_the_methods_summary_is_computed_from_the_data(archived_study: Study, ow
     assert figures["share_double_coded"] == 0.0
     assert "16.0 min" not in archive.read("methods.md").decode()
     assert "0.3 min in total" in archive.read("methods.md").decode()
+
+
+def test_the_methods_summary_counts_only_finished_coding(study: Study, coder: User, researcher: User) -> None:
+    first, second = make_transcript(study), make_transcript(study)
+    assigned = [
+        CodingAssignment.objects.create(transcript=t, transcript_version=t.versions.get(number=2), coder=person)
+        for t, person in ((first, coder), (first, researcher), (second, coder))
+    ]
+    start_assignment(assignment=assigned[0])
+    exported = [first.pk, second.pk]
+    figures = methods_figures(study, exported=exported)
+    assert (figures["transcripts_coded"], figures["share_double_coded"]) == (0, None)
+    assert "Coding: 0 transcripts coded; none double-coded." in methods_text(study, figures)
+    finish_assignment(assignment=assigned[0])
+    assert methods_figures(study, exported=exported)["share_double_coded"] == 0.0
+    finish_assignment(assignment=assigned[1])
+    figures = methods_figures(study, exported=exported)
+    assert (figures["transcripts_coded"], figures["share_double_coded"]) == (1, 1.0)
+    assert "Coding: 1 transcripts coded; 100% double-coded." in methods_text(study, figures)
 
 
 def test_the_task_is_sent_after_commit_and_a_second_run_builds_nothing(

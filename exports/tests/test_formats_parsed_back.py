@@ -7,11 +7,14 @@ import html
 import io
 import json
 import re
+from dataclasses import replace
 
+import pytest
 import srt  # type: ignore[import-untyped]  # the package ships no type hints
 import webvtt
 
-from exports.formats import render, write_csv, write_json, write_srt, write_text, write_vtt
+from config.spreadsheet import defuse_formula
+from exports.formats import ExportSegment, render, write_csv, write_json, write_srt, write_text, write_vtt
 from exports.formats.registry import format_by_name
 
 from .formats_sample import BIDI_ISOLATES, SAMPLE, SEGMENTS, ms
@@ -71,7 +74,7 @@ def test_csv_parses_back_with_the_csv_module() -> None:
     rows = list(csv.DictReader(io.StringIO(b"".join(write_csv(SAMPLE)).decode(), newline="")))
 
     assert [(ms(float(r["start"])), ms(float(r["end"])), r["speaker"], r["language"], r["text"]) for r in rows] == [
-        (ms(s.start), ms(s.end), s.speaker, s.language, s.text) for s in SEGMENTS
+        (ms(s.start), ms(s.end), s.speaker, s.language, defuse_formula(s.text)) for s in SEGMENTS
     ]
     assert rows[-1]["start_time"] == "01:02:05.500"
 
@@ -91,6 +94,17 @@ def test_the_excel_csv_has_a_byte_order_mark_and_defuses_formulas() -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     assert rows[-1]["text"] == "'=SUM(A1) -starts with a dash"
     assert rows[4]["text"] == SEGMENTS[4].text
+
+
+@pytest.mark.parametrize("name", ["csv", "csv-excel"])
+def test_both_csv_variants_defuse_every_cell_a_spreadsheet_would_run(name: str) -> None:
+    said = ['=HYPERLINK("http://x")', "+1 call me", "-2+3", "@SUM(A1)", "\tindented", "\rreturn", "plain"]
+    segments = tuple(ExportSegment(i, i + 1.0, "=cmd|' /C calc'!A0", text, "en") for i, text in enumerate(said))
+    raw = render(format_by_name(name), replace(SAMPLE, segments=segments)).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(raw, newline="")))
+
+    assert [r["text"] for r in rows] == [f"'{text}" for text in said[:-1]] + ["plain"]
+    assert {r["speaker"] for r in rows} == {"'=cmd|' /C calc'!A0"}
 
 
 _TEXT_LINE = re.compile(r"^\[(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})\] ([^:]+): (.*)$")

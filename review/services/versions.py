@@ -148,6 +148,7 @@ def write_version(
         original = TranscriptVersion.objects.filter(pk=source.pk).values("translation")[:1]
         TranscriptVersion.objects.filter(pk=version.pk).update(translation=Subquery(original))
     _insert_segments(version, rows, source, redacted=redacted)
+    state.mark_changed(transcript=transcript)
     return version
 
 
