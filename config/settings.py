@@ -51,7 +51,9 @@ if not DEBUG and not (FIELD_ENCRYPTION_KEYS and MEDIA_ENCRYPTION_KEYS and IDENTI
         'Generate each with: python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
     )
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The embedded run's web port (scripts/run.sh); unless SITE_URL is set, links in e-mails point at it.
+PORT = envint("PORT", 8000)
+SITE_URL = envstr("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "config.admin_apps.AuditedAdminConfig",  # django.contrib.admin, audited and behind the second factor

@@ -17,6 +17,14 @@ find_python() {
   die "Python 3.11 or newer is required (python3 --version says: $(python3 --version 2>&1 || echo none))."
 }
 
+# The embedded run's environment (scripts/run.sh). honcho gives each process of Procfile.dev a PORT of its own (web
+# 8000, worker 8100, mail 8200, ...), so SITE_URL is pinned to the web's port first: the links in the e-mails that
+# the workers send then reach the web. An explicit SITE_URL wins.
+embedded_env() {
+  export DEBUG="${DEBUG:-1}" PORT="${PORT:-8000}"
+  export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
+}
+
 # Create .venv and install the given requirements file; reinstall only when the requirements change.
 ensure_venv() {
   local requirements="$1" stamp digest

@@ -4,7 +4,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_venv requirements.txt
-export PATH="$VENV/bin:$PATH" DEBUG="${DEBUG:-1}" PORT="${PORT:-8000}"
+export PATH="$VENV/bin:$PATH"
+embedded_env  # DEBUG, PORT and a SITE_URL that follows PORT (scripts/lib.sh)
 # The local demo signs in without a second factor; set TWO_FACTOR_REQUIRED_ROLES=owner,researcher to try it.
 export TWO_FACTOR_REQUIRED_ROLES="${TWO_FACTOR_REQUIRED_ROLES-}"
 python manage.py migrate --noinput

@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.audit import record_event
+from studies.answers import ShownResponse, consent_rows, shown_responses
 from studies.models import Interview, OutboxMessage, Participant, ScreeningResponse, Stratum, Study, StudyMembership
 from studies.permissions import CONTACT_ROLES, MANAGERS, study_role
 from studies.services.quotas import invite_participants, select_for_invitation, stratum_counts
@@ -82,18 +84,32 @@ def participant_detail(request: HttpRequest, membership: StudyMembership, code: 
         "study": study,
         "membership": membership,
         "participant": participant,
-        "screenings": participant.responses.filter(questionnaire__kind="screening") if sees_screening else [],
+        "screenings": screening_answers(participant, study) if sees_screening else [],
         "contact": contact,
         "can_manage": role in MANAGERS,
         "safety_events": participant.safety_events.all() if role in FOLLOW_UP_ROLES else [],
         "interviews": participant.interviews.order_by("-scheduled_start") if role in CONTACT_ROLES else [],
         # The signature is the person's name: never read for this page.
-        "consents": participant.consents.select_related("document").defer("signature_name", "ip_address"),
+        "consents": consent_rows(
+            list(participant.consents.select_related("document").defer("signature_name", "ip_address"))
+        ),
         "can_meet": role in CONTACT_ROLES,
         # What the platform sent this person (and the team about them), when: the outbox rows, newest first.
         "messages_sent": participant_messages(participant, role=role) if role in CONTACT_ROLES else [],
     }
     return render(request, "studies/participant_detail.html", context)
+
+
+def screening_answers(participant: Participant, study: Study) -> list[ShownResponse]:
+    """The person's screening responses with question texts and choice labels in the reader's language (the
+    study's first when the reader's is not one of its languages). Only for SCREENING_READERS."""
+    responses = (
+        participant.responses.filter(questionnaire__kind="screening")
+        .select_related("questionnaire")
+        .prefetch_related("questionnaire__questions")
+    )
+    fallback = (study.languages or ["en"])[0]
+    return shown_responses(list(responses), language=get_language() or fallback, fallback=fallback)
 
 
 def participant_messages(participant: Participant, *, role: str) -> QuerySet[OutboxMessage]:

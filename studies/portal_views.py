@@ -19,7 +19,7 @@ from studies.services import consent as consent_service
 from studies.services import scheduling
 from studies.services.fraud import allow_submission
 from studies.services.new_links import request_new_links
-from studies.services.portal import InvalidLink, read_link, spend_link
+from studies.services.portal import InvalidLink, WithdrawnParticipant, read_link, spend_link
 from studies.services.stage_questionnaires import answer_questionnaire, due_questionnaires
 from studies.services.study_setup import accepts_new_bookings
 from studies.services.withdrawal import withdraw_participant
@@ -35,6 +35,8 @@ def enter(request: HttpRequest) -> HttpResponse:
     token = request.POST.get("t") or request.GET.get("t") or ""
     try:
         link = read_link(token=token)
+    except WithdrawnParticipant as withdrawn:
+        return has_withdrawn(request, withdrawn.participant)
     except InvalidLink:
         return link_invalid(request)
     if request.method != "POST":
@@ -61,6 +63,13 @@ def link_invalid(request: HttpRequest, form: NewLinkForm | None = None, status: 
     return render(request, "studies/portal/link_invalid.html", context, status=status)
 
 
+def has_withdrawn(request: HttpRequest, participant: Participant) -> HttpResponse:
+    """What someone who has withdrawn reads on opening an old link or their study page: that they have withdrawn
+    and whom to write to, in their language. 403, as for any refused portal request: nothing of theirs opens."""
+    with translation.override(participant.language):
+        return render(request, "studies/portal/has_withdrawn.html", {"study": participant.study}, status=403)
+
+
 @require_POST
 def new_link(request: HttpRequest) -> HttpResponse:
     """Send a fresh link to the address given, if it belongs to someone taking part; the answer is the same
@@ -79,8 +88,12 @@ def portal_view(view: PortalView) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, **kwargs: int) -> HttpResponse:
         pid, version = request.session.get(SESSION_KEY) or (0, -1)
-        participant = Participant.objects.select_related("study").filter(id=int(pid), link_version=int(version)).first()
-        if participant is None or participant.status == Participant.Status.WITHDRAWN:
+        participant = Participant.objects.select_related("study").filter(id=int(pid)).first()
+        if participant is not None and participant.status == Participant.Status.WITHDRAWN:
+            # Withdrawn by the team while this session was open (withdrawing here flushes the session instead, so
+            # that nothing of theirs stays on a shared device; their old links still say they have withdrawn).
+            return has_withdrawn(request, participant)
+        if participant is None or participant.link_version != int(version):
             return link_invalid(request, status=403)
         # The language the person screened in, until they pick another with the switcher (a cookie).
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)

@@ -22,6 +22,12 @@ from studies.services.screening import Submission, submit_screening
 FORM_SALT = "studies.screening-form"
 RESULT_SALT = "studies.screening-result"
 FORM_MAX_AGE = 24 * 3600
+# The screening result a stage shows; any later stage (invited, consented...) reads as eligible.
+RESULTS: dict[str, str] = {
+    Participant.Status.INELIGIBLE: "ineligible",
+    Participant.Status.FLAGGED: "flagged",
+    Participant.Status.WAITLISTED: "waitlisted",
+}
 
 
 def use_study_language(request: HttpRequest, study: Study) -> str:
@@ -119,9 +125,6 @@ def screening_result(request: HttpRequest, slug: str, token: str) -> HttpRespons
     if participant.safety_events.exists():
         country = str(response.attributes.get("country", ""))
         resources = crisis_resources_for(study=study, country=country, language=participant.language)
-    context = {
-        "study": study,
-        "eligible": participant.status != Participant.Status.INELIGIBLE,
-        "resources": resources,
-    }
+    # What the person reads follows their stage; a response flagged for review is promised nothing yet.
+    context = {"study": study, "result": RESULTS.get(participant.status, "eligible"), "resources": resources}
     return render(request, "studies/public/screening_result.html", context)

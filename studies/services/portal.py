@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -27,6 +28,14 @@ from studies.models import Participant
 
 class InvalidLink(Exception):
     """A link that is forged, expired, already used or revoked (permanent)."""
+
+
+class WithdrawnParticipant(InvalidLink):
+    """A genuine link, however old, of someone who has withdrawn: they are told so, not that it expired."""
+
+    def __init__(self, participant: Participant) -> None:
+        super().__init__()
+        self.participant = participant
 
 
 @dataclass(frozen=True)
@@ -64,13 +73,27 @@ def questionnaire_url(*, participant: Participant, questionnaire_id: int) -> str
     return settings.SITE_URL + link_path(participant=participant, questionnaire_id=questionnaire_id)
 
 
-def read_link(*, token: str) -> PortalLink:
-    """The link's participant and version, when the token is genuine, unexpired and not yet spent or revoked."""
+def _decrypt(token: str, *, ttl: int | None) -> dict[str, Any]:
     try:
-        data = json.loads(_fernet().decrypt(token.encode(), ttl=settings.PORTAL_LINK_MAX_AGE_DAYS * 24 * 3600))
+        data = json.loads(_fernet().decrypt(token.encode(), ttl=ttl))
     except (InvalidToken, ValueError) as error:
         raise InvalidLink from error
-    participant = Participant.objects.select_related("study").filter(id=data.get("p")).first()
+    if not isinstance(data, dict):
+        raise InvalidLink
+    return data
+
+
+def read_link(*, token: str) -> PortalLink:
+    """The link's participant and version, when the token is genuine, unexpired and not yet spent or revoked.
+
+    Raises WithdrawnParticipant for any genuine link of someone who has withdrawn, expired or not: only the holder
+    of one of their own links learns it, and only about them.
+    """
+    data = _decrypt(token, ttl=None)
+    participant = Participant.objects.select_related("study").filter(id=int(data.get("p", 0))).first()
+    if participant is not None and participant.status == Participant.Status.WITHDRAWN:
+        raise WithdrawnParticipant(participant)
+    _decrypt(token, ttl=settings.PORTAL_LINK_MAX_AGE_DAYS * 24 * 3600)  # an expired link stops here
     if participant is None or participant.link_version != data.get("v"):
         raise InvalidLink
     questionnaire_id = data.get("q")

@@ -39,3 +39,12 @@ def test_a_token_cannot_reach_a_study_without_a_role_or_expire_in_the_past(owner
     assert "Select a valid choice" in body
     assert "Choose a date in the future." in body
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "Send it as: Authorization: Bearer"), ("es", "Envíelo así")])
+def test_the_help_shows_the_header_with_its_token_placeholder(owner: User, language: str, shown: str) -> None:
+    client = verified_client(owner)
+    page = client.get(reverse("api_tokens:list"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert "Authorization: Bearer &lt;token&gt;.</p>" in page
+    assert shown in page
+    assert "<token>" not in page

@@ -35,6 +35,7 @@ pytestmark = pytest.mark.django_db
 FREE_TEXT = "I talk to the chatbot at 3am when the lantern-fish dreams come back."
 RISK_KEY = "self_harm_thoughts"
 RISK_ANSWER = "nearly-every-day"
+RISK_LABEL = "Nearly every day"  # what the detail page shows for RISK_ANSWER
 RISK_REASON = "failed_attention_check"
 FRAUD_REASON = "duplicate_device"
 ELIGIBILITY_REASON = "lives outside the recruiting countries"
@@ -46,7 +47,8 @@ INTERVIEW_SHOWN = "2031-05-06 14:30 UTC"
 
 # Everything the detail page shows owners and researchers that no other role may see; the list page shows
 # them the risk level and the reasons.
-SECRETS = (FREE_TEXT, RISK_KEY, RISK_ANSWER, RISK_REASON, FRAUD_REASON, ELIGIBILITY_REASON, NAME, EMAIL, PHONE)
+SHOWN = (FREE_TEXT, RISK_KEY, RISK_LABEL, RISK_REASON, FRAUD_REASON, ELIGIBILITY_REASON, NAME, EMAIL, PHONE)
+SECRETS = (*SHOWN, RISK_ANSWER)  # the stored value too, which the page no longer shows anyone
 LIST_SECRETS = (RISK_REASON, FRAUD_REASON, ELIGIBILITY_REASON)
 READERS = ("owner", "researcher")
 RESTRICTED = ("interviewer", "coder", "viewer")
@@ -75,7 +77,7 @@ def pages(study: Study, interviewer: User) -> Pages:
         questionnaire=questionnaire,
         key=RISK_KEY,
         kind=Question.Kind.SINGLE,
-        choices=[{"value": RISK_ANSWER, "labels": {"en": "Nearly every day"}}],
+        choices=[{"value": RISK_ANSWER, "labels": {"en": RISK_LABEL}}],
         is_risk_item=True,
         risk_values=[RISK_ANSWER],
     )
@@ -132,7 +134,7 @@ def test_owners_and_researchers_see_answers_risk_reasons_and_contact_details(
     detail = html(client, pages.detail_url)
     listing = html(client, pages.list_url)
 
-    assert [text for text in SECRETS if text not in detail] == []
+    assert [text for text in SHOWN if text not in detail] == []
     assert [text for text in LIST_SECRETS if text not in listing] == []
     assert "<td>High</td>" in listing
     assert AuditEntry.objects.filter(action="contact_details.viewed").count() == 1
