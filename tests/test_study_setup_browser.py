@@ -199,8 +199,13 @@ def screen_on_a_phone(phone: Any, base: str, slug: str) -> Participant:
     phone.get_by_role("group", name=spanish("thoughts_of_self_harm")).get_by_label("No", exact=True).check()
     phone.get_by_label(_("Email address")).fill(PARTICIPANT_EMAIL)
     submit(phone.get_by_role("button", name=_("Send my answers")))
-    see(phone, _("You can take part in this study. We will email you a personal link to the next steps."))
     participant = Participant.objects.get(study__slug=slug)
+    # Faster than the questionnaire's minimum time (a test types fast), the answers wait for the team's review, and
+    # the person is promised nothing yet; otherwise they read that they can take part.
+    flagged = participant.status == Participant.Status.FLAGGED
+    see(phone, _("Thank you for your interest in this study. The research team will look at your answers and will be "
+                 "in touch by email if there is a next step for you.") if flagged else
+        _("You can take part in this study. We will email you a personal link to the next steps."))  # fmt: skip
     assert participant.language == "es"
     response = participant.responses.get()
     assert response.eligible
