@@ -14,7 +14,7 @@ from studies.models.core import (
 )
 from studies.models.guide import GuideQuestion
 from studies.models.outbox import OutboxMessage
-from studies.models.safety import CrisisResource, SafetyContact, SafetyEvent
+from studies.models.safety import CrisisResource, DistressProtocol, SafetyContact, SafetyEvent
 from studies.models.scheduling import Slot
 from studies.models.screening import (
     EligibilityRule,
@@ -32,6 +32,7 @@ __all__ = [
     "ConsentItem",
     "ContactDetails",
     "CrisisResource",
+    "DistressProtocol",
     "EligibilityRule",
     "GuideQuestion",
     "Interview",

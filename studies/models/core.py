@@ -240,6 +240,9 @@ class Interview(TimeStampedModel):
     slot = models.ForeignKey("studies.Slot", null=True, blank=True, on_delete=models.PROTECT, related_name="interviews")
     # The meeting link made for this booking (a generated room) or copied from the slot; shown to the person only.
     meeting_link = models.CharField(max_length=300, blank=True)
+    # When the interviewer started it on the interview page: a distress mark's time in the recording counts from
+    # here.
+    started_at = models.DateTimeField(null=True, blank=True)
     reminder_24h_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_1h_sent_at = models.DateTimeField(null=True, blank=True)
 

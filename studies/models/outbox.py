@@ -31,6 +31,7 @@ class OutboxMessage(TimeStampedModel):
         QUESTIONNAIRE_DUE = "questionnaire_due", _("questionnaire due")
         PORTAL_LINK = "portal_link", _("new portal link")
         TEAM_INVITATION = "team_invitation", _("invitation to a study team")
+        FOLLOW_UP_DUE = "follow_up_due", _("safety follow-up due")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting to be sent")

@@ -47,11 +47,14 @@ def queue_message(
     questionnaire_id: int | None = None,
     reminder_hours: int | None = None,
     team_invitation_id: int | None = None,
+    send_at: datetime | None = None,
 ) -> OutboxMessage:
     """Write the message in the caller's transaction; its id goes to the broker once that commits.
 
     A broker that is down then is logged (ids only) and is not the caller's error: the row waits for the sweep.
+    With `send_at` in the future nothing is published now: the sweep sends the row once it is due.
     """
+    later = send_at is not None and send_at > timezone.now()
     message = OutboxMessage.objects.create(
         kind=kind,
         urgent=kind == Kind.SAFETY_ALERT,
@@ -63,8 +66,10 @@ def queue_message(
         questionnaire_id=questionnaire_id,
         reminder_hours=reminder_hours,
         team_invitation_id=team_invitation_id,
-        next_attempt_at=timezone.now() + RESEND_AFTER,
+        next_attempt_at=send_at if later and send_at is not None else timezone.now() + RESEND_AFTER,
     )
+    if later:
+        return message
     message_id, urgent = message.id, message.urgent
     # robust: anything the callback did not foresee is logged by Django and still leaves the commit standing.
     transaction.on_commit(lambda: publish(message_id=message_id, urgent=urgent), robust=True)
