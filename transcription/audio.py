@@ -53,6 +53,45 @@ def probe_duration(track: Track) -> float:
         raise UnreadableMedia(_UNREADABLE) from error
 
 
+def channel_count(track: Track) -> int:
+    """How many channels the track's first audio stream has."""
+    try:
+        with closing(track.open()) as stream, av.open(stream, mode="r") as container:
+            if not container.streams.audio:
+                raise UnreadableMedia("The recording has no audio track.")
+            return int(container.streams.audio[0].codec_context.channels)
+    except av.FFmpegError as error:
+        raise UnreadableMedia(_UNREADABLE) from error
+
+
+def _opening(track: Track, seconds: float) -> np.ndarray:
+    wanted, pieces, have = int(seconds * SAMPLE_RATE), [], 0
+    for piece in _pieces(track):
+        pieces.append(piece)
+        have += len(piece)
+        if have >= wanted:
+            break
+    return np.concatenate(pieces)[:wanted] if pieces else np.zeros(0, dtype=np.float32)
+
+
+def channels_differ(track: Track, *, seconds: float = 120.0, tolerance: float = 0.05) -> bool:
+    """True when the file's channels carry different audio (one voice per channel, as a phone-call recorder
+    writes it), judged on its first `seconds`; False for mono, and for stereo whose channels are copies of one mix.
+    Compares each channel with the first: the energy of their difference against the energy of both."""
+    count = channel_count(track)
+    if count < 2:
+        return False
+    first = _opening(Track(open=track.open, channel=0), seconds)
+    for channel in range(1, count):
+        other = _opening(Track(open=track.open, channel=channel), seconds)
+        length = min(len(first), len(other))
+        a, b = first[:length], other[:length]
+        energy = float(np.linalg.norm(a) + np.linalg.norm(b))
+        if energy > 1e-6 and float(np.linalg.norm(a - b)) / energy > tolerance:
+            return True
+    return False
+
+
 def _pieces(track: Track) -> Iterator[np.ndarray]:
     """Decoded 16 kHz float32 pieces of the track (one channel of it, or a downmix to mono)."""
     try:

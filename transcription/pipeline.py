@@ -110,7 +110,8 @@ def transcribe(
         segments=[_mark_switch(segment, language) for segment in segments],
         language=language,
         language_probability=probability,
-        duration=max(progress.total, max((segment.end for segment in segments), default=0.0)),
+        # Tracks play side by side (channels, or one file per speaker): the recording lasts as long as the longest.
+        duration=max(max(durations, default=0.0), max((segment.end for segment in segments), default=0.0)),
         engine=engine.name,
         model=engine.config.model,
         settings={**engine.config.as_dict(), "batch_size": batch_size or engine.config.batch_size, "vad": True},

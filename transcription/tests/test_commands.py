@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import wave
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from transcription.audio import channels_differ
 from transcription.bundled_model import FOLDER_NAME
+from transcription.results import Track
 from transcription.tests import speech
+from transcription.tests.conftest import word_error_rate
 
 TEXT = "The committee met on Tuesday to discuss the new library budget for the children."
 
@@ -41,6 +45,62 @@ def test_transcribe_writes_json_into_the_output_folder(engine: object, recording
     written = json.loads((target / "interview-07.json").read_text(encoding="utf-8"))
     assert written["language"] == "en"
     assert written["segments"][0]["words"][0]["text"] == "The"
+
+
+INTERVIEWER = "How did you first start talking to the chatbot about your feelings?"
+PARTICIPANT = "It was late at night and my sister was asleep, so I opened the app on my phone."
+
+
+@pytest.fixture
+def phone_call(tmp_path: Path) -> Path:
+    """A two-channel call: the interviewer on the left, then the participant on the right, as call recorders write."""
+    left = speech.join(speech.synthesize(INTERVIEWER), speech.silence(6.0))
+    right = speech.join(speech.silence(len(left) / speech.RATE - 5.0), speech.synthesize(PARTICIPANT, voice="en-us"))
+    return speech.write_wav(tmp_path / "call.wav", left, right)
+
+
+@pytest.mark.slow
+def test_transcribe_gives_each_channel_of_a_call_its_own_speaker(engine: object, phone_call: Path) -> None:
+    out = io.StringIO()
+
+    call_command("transcribe", str(phone_call), "--format", "json", stdout=out, stderr=io.StringIO())
+
+    result = json.loads(out.getvalue())
+    said = {speaker: " ".join(s["text"] for s in result["segments"] if s["speaker"] == speaker) for speaker in
+            ("SPEAKER_1", "SPEAKER_2")}  # fmt: skip
+    assert word_error_rate(INTERVIEWER, said["SPEAKER_1"]) < 0.2
+    assert word_error_rate(PARTICIPANT, said["SPEAKER_2"]) < 0.2
+    # The two channels play side by side: the recording lasts as long as one of them, not both.
+    with wave.open(str(phone_call)) as audio:
+        seconds = audio.getnframes() / audio.getframerate()
+    assert result["duration"] == pytest.approx(seconds, abs=0.1)
+
+
+@pytest.mark.slow
+def test_transcribe_names_the_channels_and_can_mix_them_instead(engine: object, phone_call: Path) -> None:
+    out = io.StringIO()
+    call_command("transcribe", str(phone_call), "--speaker-names", "Interviewer,Participant", stdout=out,
+                 stderr=io.StringIO())  # fmt: skip
+    assert "Interviewer (en): How did you first" in out.getvalue()
+    assert "Participant (en): It was late at night" in out.getvalue()
+
+    mixed = io.StringIO()
+    call_command("transcribe", str(phone_call), "--channels", "mix", "--speakers", "1", stdout=mixed,
+                 stderr=io.StringIO())  # fmt: skip
+    assert "Interviewer" not in mixed.getvalue()
+    assert "SPEAKER_1 (en)" in mixed.getvalue()
+
+
+def test_a_stereo_file_with_one_mix_on_both_channels_is_not_split(tmp_path: Path) -> None:
+    voice = speech.synthesize(TEXT)
+    copied = speech.write_wav(tmp_path / "copied.wav", voice, voice)
+    assert not channels_differ(Track(open=lambda: copied.open("rb")))
+    assert channels_differ(Track(open=lambda: copied.open("rb")), tolerance=-1.0)  # the comparison does run
+
+
+def test_the_number_of_speaker_names_must_match_the_channels(phone_call: Path) -> None:
+    with pytest.raises(CommandError, match="names 3 speaker"):
+        call_command("transcribe", str(phone_call), "--speaker-names", "A,B,C", stderr=io.StringIO())
 
 
 def test_transcribe_refuses_a_missing_file(tmp_path: Path) -> None:

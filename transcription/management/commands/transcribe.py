@@ -1,4 +1,9 @@
-"""`manage.py transcribe FILE...`: the worker's pipeline from the command line, with a progress bar."""
+"""`manage.py transcribe FILE...`: the worker's pipeline from the command line, with a progress bar.
+
+Each file is one recording, unless `--tracks` says the files are one recording's tracks (one speaker each). A file
+whose channels carry different audio (a phone-call recorder's two sides) is transcribed channel by channel, one
+speaker per channel, as the web upload's "stereo" layout does; `--channels mix` mixes them down instead.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from transcription.audio import channel_count, channels_differ
 from transcription.pipeline import transcribe
 from transcription.results import Track, TranscriptionRequest, TranscriptionResult, UnreadableMedia
 
@@ -45,6 +51,19 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("txt", "json"), default="txt")
         parser.add_argument("--output-dir", type=Path, help="write FILE.txt/FILE.json here instead of stdout")
         parser.add_argument("--translate", action="store_true", help="add an English translation layer")
+        parser.add_argument(
+            "--channels",
+            choices=("auto", "speakers", "mix"),
+            default="auto",
+            help="speakers: one speaker per channel; mix: mix down and find speakers; auto (default): speakers "
+            "when the channels carry different audio",
+        )
+        parser.add_argument(
+            "--tracks", action="store_true", help="the files are one recording's tracks, one speaker each"
+        )
+        parser.add_argument(
+            "--speaker-names", help="comma-separated names for the channels or tracks, in order (default SPEAKER_1…)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["speakers"] < 1:
@@ -52,8 +71,10 @@ class Command(BaseCommand):
         for path in options["files"]:
             if not path.is_file():
                 raise CommandError(f"{path} is not a file.")
-        for path in options["files"]:
-            rendered = self._render(self._transcribe(path, options), options["format"])
+        recordings = [options["files"]] if options["tracks"] else [[path] for path in options["files"]]
+        for paths in recordings:
+            path = paths[0]
+            rendered = self._render(self._transcribe(paths, options), options["format"])
             if options["output_dir"] is None:
                 self.stdout.write(rendered, ending="")
             else:
@@ -62,9 +83,14 @@ class Command(BaseCommand):
                 target.write_text(rendered, encoding="utf-8")
                 self.stderr.write(f"{path} -> {target}")
 
-    def _transcribe(self, path: Path, options: dict[str, Any]) -> TranscriptionResult:
+    def _transcribe(self, paths: list[Path], options: dict[str, Any]) -> TranscriptionResult:
+        path = paths[0]
+        try:
+            tracks = _tracks(paths, options)
+        except UnreadableMedia as error:
+            raise CommandError(f"{path}: {error}") from error
         request = TranscriptionRequest(
-            tracks=(Track(open=lambda: path.open("rb")),),
+            tracks=tracks,
             language_hint=options["language"],
             expected_speakers=options["speakers"],
             translate_to_english=options["translate"],
@@ -85,3 +111,30 @@ class Command(BaseCommand):
         if style == "json":
             return json.dumps(asdict(result), ensure_ascii=False, indent=2) + "\n"
         return as_text(result)
+
+
+def _opener(path: Path) -> Any:
+    return lambda: path.open("rb")
+
+
+def _names(options: dict[str, Any], count: int) -> list[str]:
+    given = [name.strip() for name in (options["speaker_names"] or "").split(",") if name.strip()]
+    if given and len(given) != count:
+        raise CommandError(f"--speaker-names names {len(given)} speaker(s) for {count} channel(s) or track(s).")
+    return given or [f"SPEAKER_{number}" for number in range(1, count + 1)]
+
+
+def _tracks(paths: list[Path], options: dict[str, Any]) -> tuple[Track, ...]:
+    """The request's tracks: one per file with --tracks; one per channel when the channels are speakers; else the
+    whole file, whose speakers are found by clustering."""
+    if options["tracks"]:
+        names = _names(options, len(paths))
+        return tuple(Track(open=_opener(path), speaker=name) for path, name in zip(paths, names, strict=True))
+    whole = Track(open=_opener(paths[0]))
+    mode = options["channels"]
+    split = mode == "speakers" or (mode == "auto" and channels_differ(whole))
+    count = channel_count(whole) if split else 1
+    if count < 2:
+        return (whole,)
+    names = _names(options, count)
+    return tuple(Track(open=whole.open, speaker=names[channel], channel=channel) for channel in range(count))
