@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncHour, TruncWeek
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -22,7 +22,16 @@ from coding.models import Adjudication, CodingAssignment
 from dashboard import agreement, composition
 from dashboard import coders as coding_reads
 from dashboard.coders import CoderProgress, PendingAdjudication
-from studies.models import Consent, Interview, Participant, Questionnaire, SafetyEvent, ScreeningResponse, Study
+from studies.models import (
+    Consent,
+    Interview,
+    OutboxMessage,
+    Participant,
+    Questionnaire,
+    SafetyEvent,
+    ScreeningResponse,
+    Study,
+)
 from studies.selectors import by_urgency
 from transcription.models import Transcript, TranscriptionJob
 
@@ -335,23 +344,34 @@ class SafetyPanel:
     contacted: int
     resolved: int
     not_notified: int
+    # Unresolved events whose follow-up was due before `now` (the moment the counts were taken; the template
+    # marks the same rows overdue).
+    overdue: int
+    now: datetime
 
 
 FollowUp = SafetyEvent.FollowUp
 
 
 def safety_events(*, study: Study) -> SafetyPanel:
-    """Risk-item triggers not yet resolved, open ones first. For owners and researchers (the view checks the role).
+    """Safety events not yet resolved (risk items, distress marked in interviews, participants who asked for
+    support): open ones first, by follow-up due time. For owners and researchers (the view checks the role).
 
-    `open` counts the events nobody has followed up yet; events of people who withdrew with deletion are gone.
+    Two queries whatever the number of events (the panel polls every few seconds): one aggregate, one list.
+    `open` counts the events nobody has followed up yet; `not_notified` those with a safety alert not (yet) sent
+    (an interview's outcome may need no alert at all); events of people who withdrew with deletion are gone.
     """
+    now = timezone.now()
     events = SafetyEvent.objects.filter(study=study)
+    unresolved = ~Q(follow_up=FollowUp.RESOLVED)
+    alerts = OutboxMessage.objects.filter(safety_event=OuterRef("pk"), kind=OutboxMessage.Kind.SAFETY_ALERT)
     totals = events.aggregate(
         total=Count("id"),
         open=Count("id", filter=Q(follow_up=FollowUp.OPEN)),
         contacted=Count("id", filter=Q(follow_up=FollowUp.CONTACTED)),
         resolved=Count("id", filter=Q(follow_up=FollowUp.RESOLVED)),
-        not_notified=Count("id", filter=Q(notified_at__isnull=True)),
+        not_notified=Count("id", filter=Q(notified_at__isnull=True) & Q(Exists(alerts))),
+        overdue=Count("id", filter=unresolved & Q(follow_up_due_at__lt=now)),
     )
-    unresolved = events.exclude(follow_up=FollowUp.RESOLVED).select_related("participant")
-    return SafetyPanel(events=list(by_urgency(unresolved)[:SAFETY_SHOWN]), **totals)
+    rows = events.filter(unresolved).select_related("participant", "follow_up_assignee")
+    return SafetyPanel(events=list(by_urgency(rows)[:SAFETY_SHOWN]), now=now, **totals)

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from accounts.audit import client_ip
 from studies.forms.portal import BookingForm, ConsentForm, NewLinkForm, TimeZoneForm, WithdrawalForm
 from studies.forms.screening import QuestionsForm, localized
-from studies.models import Interview, Participant
+from studies.models import GuideQuestion, Interview, Participant, SafetyEvent
 from studies.services import consent as consent_service
-from studies.services import scheduling
+from studies.services import distress, scheduling
 from studies.services.fraud import allow_submission
 from studies.services.new_links import request_new_links
 from studies.services.portal import InvalidLink, WithdrawnParticipant, read_link, spend_link
@@ -137,7 +140,58 @@ def home(request: HttpRequest, participant: Participant) -> HttpResponse:
         voice_interview=participant.interviews.filter(
             mode=Interview.Mode.ASYNC_VOICE, status=Interview.Status.SCHEDULED
         ).first(),
+        after_interviews=after_interviews(participant),
+        interview_done=participant.interviews.filter(status=Interview.Status.COMPLETED).exists(),
     )
+
+
+@dataclass(frozen=True)
+class AfterInterview:
+    """An interview that stopped at a distress mark or a request for support (issue #25)."""
+
+    event: SafetyEvent
+    # For a voice interview: the number of the question the person was at.
+    question_number: int | None
+    may_ask: bool
+
+
+def after_interviews(participant: Participant) -> list[AfterInterview]:
+    """The person's interviews that stopped at a mark, where they may ask that what they said after it is not used
+    (or did ask); their own events only, never a risk answer's."""
+    events = (
+        participant.safety_events.exclude(kind=SafetyEvent.Kind.RISK_ITEM)
+        .exclude(outcome="")
+        .select_related("guide_question")
+        .order_by("-marked_at", "-pk")
+    )
+    rows = []
+    for event in events:
+        may_ask = event.cut_requested_at is None and distress.may_request_cut(event)
+        if may_ask or event.cut_requested_at is not None:
+            rows.append(AfterInterview(event, _question_number(event.guide_question), may_ask))
+    return rows
+
+
+def _question_number(question: GuideQuestion | None) -> int | None:
+    """The question's number as the voice interview page shows it (guide order, counting from 1)."""
+    if question is None:
+        return None
+    earlier = GuideQuestion.objects.filter(study_id=question.study_id, position__lt=question.position).count()
+    return earlier + 1
+
+
+@require_POST
+@portal_view
+def cut(request: HttpRequest, participant: Participant, event_id: int) -> HttpResponse:
+    """The person asks that what they said after the mark is not used; the team applies it."""
+    event = get_object_or_404(
+        participant.safety_events.exclude(kind=SafetyEvent.Kind.RISK_ITEM).select_related("study"), pk=event_id
+    )
+    try:
+        distress.request_cut(event=event)
+    except distress.DistressError as error:
+        messages.error(request, str(error))
+    return redirect(f"{reverse('participate:portal')}#after-interview-{event.pk}")
 
 
 @portal_view

@@ -18,6 +18,7 @@ urlpatterns = [
     path("portal/interview.ics", portal_views.calendar_file, name="portal_ics"),
     path("portal/withdraw/", portal_views.withdraw, name="portal_withdraw"),
     path("portal/questionnaires/<int:pk>/", portal_views.questionnaire, name="portal_questionnaire"),
+    path("portal/after-interview/<int:event_id>/", portal_views.cut, name="portal_cut"),
     path("<slug:slug>/", public_views.screening, name="screening"),
     path("<slug:slug>/done/<str:token>/", public_views.screening_result, name="screening_result"),
 ]

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.functional import Promise
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -20,8 +20,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import record_event
 from studies import selectors
+from studies.forms.partial_withdrawal import PartialWithdrawalForm
 from studies.models import SafetyEvent, StudyMembership
 from studies.permissions import study_role
+from studies.services.distress import may_request_cut, protocol_for
 from studies.services.safety import (
     FOLLOW_UP_ROLES,
     NOTE_MAX_LENGTH,
@@ -48,22 +50,21 @@ class Refused:
     note: str
 
 
-def _rows(events: list[SafetyEvent], refused: Refused | None) -> list[dict[str, object]]:
-    rows = []
-    for event in events:
-        mine = refused is not None and refused.event_id == event.id
-        actions: list[tuple[str, Promise]] = [
-            (state, ACTIONS[state]) for state in FollowUp if state in TRANSITIONS[event.follow_up]
-        ]
-        rows.append(
-            {
-                "event": event,
-                "actions": actions,
-                "error": refused.message if refused is not None and mine else "",
-                "note": refused.note if refused is not None and mine else event.follow_up_note,
-            }
-        )
-    return rows
+def _row(event: SafetyEvent, *, refused: Refused | None, notify_outcomes: tuple[str, ...]) -> dict[str, object]:
+    mine = refused is not None and refused.event_id == event.id
+    due = event.follow_up_due_at
+    return {
+        "event": event,
+        "actions": [(state, ACTIONS[state]) for state in FollowUp if state in TRANSITIONS[event.follow_up]],
+        "error": refused.message if refused is not None and mine else "",
+        "note": refused.note if refused is not None and mine else event.follow_up_note,
+        "overdue": due is not None and due < timezone.now() and event.follow_up != FollowUp.RESOLVED,
+        # Whether the safety contacts are told of this event: every risk item; an outcome the protocol names.
+        "alerts": event.kind == SafetyEvent.Kind.RISK_ITEM or event.outcome in notify_outcomes,
+        # A stopped interview's later part may be withdrawn: asked for by the participant, or taken by a manager
+        # on their behalf (studies.partial_withdrawal_views).
+        "may_cut": event.cut_applied_at is None and (event.cut_requested_at is not None or may_request_cut(event)),
+    }
 
 
 def _page(
@@ -71,13 +72,15 @@ def _page(
 ) -> HttpResponse:
     study = membership.study
     events = selectors.safety_event_list(study=study, show_resolved=show_resolved)
+    notify = protocol_for(study).notify_outcomes
     record_event(action="safety_events.viewed", request=request, study_id=study.id)
     context = {
         "study": study,
-        "rows": _rows(events, refused),
+        "rows": [_row(event, refused=refused, notify_outcomes=notify) for event in events],
         "show_resolved": show_resolved,
         "resolved_count": SafetyEvent.objects.filter(study=study, follow_up=FollowUp.RESOLVED).count(),
         "note_max_length": NOTE_MAX_LENGTH,
+        "cut_form": PartialWithdrawalForm(),  # its labels, for the apply form beside each event it may apply to
     }
     return render(request, "studies/safety_events.html", context, status=400 if refused else 200)
 

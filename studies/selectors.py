@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
-from studies.models import SafetyEvent, Study
+from studies.models import Participant, SafetyEvent, Study
 
 FollowUp = SafetyEvent.FollowUp
 
 
 def by_urgency(events: QuerySet[SafetyEvent]) -> QuerySet[SafetyEvent]:
-    """Open events first, then contacted, then resolved; newest first within each."""
+    """Open events first, then contacted, then resolved. Within the first two, follow-ups by due time (the
+    soonest first; events without one, such as risk items, after them), then newest first."""
     rank = Case(
         When(follow_up=FollowUp.OPEN, then=Value(0)),
         When(follow_up=FollowUp.CONTACTED, then=Value(1)),
         default=Value(2),
     )
-    return events.alias(rank=rank).order_by("rank", "-created_at", "-id")
+    due = Case(When(~Q(follow_up=FollowUp.RESOLVED), then=F("follow_up_due_at")), default=None)
+    return events.alias(rank=rank, due=due).order_by("rank", F("due").asc(nulls_last=True), "-created_at", "-id")
 
 
 def safety_event_list(*, study: Study, show_resolved: bool) -> list[SafetyEvent]:
@@ -24,7 +26,16 @@ def safety_event_list(*, study: Study, show_resolved: bool) -> list[SafetyEvent]
 
     Unlike the dashboard's safety panel this has no cap: an unresolved event must never fall off the list.
     """
-    events = SafetyEvent.objects.filter(study=study).select_related("participant", "followed_up_by")
+    events = SafetyEvent.objects.filter(study=study).select_related(
+        "participant", "followed_up_by", "interview", "marked_by", "follow_up_assignee", "cut_applied_by"
+    )
     if not show_resolved:
         events = events.exclude(follow_up=FollowUp.RESOLVED)
     return list(by_urgency(events))
+
+
+def participant_country(participant: Participant) -> str:
+    """The country (ISO alpha-2) the person gave in their latest screening, or "" when none: the crisis resources
+    they are shown are that country's."""
+    attributes = participant.responses.order_by("-created_at").values_list("attributes", flat=True).first() or {}
+    return str(attributes.get("country", "")) if isinstance(attributes, dict) else ""

@@ -2,7 +2,10 @@ from django.urls import path
 
 from studies import (
     consent_setup_views,
+    distress_protocol_views,
+    distress_views,
     guide_views,
+    partial_withdrawal_views,
     participant_views,
     question_views,
     quota_views,
@@ -86,12 +89,21 @@ urlpatterns = [
     path("<slug:slug>/guide/<int:question_id>/delete/", guide_views.guide_delete, name="guide_delete"),
     path("<slug:slug>/safety/", safety_views.safety_events, name="safety"),
     path("<slug:slug>/safety/<int:event_id>/follow-up/", safety_views.safety_follow_up, name="safety_follow_up"),
+    # The distress protocol in a live interview (studies/distress_views.py): owners, researchers, interviewers.
+    path("<slug:slug>/interviews/<int:interview_id>/start/", distress_views.interview_start, name="interview_start"),
+    path("<slug:slug>/interviews/<int:interview_id>/distress/", distress_views.distress_mark, name="distress_mark"),
+    path("<slug:slug>/safety/<int:event_id>/assess/", distress_views.distress_assess, name="distress_assess"),
+    path("<slug:slug>/safety/<int:event_id>/offset/", distress_views.distress_offset, name="distress_offset"),
+    # A partial withdrawal after a mark (studies/partial_withdrawal_views.py): owners and researchers.
+    path("<slug:slug>/safety/<int:event_id>/cut/", partial_withdrawal_views.apply_cut, name="apply_cut"),
     # --- set-up pages (issue #20) ---
     path("<slug:slug>/consent/", consent_setup_views.consent_setup, name="consent_setup"),
     path("<slug:slug>/consent/preview/", consent_setup_views.consent_preview, name="consent_preview"),
     path("<slug:slug>/consent/publish/", consent_setup_views.consent_publish, name="consent_publish"),
     path("<slug:slug>/safety/setup/", safety_setup_views.safety_setup, name="safety_setup"),
     path("<slug:slug>/safety/setup/preview/", safety_setup_views.safety_preview, name="safety_preview"),
+    # The distress protocol (studies/distress_protocol_views.py): every member reads it, owners and researchers save.
+    path("<slug:slug>/safety/setup/distress/", distress_protocol_views.distress_protocol, name="distress_protocol"),
     path("<slug:slug>/safety/setup/resources/add/", safety_setup_views.resource_add, name="crisis_resource_add"),
     path("<slug:slug>/safety/setup/resources/copy/", safety_setup_views.resource_copy, name="crisis_resource_copy"),
     path(

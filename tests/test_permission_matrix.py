@@ -89,6 +89,8 @@ EXPECTED_GET: dict[str, str] = {
     "participate:portal_cancel": "405 405 405 405 405 405 405",
     "participate:portal_consent": "403 403 403 403 403 403 403",
     "participate:portal_consent_pdf": "403 403 403 403 403 403 403",
+    # Asking that the part after a distress mark is not used (issue #25): the participant's own, from the portal.
+    "participate:portal_cut": "405 405 405 405 405 405 405",
     "participate:portal_enter": "400 400 400 400 400 400 400",
     "participate:portal_ics": "403 403 403 403 403 403 403",
     "participate:portal_new_link": "405 405 405 405 405 405 405",
@@ -113,6 +115,8 @@ EXPECTED_GET: dict[str, str] = {
     # A new study from a file needs the right to create studies, like studies:create: no persona has it.
     "setup_files:import": "403 403 403 403 403 403 302",
     "setup_files:study": "200 200 403 403 403 404 302",
+    # A partial withdrawal after a distress mark (studies/partial_withdrawal_views.py): owners and researchers.
+    "studies:apply_cut": "405 405 405 405 405 405 405",
     "studies:audit": "200 403 403 403 403 404 302",
     # Study set-up (studies/setup_views.py): every member reads settings and checklist, owners change them.
     "studies:checklist": "200 200 200 200 200 404 302",
@@ -128,11 +132,19 @@ EXPECTED_GET: dict[str, str] = {
     "studies:crisis_resource_copy": "405 405 405 405 405 405 405",
     "studies:crisis_resource_delete": "405 405 405 405 405 405 405",
     "studies:detail": "200 200 200 200 200 404 302",
+    # The distress protocol (studies/distress_protocol_views.py): every member reads it, owners and researchers save.
+    "studies:distress_protocol": "200 200 200 200 200 404 302",
+    # The distress protocol in a live interview (studies/distress_views.py): owners, researchers and interviewers.
+    # The world's event is a risk item, which is not assessed here (404 for those roles).
+    "studies:distress_assess": "404 404 404 403 403 404 302",
+    "studies:distress_mark": "405 405 405 405 405 405 405",
+    "studies:distress_offset": "405 405 405 405 405 405 405",
     "studies:guide": "200 200 200 200 200 404 302",
     "studies:guide_delete": "405 405 405 405 405 405 405",
     "studies:guide_move": "405 405 405 405 405 405 405",
     "studies:guide_question": "200 200 403 403 403 404 302",
     "studies:interview_done": "405 405 405 405 405 405 405",
+    "studies:interview_start": "405 405 405 405 405 405 405",
     "studies:list": "200 200 200 200 200 200 302",
     "studies:participant": "200 200 200 200 200 404 302",
     "studies:participant_data": "200 200 403 403 403 404 302",
@@ -188,6 +200,11 @@ EXPECTED_GET: dict[str, str] = {
     "voice:answer_upload": "405 405 405 405 405 405 405",
     "voice:answers": "403 403 403 403 403 403 403",
     "voice:answers_done": "405 405 405 405 405 405 405",
+    # "I need support" in a voice interview (issue #25): a portal session only, never a team account.
+    "voice:support": "403 403 403 403 403 403 403",
+    "voice:support_cut": "405 405 405 405 405 405 405",
+    "voice:support_open": "405 405 405 405 405 405 405",
+    "voice:support_stop": "405 405 405 405 405 405 405",
 }
 EXPECTED_POST: dict[str, str] = {
     "api_tokens:revoke": "302 404 404 404 404 404 302",
@@ -210,6 +227,7 @@ EXPECTED_POST: dict[str, str] = {
     "exports:start": "302 302 403 403 403 404 302",
     "logout": "302 302 302 302 302 302 302",
     "participate:portal_cancel": "403 403 403 403 403 403 403",
+    "participate:portal_cut": "403 403 403 403 403 403 403",
     "participate:portal_new_link": "400 400 400 400 400 400 400",
     "review:approve": "302 302 403 403 403 404 302",
     "review:redaction-decide": "302 302 403 403 403 404 302",
@@ -218,15 +236,21 @@ EXPECTED_POST: dict[str, str] = {
     "review:save": "400 400 403 403 403 404 302",
     # Copying needs the right to create studies too (the owner persona lacks it): refused before the form is read.
     "setup_files:clone": "403 403 403 403 403 404 302",
+    # An empty form lacks the confirmation: shown again with the reason (400), nothing changes.
+    "studies:apply_cut": "400 400 403 403 403 404 302",
     # An empty text previews as nothing; with no draft there is nothing to publish (a message, back to the page).
     "studies:consent_preview": "200 200 403 403 403 404 302",
     "studies:consent_publish": "302 302 403 403 403 404 302",
     "studies:crisis_resource_add": "400 400 403 403 403 404 302",
     "studies:crisis_resource_copy": "400 400 403 403 403 404 302",
     "studies:crisis_resource_delete": "400 400 403 403 403 404 302",
+    # The world's interview is over: starting it or marking distress is refused with a message, nothing changes.
+    "studies:distress_mark": "302 302 302 403 403 404 302",
+    "studies:distress_offset": "404 404 404 403 403 404 302",
     "studies:guide_delete": "302 302 403 403 403 404 302",
     "studies:guide_move": "400 400 403 403 403 404 302",
     "studies:interview_done": "404 404 404 403 403 404 302",
+    "studies:interview_start": "302 302 302 403 403 404 302",
     # A first POST to delete shows the confirmation step; copying and moving need a key or a direction.
     "studies:question_delete": "200 200 403 403 403 404 302",
     "studies:question_duplicate": "400 400 403 403 403 404 302",
@@ -253,6 +277,9 @@ EXPECTED_POST: dict[str, str] = {
     "voice:answer_skip": "403 403 403 403 403 403 403",
     "voice:answer_upload": "403 403 403 403 403 403 403",
     "voice:answers_done": "403 403 403 403 403 403 403",
+    "voice:support_cut": "403 403 403 403 403 403 403",
+    "voice:support_open": "403 403 403 403 403 403 403",
+    "voice:support_stop": "403 403 403 403 403 403 403",
 }
 
 

@@ -3,14 +3,17 @@ event contacted and then resolved, the resolved filter, and nothing spilling sid
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
-from studies.models import SafetyEvent, Study
-from studies.tests.factories import ParticipantFactory
+from studies.models import Interview, SafetyEvent, Study
+from studies.services import distress
+from studies.tests.factories import InterviewFactory, ParticipantFactory
 from tests.test_dashboard_browser import signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -50,3 +53,30 @@ def test_a_researcher_follows_up_an_event_on_a_phone(
 
     event.refresh_from_db()
     assert (event.follow_up, event.followed_up_by_id) == ("resolved", researcher.id)
+
+
+def test_a_distress_follow_up_with_a_withdrawal_request_reads_well_on_a_phone(
+    browser: Any, live_server: Any, study: Study, owner: User, interviewer: User
+) -> None:
+    interview = InterviewFactory(participant__study=study, status=Interview.Status.SCHEDULED)
+    event = distress.mark_distress(interview=interview, user=interviewer)
+    note = "A long note without spaces: " + "ThisWordIsVeryLongAndMustWrapOnAPhone" * 3
+    event = distress.record_assessment(event=event, outcome=SafetyEvent.Outcome.STOP, note=note, user=interviewer)
+    SafetyEvent.objects.filter(id=event.id).update(follow_up_due_at=timezone.now() - timedelta(hours=1))
+    distress.request_cut(event=event)
+
+    page = signed_in_page(browser, live_server, owner, viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(live_server.url + reverse("dashboard:page", args=[study.slug]))
+    row = page.locator(f"#panel-safety #follow-up-{event.id}")
+    assert "overdue" in str(row.text_content())
+    assert fits_the_screen(page)
+    row.get_by_role("link", name=f"Follow up with {interview.participant.code}").click()
+    card = page.locator(f"#event-{event.id}")
+    card.wait_for()
+    assert fits_the_screen(page)
+    assert "The participant asked that what they said after the mark is not used" in str(card.text_content())
+    confirm = card.get_by_role("checkbox", name="Delete everything after the mark", exact=False)
+    confirm.focus()
+    page.keyboard.press("Space")  # by keyboard: ticked, nothing sent
+    assert confirm.is_checked()
+    assert page.csp_errors == []

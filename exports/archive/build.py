@@ -161,6 +161,11 @@ def _dictionary(study: Study) -> Iterable[list[object]]:
     yield ["codebook/codebook.csv", "*", "One code per row; the columns are named in its header (coding.csv_io)."]
     yield ["agreement.json", "*", "Agreement per coder pair (percent, Cohen's kappa) and Krippendorff's alpha."]
     yield ["methods.json", "*", "The figures behind methods.md."]
+    yield [
+        "methods.json",
+        "safety",
+        "Counts only: safety events by kind and by outcome, follow-ups done and open, partial withdrawals applied.",
+    ]
 
 
 def write_archive(*, study: Study, target: IO[bytes], progress: Progress) -> dict[str, object]:

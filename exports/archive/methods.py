@@ -10,6 +10,7 @@ from django.db.models import Count
 
 from coding.models import CodingAssignment
 from coding.selectors import study_agreement
+from exports.archive.safety_counts import safety_figures, safety_lines
 from studies.models import Interview, Study
 from transcription.models import Transcript, TranscriptVersion
 
@@ -46,6 +47,7 @@ def methods_figures(study: Study, *, exported: list[int]) -> dict[str, Any]:
         "share_double_coded": round(sum(1 for n in counts if n >= 2) / len(counts), 3) if counts else None,
         "krippendorff_alpha": None if alpha is None else alpha.value,
         "krippendorff_alpha_note": "" if alpha is None else alpha.note,
+        "safety": safety_figures(study),
     }
 
 
@@ -73,6 +75,7 @@ def methods_text(study: Study, figures: dict[str, Any]) -> str:
             if alpha is not None
             else f"not defined ({figures['krippendorff_alpha_note'] or 'no data'})."
         ),
+        *safety_lines(figures["safety"]),
         "",
         "Participants are identified by pseudonyms only; participants.csv lists those who consented, with closed "
         "screening answers and derived bands as demographics.",

@@ -23,7 +23,7 @@ from accounts.models import User
 from config.media import delete_media, walk_media
 from exports.models import ExportJob
 from exports.services.jobs import FOLDER
-from studies.models import Participant
+from studies.models import Participant, SafetyEvent
 
 # A queued or running export older than this lost its message or its worker: the largest studies build in minutes.
 STALE_AFTER = timedelta(hours=24)
@@ -102,6 +102,13 @@ def erase_exports_holding(*, participant: Participant) -> None:
         delete_stray_files(folder=folder)
 
     transaction.on_commit(delete_files)
+
+
+def erase_exports_after_cut(*, event: SafetyEvent) -> None:
+    """Cut hook (`studies.services.partial_withdrawal.register_cut_hook`): any archive of the study may hold words
+    said after the mark, so every one goes, as for an erasure (`erase_exports_holding`). Runs inside the partial
+    withdrawal's transaction, with the participant row locked."""
+    erase_exports_holding(participant=event.participant)
 
 
 def delete_expired_exports(*, now: datetime | None = None) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import record_event
+from review.distress import FLAG_DISTRESS, DistressMark, distress_marks, near_a_mark, support_requests
 from review.models import Approval, RedactedVersion
 from review.services import versions
 from review.services.errors import ReviewError, VersionConflict
@@ -33,10 +35,19 @@ def _flag_labels() -> dict[str, str]:
         FLAG_POSSIBLE_HALLUCINATION: _("possible hallucination"),
         FLAG_REPETITION_LOOP: _("repeated loop"),
         FLAG_LANGUAGE_SWITCH: _("language switch"),
+        FLAG_DISTRESS: _("Distress marked near here"),
     }
 
 
-def editor_payload(transcript: Transcript, version: TranscriptVersion, slug: str) -> dict[str, Any]:
+def _flags(row: dict[str, Any], marks: Sequence[DistressMark]) -> list[str]:
+    """The stored flags, and "distress" near a mark (computed here, never stored: see review.distress)."""
+    near = near_a_mark(row["start"], row["end"], marks)
+    return [*row["flags"], FLAG_DISTRESS] if near else list(row["flags"])
+
+
+def editor_payload(
+    transcript: Transcript, version: TranscriptVersion, slug: str, marks: Sequence[DistressMark] = ()
+) -> dict[str, Any]:
     """Compact segment data for the page: words as [start, end, text] triples (they are most of the bytes)."""
     segments = [
         {
@@ -44,7 +55,7 @@ def editor_payload(transcript: Transcript, version: TranscriptVersion, slug: str
             "e": row["end"],
             "sp": row["speaker"],
             "t": row["text"],
-            "f": row["flags"],
+            "f": _flags(row, marks),
             "w": [[w.get("start"), w.get("end"), w.get("text", "")] for w in row["words"]],
         }
         for row in versions.rows_of(version)
@@ -59,6 +70,20 @@ def editor_payload(transcript: Transcript, version: TranscriptVersion, slug: str
     }
 
 
+def _distress(
+    transcript: Transcript, slug: str, marks: Sequence[DistressMark], data: dict[str, Any] | None
+) -> dict[str, Any]:
+    """What the page says about distress: each mark and whether a segment lies near it, how many segments are
+    flagged (said beside the approve button), and a voice answer's requests for support."""
+    segments = data["segments"] if data else []
+    return {
+        "marks": [(mark, any(mark.covers(seg["s"], seg["e"]) for seg in segments)) for mark in marks],
+        "flagged": sum(FLAG_DISTRESS in seg["f"] for seg in segments),
+        "support": support_requests(transcript),
+        "safety_url": reverse("studies:safety", args=[slug]) + (f"#event-{marks[0].event_id}" if marks else ""),
+    }
+
+
 @require_GET
 @study_role(*EDITORS)
 def editor(request: HttpRequest, membership: StudyMembership, transcript_id: int) -> HttpResponse:
@@ -66,11 +91,14 @@ def editor(request: HttpRequest, membership: StudyMembership, transcript_id: int
     version = versions.latest_version(transcript)
     if version is not None:
         audit_raw_view(request, membership, version, page="editor")
+    marks = distress_marks(transcript)
+    data = editor_payload(transcript, version, membership.study.slug, marks) if version else None
     context = {
         "study": membership.study,
         "transcript": transcript,
         "version": version,
-        "data": editor_payload(transcript, version, membership.study.slug) if version else None,
+        "data": data,
+        "distress": _distress(transcript, membership.study.slug, marks, data),
         "is_redacted": version is not None and RedactedVersion.objects.filter(version=version).exists(),
         "is_approved": version is not None and Approval.objects.filter(version=version).exists(),
         "marks": ["[inaudible]", "[crosstalk]", "[pause]", "[laughs]"],

@@ -125,7 +125,7 @@ class SafetyEvent(TimeStampedModel):
     )
     follow_up_channel = models.CharField(_("follow-up by"), max_length=8, choices=Channel.choices, blank=True)
     # The participant asked that what they said after the mark is not used; the team applies it (a partial
-    # withdrawal: studies.services.distress.apply_partial_withdrawal).
+    # withdrawal: studies.services.partial_withdrawal.apply_partial_withdrawal).
     cut_requested_at = models.DateTimeField(null=True, blank=True)
     cut_applied_at = models.DateTimeField(null=True, blank=True)
     cut_applied_by = models.ForeignKey(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from studies.iso_names import country_name, language_name
-from studies.models import ConsentDocument, Interview, Questionnaire, Study
+from studies.models import ConsentDocument, DistressProtocol, Interview, Questionnaire, Study
 from studies.services.rules import questionnaire_rule_errors
 from studies.services.safety_setup import recruiting_countries
 from studies.services.scheduling import open_slots
@@ -56,6 +56,7 @@ def launch_checklist(*, study: Study) -> list[Check]:
         _interviews(study),
         _retention(study),
         _quotas(study),
+        _distress_protocol(study),
     ]
 
 
@@ -167,6 +168,25 @@ def _safety_contact(study: Study) -> Check:
         "%(count)d contact with an e-mail address.", "%(count)d contacts with an e-mail address.", count
     ) % {"count": count}
     return Check("safety_contact", title, True, message, url)
+
+
+def _distress_protocol(study: Study) -> Check:
+    """A warning only: the platform's protocol always applies; a study's own may lack a language added since."""
+    title, url = _("Distress protocol"), _url("studies:distress_protocol", study)
+    protocol = DistressProtocol.objects.filter(study=study).first()
+    if protocol is None or not protocol.questions:
+        message = _("Interviews follow the platform's assessment questions; review the protocol before interviewing.")
+        return Check("distress_protocol", title, True, message, url, False)
+    languages = study.languages or ["en"]
+    gaps = [code for code in languages if any(not question.get(code) for question in protocol.questions)]
+    if gaps:
+        message = _("Some assessment questions have no text in %(languages)s.") % {"languages": _names(gaps)}
+        return Check("distress_protocol", title, False, message, url, False)
+    count = len(protocol.questions)
+    message = ngettext(
+        "%(count)d assessment question of the study's own.", "%(count)d assessment questions of the study's own.", count
+    ) % {"count": count}
+    return Check("distress_protocol", title, True, message, url, False)
 
 
 def _interviews(study: Study) -> Check:

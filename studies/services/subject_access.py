@@ -120,15 +120,24 @@ def _interview(interview: Interview, participant: Participant) -> dict[str, Any]
 
 
 def _safety_events(participant: Participant) -> list[dict[str, Any]]:
-    """Each risk item the person's answer triggered and the team's follow-up, its note decrypted (it is about
-    them); who moved it is given as the team's label only. The answer itself was never stored."""
+    """Each risk item the person's answer triggered, each moment of distress in an interview with its assessment,
+    each time they asked for support, and the team's follow-up; notes decrypted (they are about them); who acted is
+    given as the team's label only. The answer itself was never stored."""
     events = list(participant.safety_events.order_by("created_at", "id"))
     prompts = _risk_prompts(participant, {event.question_key for event in events})
     return [
         {
+            "kind": event.kind,
             "question": event.question_key,
             "prompt": prompts.get(event.question_key, ""),
             "at": event.created_at.isoformat(),
+            "interview": event.interview_id,
+            "seconds_into_recording": event.recording_offset,
+            "outcome": event.outcome,
+            "assessment_note": event.assessment_note,
+            "follow_up_due_at": _when(event.follow_up_due_at),
+            "asked_not_to_use_after_mark_at": _when(event.cut_requested_at),
+            "removed_after_mark_at": _when(event.cut_applied_at),
             "safety_contact_notified_at": _when(event.notified_at),
             "follow_up": event.follow_up,
             "follow_up_changed_at": _when(event.followed_up_at),

@@ -105,9 +105,17 @@ def test_the_export_holds_each_safety_event_with_its_follow_up_state_and_note(st
     data, text = export_of(participant, researcher)
     first, second = data["safety_events"]
     assert first == {
+        "kind": "risk_item",
         "question": "crisis",
         "prompt": "¿Está en crisis ahora mismo?",
         "at": handled.created_at.isoformat(),
+        "interview": None,
+        "seconds_into_recording": None,
+        "outcome": "",
+        "assessment_note": "",
+        "follow_up_due_at": None,
+        "asked_not_to_use_after_mark_at": None,
+        "removed_after_mark_at": None,
         "safety_contact_notified_at": None,
         "follow_up": "resolved",
         "follow_up_changed_at": handled.followed_up_at.isoformat(),

@@ -12,8 +12,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from studies.models import GuideQuestion, Interview, StudyMembership
+from accounts.audit import record_event
+from studies.iso_names import is_rtl
+from studies.models import GuideQuestion, Interview, SafetyEvent, StudyMembership
 from studies.permissions import MANAGERS, study_role
+from studies.services.distress import INTERVIEW_ROLES, LIVE_MODES
 from transcription import selectors, services
 from transcription.models import Recording, TranscriptionJob, VoiceAnswer
 from transcription.views.roles import LISTENERS, UPLOADERS
@@ -46,7 +49,51 @@ def interview_page(request: HttpRequest, membership: StudyMembership, interview_
         "max_bytes": settings.MAX_UPLOAD_BYTES,
         "chunk_bytes": settings.UPLOAD_CHUNK_BYTES,
     }
+    if membership.role in INTERVIEW_ROLES:
+        context |= _safety_context(request, membership, interview, has_recording=bool(recordings))
     return render(request, "transcription/interview.html", context)
+
+
+def _safety_context(
+    request: HttpRequest, membership: StudyMembership, interview: Interview, *, has_recording: bool
+) -> dict[str, object]:
+    """For the people who run interviews: the live interview's controls and guide, and every safety event of the
+    interview (kinds, times and outcomes; the assessment notes for owners and researchers only, audited)."""
+    events = list(
+        SafetyEvent.objects.filter(interview=interview)
+        .select_related("marked_by", "follow_up_assignee", "guide_question")
+        .order_by("created_at", "id")
+    )
+    show_notes = membership.role in MANAGERS
+    if show_notes and any(event.assessment_note for event in events):
+        record_event(
+            action="interview.safety_notes_viewed", request=request, study_id=interview.study_id, target=interview
+        )
+    live = interview.mode in LIVE_MODES
+    distress = SafetyEvent.Kind.INTERVIEW_DISTRESS
+    return {
+        "can_run": True,
+        "is_live": live,
+        "is_open": interview.status == Interview.Status.SCHEDULED,
+        "guide": _guide(interview) if live else [],
+        "participant_direction": "rtl" if is_rtl(interview.participant.language.split("-")[0]) else "ltr",
+        "events": events,
+        "pending": next((event for event in events if event.kind == distress and not event.outcome), None),
+        "show_notes": show_notes,
+        "has_recording": has_recording,
+    }
+
+
+def _guide(interview: Interview) -> list[tuple[str, str]]:
+    """Each guide question in the participant's language, and in the interviewer's when that reads differently."""
+    theirs = interview.participant.language
+    mine = translation.get_language() or "en"
+    questions = GuideQuestion.objects.filter(study_id=interview.study_id).select_related("study").order_by("position")
+    rows = []
+    for question in questions:
+        text, other = question.prompt_in(theirs), question.prompt_in(mine)
+        rows.append((text, other if other != text else ""))
+    return rows
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from studies.consent import consent_allows
-from studies.models import GuideQuestion, Interview, Participant
+from studies.models import GuideQuestion, Interview, Participant, SafetyEvent
 from studies.portal_views import portal_view, render_portal
+from studies.selectors import participant_country
+from studies.services.distress import may_request_cut
 from studies.services.safety import crisis_resources_for
 from transcription.models import VoiceAnswer
 from transcription.services import voice_answers
@@ -61,7 +63,7 @@ class QuestionRow:
         return "skipped" if self.answer.is_skipped else "answered"
 
 
-def _interview(participant: Participant, interview_id: int) -> Interview:
+def own_interview(participant: Participant, interview_id: int) -> Interview:
     """The participant's own voice interview, open or handed in; anything else is not found."""
     return get_object_or_404(
         Interview,
@@ -88,18 +90,17 @@ def _rows(interview: Interview, language: str) -> list[QuestionRow]:
     ]
 
 
-def _resources(participant: Participant) -> list[object]:
+def crisis_resources(participant: Participant) -> list[object]:
     """Crisis resources for the country the person screened from, in their language (shown on the page: the
     questions are about mental health, and answering them aloud can be hard)."""
-    attributes = participant.responses.order_by("-created_at").values_list("attributes", flat=True).first() or {}
-    country = str(attributes.get("country", "")) if isinstance(attributes, dict) else ""
+    country = participant_country(participant)
     return list(crisis_resources_for(study=participant.study, country=country, language=participant.language))
 
 
 @require_GET
 @portal_view
 def answers(request: HttpRequest, participant: Participant, interview_id: int) -> HttpResponse:
-    interview = _interview(participant, interview_id)
+    interview = own_interview(participant, interview_id)
     rows = _rows(interview, translation.get_language() or participant.language)
     context = {
         "interview": interview,
@@ -107,16 +108,34 @@ def answers(request: HttpRequest, participant: Participant, interview_id: int) -
         "is_open": interview.status == Interview.Status.SCHEDULED,
         "allowed": consent_allows(participant, *TRANSCRIPTION_CONSENT),
         "all_done": bool(rows) and all(row.answer is not None for row in rows),
-        "resources": _resources(participant),
+        "resources": crisis_resources(participant),
         "distressed": participant.safety_events.exists(),
+        "support_question": next((row.question.pk for row in rows if row.answer is None), ""),
+        "zone": participant.time_zone or "UTC",
+        **_stop_context(interview, rows),
     }
     return render_portal(request, participant, "transcription/portal/answers.html", 200, **context)
+
+
+def _stop_context(interview: Interview, rows: list[QuestionRow]) -> dict[str, object]:
+    """After the person stopped from "I need support": that event, the number of the question they were at, and
+    whether they may still ask that the answers from there on are not used."""
+    stopped = (
+        interview.safety_events.filter(kind=SafetyEvent.Kind.PARTICIPANT_SUPPORT, outcome=SafetyEvent.Outcome.STOP)
+        .order_by("-marked_at", "-pk")
+        .first()
+    )
+    if stopped is None:
+        return {"stopped": None}
+    number = next((row.number for row in rows if row.question.pk == stopped.guide_question_id), None)
+    may_cut = stopped.cut_requested_at is None and may_request_cut(stopped)
+    return {"stopped": stopped, "stopped_number": number, "may_cut": may_cut}
 
 
 @require_POST
 @portal_view
 def answer_upload(request: HttpRequest, participant: Participant, interview_id: int, question_id: int) -> JsonResponse:
-    interview = _interview(participant, interview_id)
+    interview = own_interview(participant, interview_id)
     question = _question(participant, question_id)
     if request.content_type in FORM_TYPES:
         return JsonResponse({"error": _("Send the recording itself as the body of the request.")}, status=415)
@@ -145,7 +164,7 @@ def _length(request: HttpRequest) -> int:
 @require_POST
 @portal_view
 def skip(request: HttpRequest, participant: Participant, interview_id: int, question_id: int) -> HttpResponse:
-    interview = _interview(participant, interview_id)
+    interview = own_interview(participant, interview_id)
     question = _question(participant, question_id)
     try:
         answer = voice_answers.skip_question(interview=interview, question=question)
@@ -160,7 +179,7 @@ def skip(request: HttpRequest, participant: Participant, interview_id: int, ques
 @require_POST
 @portal_view
 def finish(request: HttpRequest, participant: Participant, interview_id: int) -> HttpResponse:
-    interview = _interview(participant, interview_id)
+    interview = own_interview(participant, interview_id)
     try:
         voice_answers.finish_voice_interview(interview=interview)
     except voice_answers.AnswerRefused as error:

@@ -476,6 +476,16 @@
     flagStatus();
   }
 
+  // The first segment flagged "distress" that ends after a mark's window opens (found by time, so splits and
+  // merges since the page was loaded do not matter).
+  function jumpToDistress(from) {
+    const i = segs.findIndex((seg) => (seg.f || []).includes("distress") && seg.e >= from);
+    if (i < 0) return;
+    select(i, true);
+    seek(segs[i].s);
+    flagStatus();
+  }
+
   // ---- events --------------------------------------------------------------------------------------------
   list.addEventListener("input", onInput);
   list.addEventListener("click", (event) => {
@@ -514,6 +524,9 @@
   $("back5").addEventListener("click", () => player && seek(player.currentTime - 5));
   $("slower").addEventListener("click", () => setRate(-0.1));
   $("faster").addEventListener("click", () => setRate(0.1));
+  document.querySelectorAll(".jump-distress").forEach((button) =>
+    button.addEventListener("click", () => jumpToDistress(Number(button.dataset.from)))
+  );
   $("next-flag").addEventListener("click", () => walkFlagged(1));
   $("prev-flag").addEventListener("click", () => walkFlagged(-1));
   if (player) {

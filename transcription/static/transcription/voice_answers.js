@@ -3,6 +3,37 @@
 // recording at once as the body of one POST (progress shown; "Send again" keeps the recording on failure).
 // Where recording is impossible (no MediaRecorder, no microphone, permission refused) each question offers a
 // file input instead (phones open their recorder app), sent the same way. The server checks everything again.
+// A recording can be paused and resumed (MediaRecorder.pause; the time limit counts recorded time only).
+// "I need support" (a plain form at the top of the page) is told which question the person is at; leaving for it
+// while an answer is recorded or sent drops that answer, so nothing said in that moment is sent unasked.
+(function () {
+  "use strict";
+  var form = document.getElementById("support-form");
+  if (!form) { return; }
+
+  // The question that takes up most of the screen below the support bar (none when none is in view).
+  function questionInView() {
+    var top = Math.max(0, form.getBoundingClientRect().bottom);
+    var best = null;
+    var most = 0;
+    document.querySelectorAll(".voice-question").forEach(function (item) {
+      var rect = item.getBoundingClientRect();
+      var shown = Math.min(rect.bottom, window.innerHeight) - Math.max(rect.top, top);
+      if (shown > most) { most = shown; best = item; }
+    });
+    return best;
+  }
+
+  form.addEventListener("submit", function () {
+    var leaving = { question: "", dropped: false };
+    document.dispatchEvent(new CustomEvent("voice:leave", { detail: leaving }));
+    var item = questionInView();
+    var question = leaving.question || (item && item.dataset.question) || "";
+    if (question) { form.querySelector('[data-field="support-question"]').value = question; }
+    form.querySelector('[data-field="support-recording"]').value = leaving.dropped ? "dropped" : "";
+  });
+}());
+
 (function () {
   "use strict";
   var root = document.getElementById("voice-answers");
@@ -10,6 +41,8 @@
   var texts = root.dataset;
   var busy = 0;           // recordings or uploads under way (warn before leaving the page)
   var current = null;     // the question being recorded
+  var recorderNow = null; // its MediaRecorder
+  var leaving = false;    // the person left for "I need support": no warning, nothing more is sent
 
   var TYPES = ["audio/webm;codecs=opus", "audio/mp4", "audio/ogg;codecs=opus", "audio/webm"];
 
@@ -64,6 +97,7 @@
   // Sending ------------------------------------------------------------------------------------------------
 
   function send(item, blob) {
+    if (leaving) { return; }
     var progress = field(item, "progress");
     var retry = action(item, "retry");
     if (blob.size > (parseInt(item.dataset.maxBytes, 10) || Infinity)) { fail(item, texts.textTooLarge); return; }
@@ -158,40 +192,63 @@
       var options = mimeType ? { mimeType: mimeType } : {};
       var recorder = new MediaRecorder(stream, options);
       var chunks = [];
-      var started = Date.now();
+      var recorded = 0;             // milliseconds recorded before the last pause
+      var since = Date.now();       // when recording last started or resumed
       var timer = field(item, "timer");
+      var pause = action(item, "pause");
       var stopMeter = meter(stream, field(item, "level"));
       var atLimit = false;
       current = item;
+      recorderNow = recorder;
       busy += 1;
+      function seconds() {
+        return (recorded + (recorder.state === "recording" ? Date.now() - since : 0)) / 1000;
+      }
       recorder.ondataavailable = function (event) { if (event.data && event.data.size) { chunks.push(event.data); } };
       recorder.onstop = function () {
         window.clearInterval(ticking);
-        window.clearTimeout(cutoff);
         stopMeter();
         stream.getTracks().forEach(function (track) { track.stop(); });
         current = null;
+        recorderNow = null;
         busy -= 1;
         setRecordButtons(false);
         action(item, "record").hidden = false;
         action(item, "stop").hidden = true;
+        pause.hidden = true;
         timer.hidden = true;
+        if (leaving) { return; }
         var blob = new Blob(chunks, { type: recorder.mimeType || mimeType || "audio/webm" });
         showPlayback(item, blob);
         send(item, blob);
         if (atLimit) { fail(item, texts.textAtLimit); }
       };
+      // The limit is enforced here, on recorded time (the server refuses anything much longer, by its length).
       var ticking = window.setInterval(function () {
-        timer.textContent = clock((Date.now() - started) / 1000) + " / " + clock(limit);
+        timer.textContent = clock(seconds()) + " / " + clock(limit);
+        if (seconds() >= limit && recorder.state !== "inactive") { atLimit = true; recorder.stop(); }
       }, 250);
-      // The limit is enforced here (the server refuses anything much longer, by its decoded length).
-      var cutoff = window.setTimeout(function () { atLimit = true; recorder.stop(); }, limit * 1000);
       action(item, "stop").onclick = function () { if (recorder.state !== "inactive") { recorder.stop(); } };
+      pause.onclick = function () {
+        if (recorder.state === "recording") {
+          recorded += Date.now() - since;
+          recorder.pause();
+          pause.textContent = texts.textResume;
+          say(item, texts.textPaused);
+        } else if (recorder.state === "paused") {
+          since = Date.now();
+          recorder.resume();
+          pause.textContent = texts.textPause;
+          say(item, texts.textRecording);
+        }
+      };
       recorder.start(1000);
       timer.textContent = "0:00 / " + clock(limit);
       timer.hidden = false;
       action(item, "record").hidden = true;
       action(item, "stop").hidden = false;
+      pause.textContent = texts.textPause;
+      pause.hidden = typeof recorder.pause !== "function";
       action(item, "stop").focus();
       say(item, texts.textRecording);
     }).catch(function () {
@@ -223,8 +280,18 @@
     root.querySelector('[data-field="unsupported"]').hidden = false;
   }
 
+  document.addEventListener("voice:leave", function (event) {
+    event.detail.dropped = busy > 0;
+    if (current) { event.detail.question = current.dataset.question; }
+    leaving = true;
+    if (recorderNow && recorderNow.state !== "inactive") { recorderNow.stop(); }
+  });
+
+  // Back from the support page through the browser's page cache: this page records and sends again.
+  window.addEventListener("pageshow", function (event) { if (event.persisted) { leaving = false; } });
+
   window.addEventListener("beforeunload", function (event) {
-    if (busy > 0) {
+    if (busy > 0 && !leaving) {
       event.preventDefault();
       event.returnValue = texts.textLeave;
       return texts.textLeave;
