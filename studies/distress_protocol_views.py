@@ -22,14 +22,8 @@ from studies.forms.distress_protocol import DistressProtocolForm, default_questi
 from studies.iso_names import is_rtl, language_name
 from studies.models import SafetyEvent, Study, StudyMembership
 from studies.permissions import MANAGERS, study_role
-from studies.services.distress import (
-    DEFAULT_QUESTIONS,
-    MAX_QUESTIONS,
-    Protocol,
-    ProtocolError,
-    protocol_for,
-    save_protocol,
-)
+from studies.services.distress import DEFAULT_QUESTIONS, MAX_QUESTIONS, Protocol, protocol_for
+from studies.services.distress_protocol import ProtocolError, save_protocol
 
 
 @require_http_methods(["GET", "POST"])

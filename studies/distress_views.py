@@ -38,7 +38,9 @@ from studies.services.distress import (
     set_recording_offset,
     start_interview,
 )
-from studies.services.safety import crisis_resources_for
+from studies.services.safety import SafetyFollowUpError, crisis_resources_for, follow_up_safety_event
+
+FollowUp = SafetyEvent.FollowUp
 
 
 def _interview(membership: StudyMembership, interview_id: int) -> Interview:
@@ -225,3 +227,21 @@ def _assessed_message(event: SafetyEvent) -> str:
     else:
         parts.append(_("No follow-up is scheduled."))
     return " ".join(parts)
+
+
+@require_POST
+@study_role(*INTERVIEW_ROLES)
+def follow_up_done(request: HttpRequest, membership: StudyMembership, event_id: int) -> HttpResponse:
+    """Record a scheduled follow-up as done from the interview page: owners, researchers, or the person the
+    protocol gave it to (studies.services.safety.follow_up_safety_event checks which)."""
+    events = SafetyEvent.objects.select_related("study", "participant")
+    event = get_object_or_404(events, id=event_id, study=membership.study, interview__isnull=False)
+    try:
+        follow_up_safety_event(
+            event=event, to=FollowUp.RESOLVED, note=request.POST.get("note", ""), user=request.user, request=request
+        )
+    except SafetyFollowUpError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The follow-up is recorded as done."))
+    return redirect(_interview_url(membership.study.slug, event.interview_id or 0, f"event-{event.id}"))

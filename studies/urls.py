@@ -94,6 +94,7 @@ urlpatterns = [
     path("<slug:slug>/interviews/<int:interview_id>/distress/", distress_views.distress_mark, name="distress_mark"),
     path("<slug:slug>/safety/<int:event_id>/assess/", distress_views.distress_assess, name="distress_assess"),
     path("<slug:slug>/safety/<int:event_id>/offset/", distress_views.distress_offset, name="distress_offset"),
+    path("<slug:slug>/safety/<int:event_id>/done/", distress_views.follow_up_done, name="follow_up_done"),
     # A partial withdrawal after a mark (studies/partial_withdrawal_views.py): owners and researchers.
     path("<slug:slug>/safety/<int:event_id>/cut/", partial_withdrawal_views.apply_cut, name="apply_cut"),
     # --- set-up pages (issue #20) ---

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.tokens import create_api_token
@@ -45,6 +46,7 @@ from transcription.tests.factories import MediaFileFactory, TranscriptionJobFact
 PERSONAS = ("owner", "researcher", "interviewer", "coder", "viewer", "outsider", "anonymous")
 RAW_TEXT = "Matrix Person uses a chatbot at night."
 CONTACT = ("Matrix Person", "matrix@example.org")
+DISTRESS_NOTE = "Matrix assessment note: cried about her brother."
 
 
 @dataclass
@@ -87,9 +89,9 @@ def _participant_side(world: World) -> None:
     VoiceAnswer.objects.create(interview=voice, question=question)
     world.ids["question_id"] = question.pk
     world.ids["stage_questionnaire"] = Questionnaire.objects.filter(study=world.study).first()
-    world.ids["event_id"] = SafetyEvent.objects.create(
-        study=world.study, participant=participant, question_key="crisis"
-    ).pk
+    # A risk answer, and (below, once the interview exists) distress marked in the interview: the routes by event
+    # use the latter, whose assessment note only owners and researchers may read.
+    SafetyEvent.objects.create(study=world.study, participant=participant, question_key="crisis")
     world.ids["resource_id"] = CrisisResource.objects.create(study=world.study, name="Matrix line", phone="111").pk
     world.ids["contact_id"] = SafetyContact.objects.create(study=world.study, name="Lead", email="lead@example.org").pk
     world.ids["stratum_id"] = Stratum.objects.create(
@@ -115,6 +117,21 @@ def _transcript_side(world: World) -> None:
         version_id=transcript.versions.get().pk,
         transcript=transcript,
     )
+    world.ids["event_id"] = SafetyEvent.objects.create(
+        study=world.study,
+        participant=participant,
+        kind=SafetyEvent.Kind.INTERVIEW_DISTRESS,
+        interview=recording.interview,
+        marked_at=timezone.now(),
+        marked_by=world.users["interviewer"],
+        recording_offset=1.0,
+        outcome=SafetyEvent.Outcome.STOP,
+        assessed_at=timezone.now(),
+        assessment_note=DISTRESS_NOTE,
+        follow_up_due_at=timezone.now(),
+        follow_up_assignee=world.users["interviewer"],
+        follow_up_channel=SafetyEvent.Channel.PHONE,
+    ).pk
 
 
 def _coding_side(world: World) -> None:

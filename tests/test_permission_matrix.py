@@ -16,7 +16,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from studies.models import ScreeningResponse
-from tests.permission_world import CONTACT, PERSONAS, RAW_TEXT, World, build_world
+from tests.permission_world import CONTACT, DISTRESS_NOTE, PERSONAS, RAW_TEXT, World, build_world
 
 # Django admin (staff only, its own login) and the API (tests/test_api_permissions.py walks every router
 # route with every role and every kind of token) are checked elsewhere.
@@ -135,10 +135,11 @@ EXPECTED_GET: dict[str, str] = {
     # The distress protocol (studies/distress_protocol_views.py): every member reads it, owners and researchers save.
     "studies:distress_protocol": "200 200 200 200 200 404 302",
     # The distress protocol in a live interview (studies/distress_views.py): owners, researchers and interviewers.
-    # The world's event is a risk item, which is not assessed here (404 for those roles).
-    "studies:distress_assess": "404 404 404 403 403 404 302",
+    # The world's event is distress marked in its interview, assessed; its note shows to owners and researchers only.
+    "studies:distress_assess": "200 200 200 403 403 404 302",
     "studies:distress_mark": "405 405 405 405 405 405 405",
     "studies:distress_offset": "405 405 405 405 405 405 405",
+    "studies:follow_up_done": "405 405 405 405 405 405 405",
     "studies:guide": "200 200 200 200 200 404 302",
     "studies:guide_delete": "405 405 405 405 405 405 405",
     "studies:guide_move": "405 405 405 405 405 405 405",
@@ -246,7 +247,9 @@ EXPECTED_POST: dict[str, str] = {
     "studies:crisis_resource_delete": "400 400 403 403 403 404 302",
     # The world's interview is over: starting it or marking distress is refused with a message, nothing changes.
     "studies:distress_mark": "302 302 302 403 403 404 302",
-    "studies:distress_offset": "404 404 404 403 403 404 302",
+    "studies:distress_offset": "400 400 400 403 403 404 302",
+    # The interviewer is the one the world's follow-up was given to: an empty note is refused with a message.
+    "studies:follow_up_done": "302 302 302 403 403 404 302",
     "studies:guide_delete": "302 302 403 403 403 404 302",
     "studies:guide_move": "400 400 403 403 403 404 302",
     "studies:interview_done": "404 404 404 403 403 404 302",
@@ -309,6 +312,7 @@ def url_for(name: str, kwargs: list[str], world: World) -> str:
 RAW_READERS = {"owner", "researcher"}
 SCREENING_READERS = {"owner", "researcher"}
 CONTACT_READERS = {"owner", "researcher"}
+NOTE_READERS = {"owner", "researcher"}
 SCREENING_ANSWERS = {"matrix_story": "Matrix screening story about sleepless nights.", "matrix_risk": "matrix-risk-yes"}
 RISK_REASONS = ["matrix_fraud_reason"]
 ELIGIBILITY_REASONS = ["matrix eligibility reason"]
@@ -335,6 +339,8 @@ def leaks(world: World, persona: str, body: bytes) -> list[str]:
         found.append("screening answers or reasons")
     if persona not in CONTACT_READERS and any(value.encode() in body for value in CONTACT):
         found.append("contact details")
+    if persona not in NOTE_READERS and DISTRESS_NOTE.encode() in body:
+        found.append("a distress assessment note")
     return found
 
 
@@ -382,6 +388,8 @@ def test_every_route_answers_every_persona_as_expected(settings: object, tmp_pat
     assert [text for text in (*SCREENING_TEXT, *CONTACT) if text not in shown] == [], (
         "the leak check looks for what owners see"
     )
+    safety = world.client("owner").get(reverse("studies:safety", args=[world.study.slug])).content.decode()
+    assert DISTRESS_NOTE in safety, "the leak check looks for the note owners see"
     leaked: dict[str, list[str]] = {}
     seen_get, seen_post = observe(world, leaked)
     if os.environ.get("MATRIX_PRINT"):

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from accounts.audit import record_event
 from coding.codetree import CodeNode, tree_from_study
 from seeds.setup.shapes import FORMAT, VERSION
-from studies.models import Question, Questionnaire, Study
+from studies.models import DistressProtocol, Question, Questionnaire, Study
 from studies.services import consent_setup as consent
 
 # Question fields by the file's name, with the value the file leaves out.
@@ -178,7 +178,17 @@ def _safety(study: Study) -> dict[str, Any]:
         {"name": resource.name, **_filled(**{name: getattr(resource, name) for name in RESOURCE_FIELDS})}
         for resource in study.crisis_resources.order_by("position", "id")
     ]
-    return {"safety_contacts": contacts, "crisis_resources": resources}
+    section: dict[str, Any] = {"safety_contacts": contacts, "crisis_resources": resources}
+    protocol = DistressProtocol.objects.filter(study=study).first()
+    if protocol is not None:  # the study's own; without one the platform's applies (its assignee: not a set-up)
+        section["distress_protocol"] = {
+            "questions": list(protocol.questions),
+            "alert_at_once": list(protocol.notify_outcomes),
+            "follow_up_after": list(protocol.follow_up_outcomes),
+            "follow_up_hours": protocol.follow_up_hours,
+            "follow_up_channel": protocol.follow_up_channel,
+        }
+    return section
 
 
 def _filled(**values: str) -> dict[str, str]:

@@ -22,10 +22,11 @@ from seeds.setup.export import export_setup
 from seeds.setup.questions import question_fields
 from seeds.setup.shapes import DEFAULT_ANSWER_SECONDS, SCRIPT_KEYS, VERSION, code_node, guide_text
 from seeds.setup.validate import validate_setup
-from studies.models import Questionnaire, Study
+from studies.models import Questionnaire, SafetyEvent, Study
 from studies.services import consent_setup as consent
 from studies.services import guide, quota_setup, safety_setup
 from studies.services import questionnaires as builder
+from studies.services.distress_protocol import ProtocolError, save_protocol
 from studies.services.study_setup import StudySettings, create_draft_study
 
 SERVICE_ERRORS = (
@@ -33,6 +34,7 @@ SERVICE_ERRORS = (
     quota_setup.QuotaSetupError,
     consent.ConsentSetupError,
     safety_setup.SafetySetupError,
+    ProtocolError,
     guide.GuideError,
     CodebookError,
     CodingError,
@@ -232,3 +234,16 @@ def _safety(*, study: Study, data: dict[str, Any], owner: User, request: HttpReq
         values = {name: resource.get(name, "") for name in ("country", "language", "phone", "url", "description")}
         fields_ = safety_setup.ResourceFields(name=resource["name"], **values)
         safety_setup.add_crisis_resource(study=study, fields=fields_, actor=owner, request=request)
+    protocol = section.get("distress_protocol")
+    if protocol is not None:
+        save_protocol(
+            study=study,
+            user=owner,
+            questions=list(protocol.get("questions", [])),
+            notify_outcomes=list(protocol.get("alert_at_once", [])),
+            follow_up_outcomes=list(protocol.get("follow_up_after", [])),
+            follow_up_hours=protocol.get("follow_up_hours", 24),
+            follow_up_assignee_id=None,
+            follow_up_channel=protocol.get("follow_up_channel", SafetyEvent.Channel.PHONE),
+            request=request,
+        )

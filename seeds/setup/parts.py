@@ -1,4 +1,4 @@
-"""Checks of the `consent`, `interview_guide`, `codebook` and `safety` sections."""
+"""Checks of the `consent`, `interview_guide`, `codebook` and `safety` sections (its distress protocol too)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from coding.codetree import CodebookFormatError, normalise_colour
 from seeds.setup import checks as c
 from seeds.setup.shapes import SCRIPT_KEYS
 from studies.forms.safety_setup import validate_phone
+from studies.models import SafetyEvent
 from studies.models.guide import MAX_ANSWER_SECONDS, MIN_ANSWER_SECONDS
 from studies.services.consent_setup import KEY_PATTERN as CONSENT_KEY
 from studies.services.consent_setup import MIN_CHOICES
+from studies.services.distress import QUESTION_MAX_LENGTH
+from studies.services.distress_protocol import FOLLOW_UP_HOURS
 
 CODE_TEXTS = ("definition", "when_to_use", "when_not_to_use", "example")
 MAX_CODE_DEPTH = 12
@@ -199,10 +202,13 @@ def _colour(problems: c.Problems, path: str, value: Any) -> None:
         problems.add(path, str(error))
 
 
-def check_safety(problems: c.Problems, path: str, value: Any) -> None:
-    data = c.mapping(problems, path, value, optional=("safety_contacts", "crisis_resources"))
+def check_safety(problems: c.Problems, path: str, value: Any, languages: list[str]) -> None:
+    optional = ("safety_contacts", "crisis_resources", "distress_protocol")
+    data = c.mapping(problems, path, value, optional=optional)
     if data is None:
         return
+    if "distress_protocol" in data:
+        _distress_protocol(problems, c.at(path, "distress_protocol"), data["distress_protocol"], languages)
     where = c.at(path, "safety_contacts")
     for index, contact in enumerate(c.sequence(problems, where, data.get("safety_contacts", [])) or []):
         here = c.at(where, index)
@@ -242,3 +248,26 @@ def _phone(problems: c.Problems, path: str, value: Any) -> None:
         validate_phone(value)
     except ValidationError as error:
         problems.add(path, " ".join(error.messages))
+
+
+def _distress_protocol(problems: c.Problems, path: str, value: Any, languages: list[str]) -> None:
+    """The study's own distress protocol: its questions in the study's languages, outcomes from the list."""
+    optional = ("questions", "alert_at_once", "follow_up_after", "follow_up_hours", "follow_up_channel")
+    data = c.mapping(problems, path, value, optional=optional)
+    if data is None:
+        return
+    where = c.at(path, "questions")
+    for index, texts in enumerate(c.sequence(problems, where, data.get("questions", [])) or []):
+        c.per_language(problems, c.at(where, index), texts, languages, max_length=QUESTION_MAX_LENGTH)
+    for key in ("alert_at_once", "follow_up_after"):
+        for index, outcome in enumerate(c.sequence(problems, c.at(path, key), data.get(key, [])) or []):
+            if outcome not in SafetyEvent.Outcome.values:
+                choices = ", ".join(SafetyEvent.Outcome.values)
+                problems.add(c.at(c.at(path, key), index), _("Not an outcome (%(choices)s).") % {"choices": choices})
+    if "follow_up_hours" in data:
+        low, high = FOLLOW_UP_HOURS
+        c.integer(problems, c.at(path, "follow_up_hours"), data["follow_up_hours"], low=low, high=high)
+    channel = data.get("follow_up_channel", SafetyEvent.Channel.PHONE)
+    if channel not in SafetyEvent.Channel.values:
+        choices = ", ".join(SafetyEvent.Channel.values)
+        problems.add(c.at(path, "follow_up_channel"), _("Not a channel (%(choices)s).") % {"choices": choices})

@@ -63,7 +63,7 @@ def validate_setup(data: Any) -> list[str]:
     if "interview_guide" in root:
         check_guide(problems, "interview_guide", root["interview_guide"], languages, code_keys)
     if "safety" in root:
-        check_safety(problems, "safety", root["safety"])
+        check_safety(problems, "safety", root["safety"], languages)
     return problems.items
 
 

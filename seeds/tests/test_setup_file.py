@@ -33,6 +33,7 @@ from seeds.setup import (
 from studies.models import (
     ConsentDocument,
     CrisisResource,
+    DistressProtocol,
     EligibilityRule,
     GuideQuestion,
     Participant,
@@ -478,3 +479,55 @@ def test_it_reads_an_exported_file_back() -> None:
 def test_it_refuses_a_file_it_cannot_read_safely(content: bytes, message: str) -> None:
     with pytest.raises(UnreadableSetup, match=message):
         read_setup(content)
+
+
+PROTOCOL = {
+    "questions": [{"en": "Are you safe right now?", "es": "¿Está a salvo ahora?"}],
+    "alert_at_once": ["urgent_help"],
+    "follow_up_after": ["stop", "urgent_help"],
+    "follow_up_hours": 6,
+    "follow_up_channel": "video",
+}
+
+
+def test_the_distress_protocol_travels_with_the_setup(someone: User) -> None:
+    data = small_setup()
+    data["safety"]["distress_protocol"] = PROTOCOL
+    study = import_setup(data=data, owner=someone, title="", slug="")
+    protocol = DistressProtocol.objects.get(study=study)
+    assert (protocol.notify_outcomes, protocol.follow_up_hours, protocol.follow_up_channel) == (
+        ["urgent_help"],
+        6,
+        "video",
+    )
+    assert export_setup(study=study)["safety"]["distress_protocol"] == PROTOCOL
+    assert (
+        "distress_protocol"
+        not in export_setup(study=import_setup(data=small_setup(), owner=someone, title="x", slug="x"))["safety"]
+    )
+
+
+def test_a_protocol_with_an_unknown_outcome_a_foreign_language_or_too_many_hours_is_refused() -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["safety"]["distress_protocol"] = {
+            **PROTOCOL,
+            "questions": [{"en": "Safe?", "fr": "Ça va ?"}],
+            "alert_at_once": ["panic"],
+            "follow_up_hours": 400,
+            "follow_up_channel": "pigeon",
+        }
+
+    problems = problems_of(change)
+    where = "safety.distress_protocol"
+    assert any(p.startswith(f"{where}.questions[0].fr: Not a language of the study") for p in problems)
+    assert any(p.startswith(f"{where}.alert_at_once[0]: Not an outcome") for p in problems)
+    assert any(p.startswith(f"{where}.follow_up_hours: ") for p in problems)
+    assert any(p.startswith(f"{where}.follow_up_channel: Not a channel") for p in problems)
+
+
+def test_a_protocol_question_missing_a_study_language_rolls_the_import_back(someone: User) -> None:
+    data = small_setup()
+    data["safety"]["distress_protocol"] = {"questions": [{"en": "Are you safe?"}]}
+    with pytest.raises(SetupInvalid, match="no text in"):
+        import_setup(data=data, owner=someone, title="", slug="half-protocol")
+    assert not Study.objects.filter(slug="half-protocol").exists()

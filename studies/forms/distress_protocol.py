@@ -3,8 +3,8 @@ which outcomes alert the safety contacts at once and which need a follow-up, and
 channel.
 
 The form only reads what was typed; the rules (every study language, lengths, how many questions, who may follow
-up, the range of hours) are the service's (studies.services.distress.save_protocol), which names the field of each
-refusal with the same names as here ("q-<row>-<language>", …).
+up, the range of hours) are the service's (studies.services.distress_protocol.save_protocol), which names the field
+of each refusal with the same names as here ("q-<row>-<language>", …).
 """
 
 from __future__ import annotations

@@ -211,12 +211,15 @@ def send_follow_up_due(safety_event_id: int) -> None:
             "due": _utc(event.follow_up_due_at),
             "channel": event.get_follow_up_channel_display() or _("as the study's protocol says"),
         }
+        if event.interview_id is not None:  # the interview page: the person it was given to records it there
+            page = reverse("transcription:interview", args=[event.study.slug, event.interview_id])
+            names["follow_up_url"] = f"{settings.SITE_URL}{page}#event-{event.id}"
         send_mail(
             subject=_("Safety follow-up due: %(study)s, participant %(code)s") % names,
             message=_(
                 'A follow-up for participant %(code)s of the study "%(study)s" is due (%(due)s), by: %(channel)s.\n\n'
                 "Details (for team members signed in): %(url)s\n"
-                "Record the follow-up as done on the safety page: %(follow_up_url)s\n"
+                "Record the follow-up as done here: %(follow_up_url)s\n"
             )
             % names,
             from_email=None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -12,13 +13,15 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from studies.models import CrisisResource, OutboxMessage, Participant, SafetyEvent, Study
-from studies.permissions import MANAGERS, require_role
+from studies.permissions import CONTACT_ROLES, MANAGERS, require_role
 from studies.services.outbox import queue_message
 
 FollowUp = SafetyEvent.FollowUp
 # Who sees safety events and follows them up: the dashboard's safety panel audience. Interviewers meet people
 # but a risk-item trigger is health information the study's safety protocol gives to its leads.
 FOLLOW_UP_ROLES = MANAGERS
+# Who may be given a follow-up by a distress protocol (and then record it): the people who meet participants.
+ASSIGNABLE_ROLES = CONTACT_ROLES
 NOTE_MAX_LENGTH = 1000
 # Each state and the states it may move to; a resolved event may be reopened if it was closed too soon.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -70,11 +73,15 @@ def follow_up_safety_event(
     """Move an event's follow-up to `to` (contacted, resolved, or open again), with the acting person's note.
 
     Checks the role itself (404 for outsiders, 403 for members outside FOLLOW_UP_ROLES, via
-    studies.permissions). The note replaces the stored one (pages offer the current note for editing) and is
-    required to resolve. The row is locked and the transition checked against its current state, so two people
-    clicking at once cannot both move it; the audit entry holds the states, never the note.
+    studies.permissions), except for the person a distress protocol gave the follow-up to, who may record their own
+    (an interviewer who calls the participant the next day). The note replaces the stored one (pages offer the
+    current note for editing) and is required to resolve. The row is locked and the transition checked against its
+    current state, so two people clicking at once cannot both move it; the audit entry holds the states, never the
+    note.
     """
-    require_role(user, event.study.slug, FOLLOW_UP_ROLES)
+    membership = require_role(user, event.study.slug, ASSIGNABLE_ROLES)
+    if membership.role not in FOLLOW_UP_ROLES and event.follow_up_assignee_id != user.pk:
+        raise PermissionDenied
     note = note.strip()
     if to not in TRANSITIONS:
         raise SafetyFollowUpError(_("Choose a follow-up status."))

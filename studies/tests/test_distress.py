@@ -8,14 +8,18 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import AuditEntry, User
-from studies.models import DistressProtocol, GuideQuestion, Interview, OutboxMessage, SafetyEvent, Study
+from studies.models import DistressProtocol, GuideQuestion, Interview, OutboxMessage, Role, SafetyEvent, Study
 from studies.services import distress
-from studies.tests.factories import InterviewFactory
+from studies.services.safety import SafetyFollowUpError, follow_up_safety_event
+from studies.tests.factories import InterviewFactory, MembershipFactory
 
 Outcome = SafetyEvent.Outcome
+FollowUp = SafetyEvent.FollowUp
 Kind = OutboxMessage.Kind
 
 
@@ -200,3 +204,46 @@ def test_the_time_in_the_recording_can_be_corrected_once_uploaded(interview: Int
     with pytest.raises(distress.DistressError):
         distress.set_recording_offset(event=event, seconds=-1, user=interviewer)
     assert SafetyEvent.objects.get(pk=event.pk).recording_offset == 125.0
+
+
+def test_the_interviewer_given_the_follow_up_records_it_and_no_other_interviewer_can(
+    study: Study, interview: Interview, interviewer: User, owner: User
+) -> None:
+    event = distress.mark_distress(interview=interview, user=interviewer)
+    distress.record_assessment(event=event, outcome=Outcome.STOP, note="", user=interviewer)
+    event.refresh_from_db()
+    colleague = MembershipFactory(study=study, role=Role.INTERVIEWER).user
+    with pytest.raises(PermissionDenied):
+        follow_up_safety_event(event=event, to=FollowUp.RESOLVED, note="Called her.", user=colleague)
+    with pytest.raises(SafetyFollowUpError):
+        follow_up_safety_event(event=event, to=FollowUp.RESOLVED, note="", user=interviewer)
+
+    done = follow_up_safety_event(event=event, to=FollowUp.RESOLVED, note="Called her; she is fine.", user=interviewer)
+
+    assert (done.follow_up, done.followed_up_by) == (FollowUp.RESOLVED, interviewer)
+    client = Client()
+    client.force_login(interviewer)
+    page = client.get(reverse("transcription:interview", args=[study.slug, interview.pk])).content.decode()
+    assert "she is fine" not in page  # the note is for owners and researchers
+    client.force_login(owner)
+    resolved = client.get(reverse("studies:safety", args=[study.slug]) + "?show=resolved").content.decode()
+    assert "she is fine" in resolved
+
+
+def test_the_follow_up_form_on_the_interview_page_records_it_done(
+    study: Study, interview: Interview, interviewer: User
+) -> None:
+    event = distress.mark_distress(interview=interview, user=interviewer)
+    distress.record_assessment(event=event, outcome=Outcome.PAUSE, note="", user=interviewer)
+    client = Client()
+    client.force_login(interviewer)
+    page = reverse("transcription:interview", args=[study.slug, interview.pk])
+    assert f'id="follow-up-done-{event.pk}"' in client.get(page).content.decode()
+
+    refused = client.post(reverse("studies:follow_up_done", args=[study.slug, event.pk]), {"note": " "}, follow=True)
+    assert "Write a short note" in refused.content.decode()
+    assert SafetyEvent.objects.get(pk=event.pk).follow_up == FollowUp.OPEN
+
+    client.post(reverse("studies:follow_up_done", args=[study.slug, event.pk]), {"note": "Called the next day."})
+    assert SafetyEvent.objects.get(pk=event.pk).follow_up == FollowUp.RESOLVED
+    assert f'id="follow-up-done-{event.pk}"' not in client.get(page).content.decode()

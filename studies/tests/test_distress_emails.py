@@ -141,7 +141,7 @@ def test_the_follow_up_reminder_tells_the_assignee_who_by_which_channel_and_wher
     assert f'A follow-up for participant {code} of the study "{interview.study.title}" is due' in message.body
     assert f"{event.follow_up_due_at:%Y-%m-%d %H:%M} UTC" in message.body
     assert "by: Phone call." in message.body
-    assert f"/safety/#event-{event.id}" in message.body
+    assert f"/interviews/{interview.pk}/#event-{event.id}" in message.body  # where the assignee records it
     assert "sister" not in every_mail()
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.models import AuditEntry, User
 from studies.models import DistressProtocol, SafetyEvent, Study
 from studies.services import distress
-from studies.services.distress import ProtocolError, save_protocol
+from studies.services.distress_protocol import ProtocolError, save_protocol
 from studies.services.launch import launch_checklist
 
 pytestmark = pytest.mark.django_db
