@@ -138,3 +138,54 @@ class Approval(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"approval of {self.version_id}"
+
+
+class MemberCheck(TimeStampedModel):
+    """A transcript version sent to its participant to read (member checking): they comment on segments and
+    approve it or ask for changes by the deadline. Redacted unless the study sends what was said
+    (`Study.member_check_raw`); which one is recorded here, because it decides what the portal shows."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent, awaiting the participant")
+        APPROVED = "approved", _("Approved by the participant")
+        CHANGES = "changes", _("Changes asked for")
+        EXPIRED = "expired", _("No answer by the deadline")
+        CANCELLED = "cancelled", _("Cancelled by the team")
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="member_checks")
+    version = models.ForeignKey(TranscriptVersion, on_delete=models.CASCADE, related_name="member_checks")
+    raw = models.BooleanField(default=False)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    deadline = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SENT, db_index=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    # The participant's overall word with their answer (encrypted: it is about them).
+    message = EncryptedTextField(blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            # One open request per transcript at a time.
+            models.UniqueConstraint(fields=("transcript",), condition=Q(status="sent"), name="one_open_member_check"),
+            models.CheckConstraint(
+                condition=Q(status__in=("sent", "cancelled", "expired")) | Q(responded_at__isnull=False),
+                name="member_check_answer_is_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"member check {self.pk} of {self.transcript_id}"
+
+
+class MemberCheckComment(TimeStampedModel):
+    """A participant's comment on one segment (by its index in the version sent), encrypted."""
+
+    member_check = models.ForeignKey(MemberCheck, on_delete=models.CASCADE, related_name="comments")
+    segment = models.PositiveIntegerField()
+    text = EncryptedTextField()
+
+    class Meta:
+        ordering = ("segment", "id")
+
+    def __str__(self) -> str:
+        return f"comment on segment {self.segment} of {self.member_check_id}"

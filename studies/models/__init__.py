@@ -12,7 +12,9 @@ from studies.models.core import (
     Study,
     StudyMembership,
 )
-from studies.models.guide import GuideQuestion
+from studies.models.guide import GuideQuestion, InterviewNote
+from studies.models.incentives import CompensationPlan, Incentive, PaymentMethod
+from studies.models.messaging import MessageTemplate
 from studies.models.outbox import OutboxMessage
 from studies.models.safety import CrisisResource, DistressProtocol, SafetyContact, SafetyEvent
 from studies.models.scheduling import Slot
@@ -27,6 +29,7 @@ from studies.models.screening import (
 from studies.models.team import TeamInvitation
 
 __all__ = [
+    "CompensationPlan",
     "Consent",
     "ConsentDocument",
     "ConsentItem",
@@ -35,9 +38,13 @@ __all__ = [
     "DistressProtocol",
     "EligibilityRule",
     "GuideQuestion",
+    "Incentive",
     "Interview",
+    "InterviewNote",
+    "MessageTemplate",
     "OutboxMessage",
     "Participant",
+    "PaymentMethod",
     "Question",
     "Questionnaire",
     "QuestionnaireNotice",

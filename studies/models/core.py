@@ -54,6 +54,12 @@ class Study(TimeStampedModel):
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # The stage at which a participant starts counting towards quota strata.
+    # Reminders to people who were invited but did not consent, or consented but did not book: after this many days
+    # without a step, at most this many times (0 turns them off).
+    nudge_after_days = models.PositiveSmallIntegerField(_("remind after (days)"), default=4)
+    nudge_max_count = models.PositiveSmallIntegerField(_("reminders at most"), default=2)
+    # What a participant reads when the team sends them their transcript to check: redacted (the default) or as said.
+    member_check_raw = models.BooleanField(_("send the unredacted transcript for member checking"), default=False)
     quota_stage = models.CharField(
         _("quotas count at"), max_length=16, choices=QuotaStage.choices, default=QuotaStage.CONSENTED
     )
@@ -137,6 +143,9 @@ class Participant(TimeStampedModel):
     withdrawal_scope = models.CharField(max_length=16, choices=WithdrawalScope.choices, blank=True)
     # IANA time zone the participant chose (or their browser reported) for showing interview times.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # Reminders sent for the step they are at (reset when they take it) and when the last one went.
+    nudges_sent = models.PositiveSmallIntegerField(default=0)
+    last_nudged_at = models.DateTimeField(null=True, blank=True)
     # Bumped to revoke every magic link issued before (links carry the version they were signed with).
     link_version = models.PositiveIntegerField(default=0)
 
@@ -227,6 +236,7 @@ class Interview(TimeStampedModel):
         SCHEDULED = "scheduled", _("Scheduled")
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
+        NO_SHOW = "no_show", _("Missed (no-show)")
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="interviews")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="interviews")

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
+from config.fields import EncryptedTextField
 from studies.models.core import Study
 
 DEFAULT_ANSWER_SECONDS = 180
@@ -49,3 +51,25 @@ class GuideQuestion(TimeStampedModel):
         fallback = (self.study.languages or ["en"])[0]
         texts = self.prompt if isinstance(self.prompt, dict) else {}
         return texts.get(language.split("-")[0]) or texts.get(fallback) or next(iter(texts.values()), "")
+
+
+class InterviewNote(TimeStampedModel):
+    """A note an interviewer takes during an interview: when, and how far into it (from the interview's start, so
+    it can be found in the recording once uploaded). The text may say anything about the person: encrypted, for
+    the people who run interviews (owners, researchers, interviewers)."""
+
+    interview = models.ForeignKey("studies.Interview", on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = EncryptedTextField(_("note"))
+    written_at = models.DateTimeField()
+    # Seconds from Interview.started_at; None when the interview was not started on its page.
+    offset = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("written_at", "id")
+        constraints = [
+            models.CheckConstraint(condition=Q(offset__isnull=True) | Q(offset__gte=0), name="note_offset_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on interview {self.interview_id}"

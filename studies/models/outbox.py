@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
 from studies.models.core import Consent, Interview, Participant, StudyMembership
+from studies.models.incentives import Incentive
 from studies.models.safety import SafetyEvent
 from studies.models.screening import Questionnaire
 from studies.models.team import TeamInvitation
@@ -32,6 +33,12 @@ class OutboxMessage(TimeStampedModel):
         PORTAL_LINK = "portal_link", _("new portal link")
         TEAM_INVITATION = "team_invitation", _("invitation to a study team")
         FOLLOW_UP_DUE = "follow_up_due", _("safety follow-up due")
+        NUDGE_CONSENT = "nudge_consent", _("reminder to give consent")
+        NUDGE_BOOKING = "nudge_booking", _("reminder to book an interview")
+        NO_SHOW = "no_show", _("invitation to book again after a missed interview")
+        TEAM_MESSAGE = "team_message", _("message from the team")
+        MEMBER_CHECK = "member_check", _("transcript to check")
+        INCENTIVE_PAID = "incentive_paid", _("payment sent")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting to be sent")
@@ -54,6 +61,7 @@ class OutboxMessage(TimeStampedModel):
     team_invitation = models.ForeignKey(
         TeamInvitation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    incentive = models.ForeignKey(Incentive, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     reminder_hours = models.PositiveSmallIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
