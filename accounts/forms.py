@@ -61,3 +61,4 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.ChoiceField, self.fields["time_zone"])
         field.choices = [("", _("UTC (the default)")), *grouped_choices()]
+        field.widget.attrs.update({"data-zone-search": _("Find a city or region"), "data-detect-timezone": "1"})

@@ -187,6 +187,25 @@ def screening_by_week(*, study: Study, now: datetime | None = None) -> list[Week
 # --- Sample diversity -------------------------------------------------------------------------------------
 
 
+FLAGS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class FlagQueue:
+    """Screened people flagged for review (possible duplicates, too fast, failed attention checks), oldest first:
+    they heard a neutral answer and wait for the team's decision."""
+
+    count: int
+    oldest: list[Participant]
+
+
+def flag_queue(*, study: Study) -> FlagQueue:
+    """For owners and researchers (the view checks the role). Codes and dates only: the reasons are on each
+    participant's page."""
+    flagged = Participant.objects.filter(study=study, status=Participant.Status.FLAGGED)
+    return FlagQueue(count=flagged.count(), oldest=list(flagged.order_by("created_at", "id")[:FLAGS_SHOWN]))
+
+
 def sample_diversity(*, study: Study) -> composition.Diversity:
     """The counted sample along every quota dimension and the usual demographic ones, against targets."""
     return composition.diversity(study=study)

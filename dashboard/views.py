@@ -56,6 +56,8 @@ def _funnel(study: Study, membership: StudyMembership) -> dict[str, Any]:
         for step in funnel.steps
     ]
     return {
+        # Owners and researchers decide on flagged people; the others see the count in the funnel only.
+        "flags": selectors.flag_queue(study=study) if membership.role in MANAGERS else None,
         "funnel": funnel,
         "funnel_chart": charts.bar_chart(
             chart_id="chart-funnel",

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.time_zones import grouped_choices
 from studies.models import ConsentDocument, Participant, Slot
 from studies.services.consent import item_label
-from studies.services.scheduling import TIME_ZONES, local_time
+from studies.services.scheduling import local_time
 
 
 class ConsentForm(forms.Form):
@@ -39,10 +40,15 @@ class ConsentForm(forms.Form):
 class TimeZoneForm(forms.Form):
     tz = forms.ChoiceField(
         label=_("Show times in this time zone"),
-        choices=[("", "—"), *((zone, zone.replace("_", " ")) for zone in TIME_ZONES)],
         required=False,
         widget=forms.Select(attrs={"data-detect-timezone": "1"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["tz"])
+        field.choices = [("", "—"), *grouped_choices()]
+        field.widget.attrs["data-zone-search"] = _("Find your city or region")
 
 
 class BookingForm(forms.Form):

@@ -25,20 +25,6 @@
     });
   }
 
-  // Time zone: fill an empty time-zone selector with the browser's zone.
-  function detectTimeZone() {
-    var select = document.querySelector("[data-detect-timezone]");
-    if (!select || select.value) { return; }
-    try {
-      var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      if (zone && select.querySelector('option[value="' + zone + '"]')) {
-        select.value = zone;
-        // Show the times in the detected zone at once; the person can still pick another.
-        if (select.form && select.form.hasAttribute("data-autosubmit")) { select.form.submit(); }
-      }
-    } catch (e) { /* an old browser: the person picks the zone themselves */ }
-  }
-
   document.addEventListener("change", applySkipLogic);
-  document.addEventListener("DOMContentLoaded", function () { applySkipLogic(); detectTimeZone(); });
+  document.addEventListener("DOMContentLoaded", applySkipLogic);
 })();
