@@ -7,5 +7,5 @@ cd "$ROOT"
 ensure_venv requirements-dev.txt
 # Catalog work needs no secrets: the development settings (DEBUG=1) load without a SECRET_KEY.
 export DEBUG=1
-"$VENV/bin/python" manage.py makemessages -l es -l hi --ignore=.venv --ignore=tests --ignore='*/tests/*'
+"$VENV/bin/python" manage.py makemessages -l es -l hi -l ar --ignore=.venv --ignore=tests --ignore='*/tests/*'
 "$VENV/bin/python" manage.py compilemessages --ignore=.venv

@@ -1,6 +1,6 @@
 """Messages that reach people from code rather than templates are translated: coding service errors, the codebook
-CSV reader, the upload page's script messages and the team's emails, in Spanish and Hindi. Both catalogs are
-complete (no empty or fuzzy message) and their compiled .mo files match them."""
+CSV reader, the upload page's script messages and the team's emails, in Spanish and Hindi. The catalogs (Spanish,
+Hindi and Arabic) are complete (no empty or fuzzy message) and their compiled .mo files match them."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def catalog(language: str) -> list[dict[str, object]]:
     return entries
 
 
-@pytest.mark.parametrize("language", ["es", "hi"])
+@pytest.mark.parametrize("language", ["es", "hi", "ar"])
 def test_every_message_of_the_catalog_is_translated_and_compiled(language: str) -> None:
     entries = catalog(language)
     untranslated = [e["msgid"] for e in entries if e["fuzzy"] or e["obsolete"] or not all(e["msgstr"])]  # type: ignore[arg-type]

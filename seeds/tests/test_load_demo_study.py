@@ -16,12 +16,12 @@ from django.db.models import Max
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import User
-from coding.models import Code, CodebookVersion, CodingPolicy, Memo
+from coding.models import Adjudication, Code, CodebookVersion, Coding, CodingPolicy, Memo
 from config.media import open_decrypted
 from seeds.management.commands import _demo_recordings
 from studies.models import ConsentDocument, GuideQuestion, Participant, Question, SafetyEvent, Study
 from studies.services.consent import consent_text_sha256
-from transcription.models import MediaFile, Recording, TranscriptionJob
+from transcription.models import MediaFile, Recording, Transcript, TranscriptionJob
 
 SLUG = "llm-chatbots-mental-health"
 LANGUAGES = ("en", "es", "hi")
@@ -173,11 +173,13 @@ def test_recordings_are_stored_encrypted_and_their_jobs_queued_on_commit(
     load("--no-recordings")
     with django_capture_on_commit_callbacks() as callbacks:
         output = load()
-    assert "Recordings: 6 synthesized" in output
-    assert len(callbacks) == 6  # one transcription job sent per recording, nothing else changed
+    # Four interviews are synthesized for the worker; two arrived coded from the seeds (text only, no job).
+    assert "Recordings: 4 synthesized" in output
+    assert len(callbacks) == 4  # one transcription job sent per recording, nothing else changed
     assert Recording.objects.count() == 6
+    assert Recording.objects.filter(files__isnull=True).count() == 2
     translated = Recording.objects.filter(translate_to_english=True)
-    assert sorted(translated.values_list("interview__participant__language", flat=True)) == ["de", "es"]
+    assert sorted(translated.values_list("interview__participant__language", flat=True)) == ["de"]
     assert set(TranscriptionJob.objects.values_list("status", flat=True)) == {TranscriptionJob.Status.QUEUED}
     for media in MediaFile.objects.all():
         raw = (demo / media.storage_name).read_bytes()
@@ -214,7 +216,8 @@ def test_without_espeak_ng_the_recordings_are_skipped_with_a_clear_message(
     monkeypatch.setattr(_demo_recordings, "espeak_available", lambda: False)
     output = load()
     assert "espeak-ng is not installed" in output
-    assert not Recording.objects.exists()
+    assert not MediaFile.objects.exists()
+    assert Recording.objects.count() == 2  # the two that arrive coded, as text
     assert Participant.objects.filter(status="interviewed").count() == 6
 
 
@@ -228,3 +231,21 @@ def test_a_recording_the_consent_no_longer_allows_is_refused_with_a_message(demo
     assert f"recording for {withdrawn.code} refused" in output
     assert Recording.objects.count() == 5
     assert not Recording.objects.filter(interview__participant=withdrawn).exists()
+
+
+def test_two_transcripts_arrive_reviewed_approved_and_double_coded_without_a_worker(demo: Path) -> None:
+    output = load("--no-recordings")
+    assert "Coded transcripts (text, no audio): 1 coded and adjudicated, 1 coded, awaiting adjudication" in output
+    transcripts = Transcript.objects.filter(recording__interview__study__slug=SLUG)
+    assert sorted(transcripts.values_list("state", flat=True)) == ["coded", "coded"]
+    for transcript in transcripts:
+        approved = transcript.approvals.get().version
+        assert approved.redaction is not None  # the de-identified version is the one coded
+        coders = set(
+            Coding.objects.filter(transcript_version=approved, consensus=False).values_list("coder__email", flat=True)
+        )
+        assert coders == {"coder-a.demo@example.org", "coder-b.demo@example.org"}
+    assert list(Adjudication.objects.values_list("status", flat=True)) == [Adjudication.Status.DONE]
+    assert Coding.objects.filter(consensus=True).exists()
+    assert not TranscriptionJob.objects.exists()
+    assert "2 unchanged" in load("--no-recordings")

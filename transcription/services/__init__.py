@@ -7,6 +7,7 @@ from transcription.services.recordings import (
     RecordingRefused,
     UploadIncomplete,
     add_recording,
+    add_transcribed_recording,
     check_consent,
     speaker_choices,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "TransientJobError",
     "UploadIncomplete",
     "add_recording",
+    "add_transcribed_recording",
     "check_consent",
     "claim_job",
     "retranscribe_recording",

@@ -213,7 +213,7 @@ def save_result(*, job: TranscriptionJob, result: results.TranscriptionResult) -
             _cancel_locked(current, _("Cancelled: the participant withdrew; the result was discarded."))
             return False
         if not Transcript.objects.filter(recording_id=job.recording_id).exists():
-            _write_transcript(job.recording, result)
+            write_transcript(job.recording, result)
         current.status, current.progress, current.eta = Status.SUCCEEDED, 100, None
         current.finished_at, current.error_message = timezone.now(), ""
         current.save()
@@ -225,7 +225,8 @@ def _cancel_locked(job: TranscriptionJob, reason: str) -> None:
     job.save()
 
 
-def _write_transcript(recording: Recording, result: results.TranscriptionResult) -> TranscriptVersion:
+def write_transcript(recording: Recording, result: results.TranscriptionResult) -> TranscriptVersion:
+    """The recording's transcript with `result` as its version 1 (the caller holds the transaction)."""
     transcript = Transcript.objects.create(
         recording=recording,
         language=result.language,

@@ -20,7 +20,9 @@ from studies.consent import consent_allows
 from studies.models import Interview
 from transcription.media import MediaInfo, MediaRefused, probe_media
 from transcription.models import INTERVIEWER_SPEAKER, MediaFile, Recording, Track, TranscriptionJob, Upload
+from transcription.results import TranscriptionResult
 from transcription.services.enqueue import enqueue_on_commit
+from transcription.services.jobs import write_transcript
 from transcription.services.monitor import TRANSCRIPTION_CONSENT
 from transcription.uploads import discard_upload, received_bytes, temp_path
 
@@ -232,3 +234,15 @@ class _HashingReader(io.RawIOBase):
         data = self._source.read(size)
         self._digest.update(data)
         return data
+
+
+def add_transcribed_recording(
+    *, interview: Interview, user: User | None, result: TranscriptionResult, layout: str = Recording.Layout.STEREO
+) -> Recording:
+    """A recording known by its transcript alone, written elsewhere (the demo study's seeds): no audio file and no
+    job; version 1 is `result`. The participant's consent to transcription is checked as for an upload."""
+    check_consent(interview)
+    with transaction.atomic():
+        recording = Recording.objects.create(interview=interview, layout=layout, uploaded_by=user)
+        write_transcript(recording, result)
+    return recording

@@ -24,10 +24,13 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def read_seeds(folder: Path) -> dict[str, Any]:
     """The seed files of one study, by file stem (study, screening, consent, interview_guide, codebook, safety,
-    participants)."""
+    participants, and coding where there is one)."""
     names = ("study", "screening", "consent", "interview_guide", "codebook", "safety", "participants")
+    # Optional: transcripts that arrive coded (seeds.management.commands._demo_coding).
+    optional = tuple(name for name in ("coding",) if (folder / f"{name}.yaml").exists())
     try:
-        return {name: yaml.load((folder / f"{name}.yaml").read_bytes(), Loader=SAFE_LOADER) for name in names}  # noqa: S506 - a safe loader
+        files = {name: (folder / f"{name}.yaml").read_bytes() for name in (*names, *optional)}
+        return {name: yaml.load(text, Loader=SAFE_LOADER) for name, text in files.items()}  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError) as error:
         raise CommandError(f"Cannot read the seed files in {folder}: {error}") from error
 

@@ -27,7 +27,7 @@ from coding.models import Code, CodingPolicy, Memo
 from coding.services import import_codebook
 from coding.services.codings import edit_memo, write_memo
 from coding.services.queue import update_policy
-from seeds.management.commands import _demo_recordings
+from seeds.management.commands import _demo_coding, _demo_recordings
 from seeds.management.commands._demo_seeds import code_fields, flatten, read_seeds, upsert
 from seeds.setup import setup_from_seeds, validate_setup
 from seeds.setup.shapes import DEFAULT_ANSWER_SECONDS, code_node, document_items, guide_text, question_values
@@ -88,6 +88,7 @@ class Command(BaseCommand):
             self.load_interview_guide(study)
             self.load_voice_questions(study)
             people = self.load_participants(study, questionnaire)
+            self.load_coded_transcripts(study, people)
         if no_recordings:
             self.stdout.write("Recordings: skipped (--no-recordings).")
         else:
@@ -372,6 +373,19 @@ class Command(BaseCommand):
             scheduled_start=held,
         )
         Participant.objects.filter(pk=participant.pk).update(status=S.INTERVIEWED, updated_at=self.now)
+
+    # Transcripts that arrive coded ----------------------------------------------------------------------------
+
+    def load_coded_transcripts(self, study: Study, people: list[tuple[Participant, dict[str, Any]]]) -> None:
+        seeds, tally = _demo_coding.coded_seeds(self.seeds.get("coding")), Counter[str]()
+        for participant, person in people:
+            seed = seeds.get(person["key"])
+            if seed is not None and participant.status == S.INTERVIEWED:
+                state = _demo_coding.load_coded_transcript(
+                    study=study, participant=participant, script=person["script"], seed=seed
+                )
+                tally[state] += 1
+        self.report("Coded transcripts (text, no audio)", tally)
 
     # Recordings ---------------------------------------------------------------------------------------------
 
