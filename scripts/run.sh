@@ -13,5 +13,6 @@ python manage.py setup_demo
 echo
 say "The platform is starting at http://127.0.0.1:$PORT/  (stop with Ctrl-C)"
 python manage.py setup_demo --print-login
+say "(printed again once everything has started, and kept in ${VAR_DIR:-var}/demo-logins.txt)"
 echo
 exec honcho --procfile Procfile.dev start

@@ -205,6 +205,8 @@ def test_setup_demo_gives_the_demo_login_its_password_after_a_plain_load(demo: P
     call_command("setup_demo", stdout=io.StringIO())
     user = User.objects.get(email="demo@example.org")
     assert user.check_password("demo-password-local-only")
+    for email in ("researcher.demo@example.org", "interviewer.demo@example.org", "coder-a.demo@example.org"):
+        assert User.objects.get(email=email).check_password("demo-password-local-only")  # sign in as each role
     assert user.can_create_studies  # the demo login may create studies of its own (STUDY_CREATION=allowed)
     assert Study.objects.get(slug=SLUG).memberships.get(user=user).role == "owner"
 
@@ -249,3 +251,18 @@ def test_two_transcripts_arrive_reviewed_approved_and_double_coded_without_a_wor
     assert Coding.objects.filter(consensus=True).exists()
     assert not TranscriptionJob.objects.exists()
     assert "2 unchanged" in load("--no-recordings")
+
+
+def test_setup_demo_writes_the_address_and_a_login_per_role_to_a_file_it_prints(
+    demo: Path, settings: SettingsWrapper, tmp_path: Path
+) -> None:
+    settings.VAR_DIR = tmp_path / "var"
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    call_command("setup_demo", stdout=io.StringIO())
+    written = (tmp_path / "var" / "demo-logins.txt").read_text()
+    assert "http://127.0.0.1:8123/" in written
+    for role, email in (("owner", "demo@example.org"), ("coder", "coder-b.demo@example.org")):
+        assert re.search(rf"{role}\s+{re.escape(email)}", written)
+    printed = io.StringIO()
+    call_command("setup_demo", "--print-login", stdout=printed)
+    assert printed.getvalue().strip() == written.strip()
