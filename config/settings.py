@@ -191,6 +191,9 @@ CELERY_TASK_ROUTES = {
     "transcription.tasks.*": {"queue": "transcription"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# What a task prints (the embedded run's console e-mail backend prints each e-mail) is logged at INFO, not WARNING:
+# an e-mail sent is news, not a problem.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
@@ -360,6 +363,8 @@ CELERY_BEAT_SCHEDULE["questionnaire-due-emails"] = {
     "task": "studies.tasks.queue_due_questionnaire_emails",
     "schedule": 3600.0,
 }
+# Reminders to people invited but not consented, or consented but not booked (studies.services.nudges).
+CELERY_BEAT_SCHEDULE["nudges"] = {"task": "studies.tasks.send_nudges", "schedule": 3600.0}
 
 # --- REST API --------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from config.celery import app as celery_app
+
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k3Jx9vQ2mZp7Lr8Tn4Wb6Yc1Hd5Fg0Sa-Ue2Io9Pl3Kj7Mn1Bv5Cx8Zq4Wr6Ty0Hu2"
 KEYS = {
@@ -95,3 +97,7 @@ def test_a_postgres_url_runs_on_djangos_backend_and_keeps_its_own_options(tmp_pa
     result = run_django(tmp_path, ["shell", "-v", "0", "-c", script], DEBUG="1", DATABASE_URL=url)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.postgresql {'sslmode': 'require'} True"
+
+
+def test_what_a_worker_prints_such_as_a_console_e_mail_is_logged_at_info() -> None:
+    assert celery_app.conf.worker_redirect_stdouts_level == "INFO"
