@@ -44,9 +44,9 @@ OPEN_VIEWS = frozenset(
 # Joining a study's team by e-mail invitation (studies/invitation_views.py, `invitations:accept`) is not in the list:
 # people without an account reach it signed out (the signed, single-use link is their credential and they create
 # the account there); a signed-in account is held like everywhere else, so it joins only after its second step.
-# Participants' pages (screening, portal, the portal's voice interview): a magic link is their credential, never a
-# team member's account.
-OPEN_NAMESPACES = frozenset({"participate", "voice"})
+# Participants' pages (screening, portal, the portal's voice interview and member checking): a magic link is their
+# credential, never a team member's account.
+OPEN_NAMESPACES = frozenset({"participate", "voice", "checking"})
 ALWAYS_HELD = frozenset(
     {
         "api_tokens:list",  # the token page lists studies, so it is studies' (studies/token_urls.py)

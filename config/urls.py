@@ -25,6 +25,7 @@ urlpatterns = [
     path("studies/<slug:slug>/dashboard/", include("dashboard.urls")),
     path("studies/<slug:slug>/", include("review.urls")),
     path("p/portal/", include("transcription.portal_urls")),  # the voice interview, in the portal's session
+    path("p/portal/", include("review.portal_urls")),  # member checking, in the portal's session
     path("p/", include("studies.public_urls")),
     path("invitations/", include("studies.invitation_urls")),  # joining a study's team, with or without an account
     path("i18n/", include("django.conf.urls.i18n")),

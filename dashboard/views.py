@@ -28,6 +28,7 @@ from accounts.audit import record_event
 from dashboard import charts, selectors
 from studies.models import Role, Study, StudyMembership
 from studies.permissions import ALL_ROLES, MANAGERS, require_role, study_role
+from studies.selectors import incentive_totals
 from transcription.models import TranscriptionJob
 from transcription.services import RetryRefused, retry_job
 
@@ -134,6 +135,10 @@ def _safety(study: Study, membership: StudyMembership) -> dict[str, Any]:
     return {"safety": selectors.safety_events(study=study)}
 
 
+def _incentives(study: Study, membership: StudyMembership) -> dict[str, Any]:
+    return {"totals": incentive_totals(study=study)}
+
+
 PANELS = {
     panel.name: panel
     for panel in (
@@ -143,6 +148,8 @@ PANELS = {
         # Coders are blind to each other's work until adjudication: per-code agreement would hint at it.
         Panel("coding", gettext_lazy("Coding"), ALL_ROLES - {Role.CODER}, _coding),
         Panel("safety", gettext_lazy("Safety events"), MANAGERS, _safety),
+        # Money owed to named pseudonyms: for the people who run the study and its ledger.
+        Panel("incentives", gettext_lazy("Incentives"), MANAGERS, _incentives),
     )
 }
 

@@ -61,6 +61,22 @@ ensure_debian_packages() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The JavaScript that the browser tests inject into pages (tests/js: axe-core, pinned by its package-lock.json),
+# installed with the machine's Node.js and npm; again only when the lock file changes. Node.js from NodeSource
+# carries its own npm, which conflicts with Debian's npm package: that one is asked for only when npm is missing.
+ensure_test_javascript() {
+  local folder="$ROOT/tests/js" stamp digest
+  ensure_debian_packages nodejs
+  command -v npm >/dev/null 2>&1 || ensure_debian_packages npm
+  stamp="$folder/node_modules/.installed-package-lock"
+  digest="$(sha256sum "$folder/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
+    say "Installing the browser tests' JavaScript (tests/js)"
+    npm ci --prefix "$folder" --no-audit --no-fund --loglevel=error
+    echo "$digest" > "$stamp"
+  fi
+}
+
 postgres_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
 

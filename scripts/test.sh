@@ -7,6 +7,7 @@ cd "$ROOT"
 ensure_debian_packages chromium chromium-driver espeak-ng ffmpeg postgresql-client redis-tools fonts-dejavu-core fonts-noto-core gettext
 ensure_local_services
 ensure_venv requirements-dev.txt
+ensure_test_javascript
 export PATH="$VENV/bin:$PATH" CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 # Derandomized property-based tests, so CI never goes red by chance (random draws: scripts/fuzz.sh).
 export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"

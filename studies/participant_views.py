@@ -16,6 +16,7 @@ from accounts.audit import record_event
 from studies.answers import ShownResponse, consent_rows, shown_responses
 from studies.models import Interview, OutboxMessage, Participant, ScreeningResponse, Stratum, Study, StudyMembership
 from studies.permissions import CONTACT_ROLES, MANAGERS, study_role
+from studies.services.message_templates import team_message_ready
 from studies.services.quotas import invite_participants, select_for_invitation, stratum_counts
 from studies.services.safety import FOLLOW_UP_ROLES
 from studies.services.screening import review_response
@@ -96,6 +97,7 @@ def participant_detail(request: HttpRequest, membership: StudyMembership, code: 
         "can_meet": role in CONTACT_ROLES,
         # What the platform sent this person (and the team about them), when: the outbox rows, newest first.
         "messages_sent": participant_messages(participant, role=role) if role in CONTACT_ROLES else [],
+        "team_message_ready": role in MANAGERS and team_message_ready(participant),
     }
     return render(request, "studies/participant_detail.html", context)
 

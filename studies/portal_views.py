@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,12 +18,13 @@ from django.views.decorators.http import require_POST
 from accounts.audit import client_ip
 from studies.forms.portal import BookingForm, ConsentForm, NewLinkForm, TimeZoneForm, WithdrawalForm
 from studies.forms.screening import QuestionsForm, localized
-from studies.models import GuideQuestion, Interview, Participant, SafetyEvent
+from studies.models import CompensationPlan, GuideQuestion, Incentive, Interview, Participant, SafetyEvent
 from studies.services import consent as consent_service
-from studies.services import distress, scheduling
+from studies.services import distress, phone_booking, scheduling
 from studies.services.fraud import allow_submission
 from studies.services.new_links import request_new_links
 from studies.services.portal import InvalidLink, WithdrawnParticipant, read_link, spend_link
+from studies.services.portal_panels import portal_panels
 from studies.services.stage_questionnaires import answer_questionnaire, due_questionnaires
 from studies.services.study_setup import accepts_new_bookings
 from studies.services.withdrawal import withdraw_participant
@@ -142,7 +144,21 @@ def home(request: HttpRequest, participant: Participant) -> HttpResponse:
         ).first(),
         after_interviews=after_interviews(participant),
         interview_done=participant.interviews.filter(status=Interview.Status.COMPLETED).exists(),
+        panels=portal_panels(participant),  # sections of the apps above studies (a transcript to check)
+        **payments(participant),
     )
+
+
+def payments(participant: Participant) -> dict[str, Any]:
+    """What the study pays for taking part, in the page's language (else the study's first), and the person's own
+    ledger lines that are owed or paid (a cancelled line is the team's bookkeeping, not news for them)."""
+    plan = CompensationPlan.objects.filter(study_id=participant.study_id).first()
+    texts = plan.descriptions if plan is not None else {}
+    fallback = (participant.study.languages or ["en"])[0]
+    return {
+        "plan_description": texts.get(translation.get_language() or "") or texts.get(fallback, ""),
+        "payments": list(participant.incentives.exclude(status=Incentive.Status.CANCELLED).order_by("earned_at", "id")),
+    }
 
 
 @dataclass(frozen=True)
@@ -262,11 +278,15 @@ def book(request: HttpRequest, participant: Participant) -> HttpResponse:
     zone = zone_form.data.get("tz") or "UTC"
     zone = zone if zone in scheduling.TIME_ZONES else "UTC"
     slots = scheduling.open_slots(study=participant.study)
-    form = BookingForm(request.POST or None, slots=slots, time_zone=zone, initial={"tz": zone})
+    region = phone_booking.phone_region_for(participant, slots)
+    form = BookingForm(request.POST or None, slots=slots, time_zone=zone, initial={"tz": zone}, phone_region=region)
     if request.method == "POST" and form.is_valid():
         try:
-            scheduling.book_slot(
-                participant=participant, slot=form.cleaned_data["slot"], time_zone=form.cleaned_data["tz"]
+            phone_booking.book_with_phone(
+                participant=participant,
+                slot=form.cleaned_data["slot"],
+                time_zone=form.cleaned_data["tz"],
+                phone=form.cleaned_data.get("phone", ""),
             )
         except scheduling.BookingError as error:
             form.add_error("slot", str(error))

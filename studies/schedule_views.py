@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from studies.forms.slots import ResearcherWithdrawalForm
 from studies.models import Interview, Participant, StudyMembership
 from studies.permissions import CONTACT_ROLES, MANAGERS, study_role
-from studies.services.scheduling import complete_interview
+from studies.services.interview_done import InterviewNotDue, record_interview_done
 from studies.services.withdrawal import withdraw_participant
 
 
@@ -33,6 +33,10 @@ def interview_done(request: HttpRequest, membership: StudyMembership, code: str,
     interview = get_object_or_404(
         Interview, pk=pk, participant__code=code, study=membership.study, status=Interview.Status.SCHEDULED
     )
-    complete_interview(interview=interview)
-    messages.success(request, _("The interview was recorded as done."))
+    try:
+        record_interview_done(interview=interview, user=request.user, request=request)
+    except InterviewNotDue as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The interview was recorded as done."))
     return redirect("studies:participant", slug=membership.study.slug, code=code)

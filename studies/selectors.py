@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from dataclasses import dataclass
+from decimal import Decimal
 
-from studies.models import Participant, SafetyEvent, Study
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from studies.models import Incentive, Participant, SafetyEvent, Study
 
 FollowUp = SafetyEvent.FollowUp
 
@@ -39,3 +43,31 @@ def participant_country(participant: Participant) -> str:
     they are shown are that country's."""
     attributes = participant.responses.order_by("-created_at").values_list("attributes", flat=True).first() or {}
     return str(attributes.get("country", "")) if isinstance(attributes, dict) else ""
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    """A study's incentives in one currency: what is owed and what was paid (cancelled lines count nowhere)."""
+
+    currency: str
+    owed: Decimal
+    paid: Decimal
+    owed_lines: int
+    paid_lines: int
+
+
+def incentive_totals(*, study: Study) -> list[CurrencyTotal]:
+    """Totals owed and paid per currency (one aggregate query), for the ledger page and the dashboard."""
+    zero = Value(Decimal("0.00"))
+    rows = (
+        Incentive.objects.filter(study=study)
+        .values("currency")
+        .annotate(
+            owed=Coalesce(Sum("amount", filter=Q(status=Incentive.Status.OWED)), zero),
+            paid=Coalesce(Sum("amount", filter=Q(status=Incentive.Status.PAID)), zero),
+            owed_lines=Count("id", filter=Q(status=Incentive.Status.OWED)),
+            paid_lines=Count("id", filter=Q(status=Incentive.Status.PAID)),
+        )
+        .order_by("currency")
+    )
+    return [CurrencyTotal(**row) for row in rows if row["owed_lines"] or row["paid_lines"]]

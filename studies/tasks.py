@@ -14,6 +14,7 @@ from studies.models import OutboxMessage
 from studies.services import outbox
 from studies.services import questionnaire_notices as notices
 from studies.services.emails import deliver_message
+from studies.services.nudges import send_nudges as queue_due_nudges
 from studies.services.retention import apply_retention
 from studies.services.scheduling import claim_reminder, due_reminders
 
@@ -49,6 +50,13 @@ def send_interview_reminders() -> None:
                     outbox.queue_message(
                         kind=OutboxMessage.Kind.REMINDER, interview_id=interview_id, reminder_hours=hours
                     )
+
+
+@shared_task(ignore_result=True)
+def send_nudges() -> None:
+    """Beat, hourly: reminders to people invited but not consented, or consented but not booked, after the study's
+    delay and at most its number of times. Claimed per person, so two beats at once send each reminder once."""
+    queue_due_nudges()
 
 
 @shared_task(ignore_result=True)

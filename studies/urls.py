@@ -5,6 +5,10 @@ from studies import (
     distress_protocol_views,
     distress_views,
     guide_views,
+    incentive_views,
+    interview_note_views,
+    message_views,
+    no_show_views,
     partial_withdrawal_views,
     participant_views,
     question_views,
@@ -95,6 +99,13 @@ urlpatterns = [
     path("<slug:slug>/safety/<int:event_id>/assess/", distress_views.distress_assess, name="distress_assess"),
     path("<slug:slug>/safety/<int:event_id>/offset/", distress_views.distress_offset, name="distress_offset"),
     path("<slug:slug>/safety/<int:event_id>/done/", distress_views.follow_up_done, name="follow_up_done"),
+    # Time-stamped notes in a live interview (studies/interview_note_views.py): owners, researchers, interviewers.
+    path("<slug:slug>/interviews/<int:interview_id>/notes/", interview_note_views.note_add, name="interview_notes"),
+    path(
+        "<slug:slug>/interviews/<int:interview_id>/notes/delete/",
+        interview_note_views.note_delete,
+        name="interview_note_delete",
+    ),
     # A partial withdrawal after a mark (studies/partial_withdrawal_views.py): owners and researchers.
     path("<slug:slug>/safety/<int:event_id>/cut/", partial_withdrawal_views.apply_cut, name="apply_cut"),
     # --- set-up pages (issue #20) ---
@@ -128,6 +139,23 @@ urlpatterns = [
         "<slug:slug>/safety/setup/contacts/<int:contact_id>/move/",
         safety_setup_views.contact_move,
         name="safety_contact_move",
+    ),
+    # Incentives (studies/incentive_views.py): every member reads the plan, owners change it; the ledger, its
+    # payments and the finance CSV are for owners and researchers.
+    path("<slug:slug>/incentives/plan/", incentive_views.incentive_plan, name="incentive_plan"),
+    path("<slug:slug>/incentives/", incentive_views.ledger, name="incentives"),
+    path("<slug:slug>/incentives/add/", incentive_views.add_line, name="incentive_add"),
+    path("<slug:slug>/incentives/finance.csv", incentive_views.finance_export, name="incentives_export"),
+    path("<slug:slug>/incentives/<int:incentive_id>/paid/", incentive_views.mark_paid, name="incentive_paid"),
+    path("<slug:slug>/incentives/<int:incentive_id>/cancel/", incentive_views.cancel, name="incentive_cancel"),
+    # Reminders, no-shows and the team's messages (studies/message_views.py, no_show_views.py): every member reads
+    # the messages page; owners and researchers word messages, set reminders and send the team's message; the people
+    # who meet participants mark a missed interview.
+    path("<slug:slug>/messages/", message_views.message_templates_page, name="messages"),
+    path("<slug:slug>/settings/reminders/", message_views.reminder_settings, name="reminders"),
+    path("<slug:slug>/participants/<str:code>/message/", message_views.team_message, name="team_message"),
+    path(
+        "<slug:slug>/interviews/<int:interview_id>/no-show/", no_show_views.interview_no_show, name="interview_no_show"
     ),
     path("<slug:slug>/quotas/", quota_views.quotas, name="quotas"),
     path("<slug:slug>/quotas/<int:stratum_id>/", quota_views.quota_stratum, name="quota_stratum"),

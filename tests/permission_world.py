@@ -24,7 +24,9 @@ from studies.models import (
     ContactDetails,
     CrisisResource,
     GuideQuestion,
+    Incentive,
     Interview,
+    InterviewNote,
     Questionnaire,
     Role,
     SafetyContact,
@@ -47,6 +49,7 @@ PERSONAS = ("owner", "researcher", "interviewer", "coder", "viewer", "outsider",
 RAW_TEXT = "Matrix Person uses a chatbot at night."
 CONTACT = ("Matrix Person", "matrix@example.org")
 DISTRESS_NOTE = "Matrix assessment note: cried about her brother."
+INTERVIEW_NOTE = "Matrix interview note: mentioned the clinic of her brother."
 
 
 @dataclass
@@ -97,6 +100,16 @@ def _participant_side(world: World) -> None:
     world.ids["stratum_id"] = Stratum.objects.create(
         study=world.study, name="Region: Europe", key="region", values=["europe"], target=1, maximum=2
     ).pk
+    # An owed incentive: empty POSTs to pay or cancel it are refused (no date, no confirmation), changing nothing.
+    world.ids["incentive_id"] = Incentive.objects.create(
+        study=world.study,
+        participant=participant,
+        reason="interview_done",
+        amount="25.00",
+        currency="USD",
+        method="gift_card",
+        earned_at=timezone.now(),
+    ).pk
 
 
 def _transcript_side(world: World) -> None:
@@ -132,6 +145,14 @@ def _transcript_side(world: World) -> None:
         follow_up_assignee=world.users["interviewer"],
         follow_up_channel=SafetyEvent.Channel.PHONE,
     ).pk
+    # A note the interviewer took in the interview: owners, researchers and interviewers read it, nobody else.
+    InterviewNote.objects.create(
+        interview=recording.interview,
+        author=world.users["interviewer"],
+        text=INTERVIEW_NOTE,
+        written_at=timezone.now(),
+        offset=5.0,
+    )
 
 
 def _coding_side(world: World) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -18,13 +19,14 @@ from typing import BinaryIO, cast
 import av
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from accounts.models import AuditEntry, User
 from coding.models import Adjudication, AdjudicationDecision, Code, Coding
 from config.media import open_decrypted, walk_media
 from exports.models import ExportJob
 from exports.tests.kit import built
-from review.models import RedactedVersion, RedactionMark, RedactionTag
+from review.models import MemberCheck, MemberCheckComment, RedactedVersion, RedactionMark, RedactionTag
 from review.services.approval import approve_version
 from review.services.redaction import accept_undecided, mark_span, redact_latest
 from studies.models import Interview, Role, SafetyEvent, Study
@@ -336,3 +338,20 @@ def test_a_voice_interview_loses_the_answers_from_the_question_the_participant_s
     assert list(Recording.objects.values_list("pk", flat=True)) == [answers[1]]
     assert sorted(walk_media()) == [names[1]]
     assert TranscriptionJob.objects.filter(recording_id__in=[answers[2], answers[3]]).count() == 0
+
+
+def test_the_participants_member_checking_comments_after_the_mark_go_and_those_before_stay(
+    interviewed: Interviewed, owner: User
+) -> None:
+    version = interviewed.transcript.versions.order_by("-number").first()
+    assert version is not None
+    check = MemberCheck.objects.create(
+        transcript=interviewed.transcript, version=version, sent_by=owner, deadline=timezone.now() + timedelta(days=7)
+    )
+    last = version.segments.order_by("-index").values_list("index", flat=True)[0]
+    MemberCheckComment.objects.create(member_check=check, segment=0, text="The tomatoes part is right.")
+    MemberCheckComment.objects.create(member_check=check, segment=last, text="Please leave out my brother.")
+
+    apply_partial_withdrawal(event=interviewed.event, user=owner)
+
+    assert [comment.text for comment in MemberCheckComment.objects.all()] == ["The tomatoes part is right."]

@@ -16,7 +16,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from studies.models import ScreeningResponse
-from tests.permission_world import CONTACT, DISTRESS_NOTE, PERSONAS, RAW_TEXT, World, build_world
+from tests.permission_world import CONTACT, DISTRESS_NOTE, INTERVIEW_NOTE, PERSONAS, RAW_TEXT, World, build_world
 
 # Django admin (staff only, its own login) and the API (tests/test_api_permissions.py walks every router
 # route with every role and every kind of token) are checked elsewhere.
@@ -45,6 +45,10 @@ EXPECTED_GET: dict[str, str] = {
     # The API token page (studies/token_urls.py) acts on the account's credentials too: held the same way.
     "api_tokens:list": "302 302 302 302 302 302 302",
     "api_tokens:revoke": "302 302 302 302 302 302 302",
+    # Member checking in the portal (review/portal_urls.py): a portal session only, never a team account.
+    "checking:answer": "405 405 405 405 405 405 405",
+    "checking:comment": "405 405 405 405 405 405 405",
+    "checking:transcript": "403 403 403 403 403 403 403",
     "coding:adjudication": "200 200 403 403 403 404 302",
     "coding:adjudication-finish": "405 405 405 405 405 405 405",
     "coding:agreement": "200 200 403 403 403 404 302",
@@ -103,6 +107,8 @@ EXPECTED_GET: dict[str, str] = {
     "review:history": "200 200 403 403 403 404 302",
     "review:identifiers": "200 200 403 403 403 404 302",
     "review:list": "200 200 200 200 200 404 302",
+    "review:member-check-cancel": "405 405 405 405 405 405 405",
+    "review:member-check-send": "405 405 405 405 405 405 405",
     "review:read": "200 200 200 200 200 404 302",
     "review:redaction": "200 200 403 403 403 404 302",
     "review:redaction-decide": "405 405 405 405 405 405 405",
@@ -144,9 +150,25 @@ EXPECTED_GET: dict[str, str] = {
     "studies:guide_delete": "405 405 405 405 405 405 405",
     "studies:guide_move": "405 405 405 405 405 405 405",
     "studies:guide_question": "200 200 403 403 403 404 302",
+    # Incentives (studies/incentive_views.py): every member reads the plan, owners change it; the ledger, payments
+    # and the finance CSV are for owners and researchers.
+    "studies:incentive_add": "405 405 405 405 405 405 405",
+    "studies:incentive_cancel": "405 405 405 405 405 405 405",
+    "studies:incentive_paid": "405 405 405 405 405 405 405",
+    "studies:incentive_plan": "200 200 200 200 200 404 302",
+    "studies:incentives": "200 200 403 403 403 404 302",
+    "studies:incentives_export": "200 200 403 403 403 404 302",
     "studies:interview_done": "405 405 405 405 405 405 405",
+    # Time-stamped notes in a live interview (studies/interview_note_views.py): owners, researchers, interviewers.
+    "studies:interview_note_delete": "405 405 405 405 405 405 405",
+    "studies:interview_notes": "405 405 405 405 405 405 405",
+    # Marking a missed interview (studies/no_show_views.py): owners, researchers and interviewers.
+    "studies:interview_no_show": "405 405 405 405 405 405 405",
     "studies:interview_start": "405 405 405 405 405 405 405",
     "studies:list": "200 200 200 200 200 200 302",
+    # The messages page (studies/message_views.py): every member reads it, owners and researchers word messages,
+    # set reminders (a form on the settings page) and send the team's message.
+    "studies:messages": "200 200 200 200 200 404 302",
     "studies:participant": "200 200 200 200 200 404 302",
     "studies:participant_data": "200 200 403 403 403 404 302",
     "studies:participants": "200 200 200 200 200 404 302",
@@ -162,6 +184,7 @@ EXPECTED_GET: dict[str, str] = {
     "studies:quota_delete": "200 200 403 403 403 404 302",
     "studies:quota_stratum": "200 200 200 200 200 404 302",
     "studies:quotas": "200 200 200 200 200 404 302",
+    "studies:reminders": "405 405 405 405 405 405 405",
     "studies:review": "405 405 405 405 405 405 405",
     "studies:rule": "200 200 200 200 200 404 302",
     "studies:rule_delete": "405 405 405 405 405 405 405",
@@ -183,6 +206,7 @@ EXPECTED_GET: dict[str, str] = {
     "studies:status": "405 405 405 405 405 405 405",
     "studies:team": "200 200 200 200 200 404 302",
     "studies:team_invitation_resend": "405 405 405 405 405 405 405",
+    "studies:team_message": "405 405 405 405 405 405 405",
     "studies:team_invitation_revoke": "405 405 405 405 405 405 405",
     "studies:team_member_remove": "405 405 405 405 405 405 405",
     "studies:team_member_role": "405 405 405 405 405 405 405",
@@ -209,6 +233,8 @@ EXPECTED_GET: dict[str, str] = {
 }
 EXPECTED_POST: dict[str, str] = {
     "api_tokens:revoke": "302 404 404 404 404 404 302",
+    "checking:answer": "403 403 403 403 403 403 403",
+    "checking:comment": "403 403 403 403 403 403 403",
     "coding:adjudication-finish": "302 302 403 403 403 404 302",
     "coding:code_add": "400 400 403 403 403 404 302",
     "coding:code_delete": "302 302 403 403 403 404 302",
@@ -231,6 +257,9 @@ EXPECTED_POST: dict[str, str] = {
     "participate:portal_cut": "403 403 403 403 403 403 403",
     "participate:portal_new_link": "400 400 400 400 400 400 400",
     "review:approve": "302 302 403 403 403 404 302",
+    # Member checking: with no request open, cancelling is refused with a message; an empty form lacks the deadline.
+    "review:member-check-cancel": "302 302 403 403 403 404 302",
+    "review:member-check-send": "400 400 403 403 403 404 302",
     "review:redaction-decide": "302 302 403 403 403 404 302",
     "review:redaction-mark": "302 302 403 403 403 404 302",
     "review:restore": "302 302 403 403 403 404 302",
@@ -252,12 +281,23 @@ EXPECTED_POST: dict[str, str] = {
     "studies:follow_up_done": "302 302 302 403 403 404 302",
     "studies:guide_delete": "302 302 403 403 403 404 302",
     "studies:guide_move": "400 400 403 403 403 404 302",
+    # An empty form: no line is added, no payment without its date, no cancellation without the tick (400).
+    "studies:incentive_add": "400 400 403 403 403 404 302",
+    "studies:incentive_cancel": "400 400 403 403 403 404 302",
+    "studies:incentive_paid": "400 400 403 403 403 404 302",
     "studies:interview_done": "404 404 404 403 403 404 302",
+    # An empty form: no note is named (404), no text written (the form again, 400); nothing changes.
+    "studies:interview_note_delete": "404 404 404 403 403 404 302",
+    "studies:interview_notes": "400 400 400 403 403 404 302",
+    # The world's interview is over: marking it missed is refused with a message, nothing changes.
+    "studies:interview_no_show": "302 302 302 403 403 404 302",
     "studies:interview_start": "302 302 302 403 403 404 302",
     # A first POST to delete shows the confirmation step; copying and moving need a key or a direction.
     "studies:question_delete": "200 200 403 403 403 404 302",
     "studies:question_duplicate": "400 400 403 403 403 404 302",
     "studies:question_move": "400 400 403 403 403 404 302",
+    # No numbers: the reminder settings are shown again with the reasons (400), nothing changes.
+    "studies:reminders": "400 400 403 403 403 404 302",
     "studies:review": "404 404 403 403 403 404 302",
     "studies:rule_delete": "200 200 403 403 403 404 302",
     "studies:safety_contact_add": "400 400 403 403 403 404 302",
@@ -268,6 +308,8 @@ EXPECTED_POST: dict[str, str] = {
     "studies:slots_recurring": "400 400 403 403 403 404 302",
     "studies:status": "400 403 403 403 403 404 302",
     "studies:team_invitation_resend": "400 403 403 403 403 404 302",
+    # The world's study has no team message in the person's language: refused with a message, nothing queued.
+    "studies:team_message": "302 302 403 403 403 404 302",
     "studies:team_invitation_revoke": "400 403 403 403 403 404 302",
     "studies:team_member_remove": "400 403 403 403 403 404 302",
     "studies:team_member_role": "400 403 403 403 403 404 302",
@@ -313,6 +355,8 @@ RAW_READERS = {"owner", "researcher"}
 SCREENING_READERS = {"owner", "researcher"}
 CONTACT_READERS = {"owner", "researcher"}
 NOTE_READERS = {"owner", "researcher"}
+# The interviewer's notes: for the people who run interviews (studies.services.interview_notes.NOTE_ROLES).
+INTERVIEW_NOTE_READERS = {"owner", "researcher", "interviewer"}
 SCREENING_ANSWERS = {"matrix_story": "Matrix screening story about sleepless nights.", "matrix_risk": "matrix-risk-yes"}
 RISK_REASONS = ["matrix_fraud_reason"]
 ELIGIBILITY_REASONS = ["matrix eligibility reason"]
@@ -341,6 +385,8 @@ def leaks(world: World, persona: str, body: bytes) -> list[str]:
         found.append("contact details")
     if persona not in NOTE_READERS and DISTRESS_NOTE.encode() in body:
         found.append("a distress assessment note")
+    if persona not in INTERVIEW_NOTE_READERS and INTERVIEW_NOTE.encode() in body:
+        found.append("an interviewer's note")
     return found
 
 
@@ -390,6 +436,9 @@ def test_every_route_answers_every_persona_as_expected(settings: object, tmp_pat
     )
     safety = world.client("owner").get(reverse("studies:safety", args=[world.study.slug])).content.decode()
     assert DISTRESS_NOTE in safety, "the leak check looks for the note owners see"
+    interview_page = reverse("transcription:interview", args=[world.study.slug, world.ids["interview_id"]])
+    shown_note = world.client("interviewer").get(interview_page).content.decode()
+    assert INTERVIEW_NOTE in shown_note, "the leak check looks for the note interviewers see"
     leaked: dict[str, list[str]] = {}
     seen_get, seen_post = observe(world, leaked)
     if os.environ.get("MATRIX_PRINT"):

@@ -32,9 +32,9 @@ OPEN = {
     "accounts:password_reset_confirm": "reset by e-mail",
     "accounts:password_reset_complete": "reset by e-mail",
 }
-# Participants' pages (screening and portal; the portal's voice interview): a magic link is the credential, never
-# a team account.
-OPEN_NAMESPACES = ("participate", "voice")
+# Participants' pages (screening and portal; the portal's voice interview and member checking): a magic link is
+# the credential, never a team account.
+OPEN_NAMESPACES = ("participate", "voice", "checking")
 GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)|<(?:\w+:)?(\w+)>")
 
 

@@ -8,7 +8,7 @@ import json
 from django.db import transaction
 
 from accounts.audit import record_event
-from review.models import RedactedVersion, RedactionMark, RedactionTag
+from review.models import MemberCheckComment, RedactedVersion, RedactionMark, RedactionTag
 from studies.models import Participant, SafetyEvent, Study
 from transcription.models import Segment, TranscriptVersion
 
@@ -45,7 +45,8 @@ def forget_tags_of_erased(*, participant: Participant) -> None:
 def forget_after_cut(*, event: SafetyEvent) -> None:
     """Cut hook (`studies.services.partial_withdrawal.register_cut_hook`, from ReviewConfig.ready): once the
     transcription app has deleted the segments after the mark, the redaction marks on them go (they hold the words
-    marked), each redacted version keeps only the tags its text still shows and the positions its source still
+    marked), so do the participant's member-checking comments on them, each redacted version keeps only the tags its
+    text still shows and the positions its source still
     has, and the study forgets the tags no transcript uses any more.
 
     Runs inside the partial withdrawal's transaction with the participant row locked, after the transcription app's
@@ -54,10 +55,13 @@ def forget_after_cut(*, event: SafetyEvent) -> None:
     if event.interview_id is None:
         return
     versions = list(TranscriptVersion.objects.filter(transcript__recording__interview_id=event.interview_id))
-    marks = 0
+    marks = comments = 0
     for version in versions:
         indexes = list(Segment.objects.filter(version=version).values_list("index", flat=True))
         marks += RedactionMark.objects.filter(version=version).exclude(segment__in=indexes).delete()[0]
+        # The participant's own comments on what they said after the mark (member checking) go with it.
+        gone = MemberCheckComment.objects.filter(member_check__version=version).exclude(segment__in=indexes)
+        comments += gone.delete()[0]
     for redacted in RedactedVersion.objects.select_for_update().filter(version__in=versions):
         _trim_redaction(redacted)
     tags = forget_unused_tags(study=event.study)
@@ -66,7 +70,7 @@ def forget_after_cut(*, event: SafetyEvent) -> None:
         actor_label="system",
         study_id=event.study_id,
         target=event,
-        detail={"marks": marks, "tags": tags},
+        detail={"marks": marks, "tags": tags, "comments": comments},
     )
 
 

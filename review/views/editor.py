@@ -14,12 +14,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import record_event
 from review.distress import FLAG_DISTRESS, DistressMark, distress_marks, near_a_mark, support_requests
+from review.member_checks import editor_comments
 from review.models import Approval, RedactedVersion
 from review.services import versions
 from review.services.errors import ReviewError, VersionConflict
 from review.views.common import EDITORS, audit_raw_view, transcript_of
 from studies.models import StudyMembership
 from studies.permissions import study_role
+from studies.services.interview_notes import notes_of
 from transcription.models import Transcript, TranscriptVersion
 from transcription.results import (
     FLAG_LANGUAGE_SWITCH,
@@ -93,12 +95,17 @@ def editor(request: HttpRequest, membership: StudyMembership, transcript_id: int
         audit_raw_view(request, membership, version, page="editor")
     marks = distress_marks(transcript)
     data = editor_payload(transcript, version, membership.study.slug, marks) if version else None
+    # The participant's comments from member checking, with a flag on the segments they fall on.
+    member_comments = editor_comments(transcript, version, data) if version and data else None
     context = {
         "study": membership.study,
         "transcript": transcript,
         "version": version,
         "data": data,
         "distress": _distress(transcript, membership.study.slug, marks, data),
+        "member_comments": member_comments,
+        # The interviewer's time-stamped notes (encrypted; owners and researchers, the editor's roles, read them).
+        "interview_notes": list(notes_of(transcript.recording.interview)),
         "is_redacted": version is not None and RedactedVersion.objects.filter(version=version).exists(),
         "is_approved": version is not None and Approval.objects.filter(version=version).exists(),
         "marks": ["[inaudible]", "[crosstalk]", "[pause]", "[laughs]"],

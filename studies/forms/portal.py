@@ -8,8 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from config.time_zones import grouped_choices
-from studies.models import ConsentDocument, Participant, Slot
+from studies.models import ConsentDocument, Interview, Participant, Slot
 from studies.services.consent import item_label
+from studies.services.phone_booking import normalise_phone
 from studies.services.scheduling import local_time
 
 
@@ -51,15 +52,63 @@ class TimeZoneForm(forms.Form):
         field.widget.attrs["data-zone-search"] = _("Find your city or region")
 
 
+class SlotRadioSelect(forms.RadioSelect):
+    """The slots as radio buttons, each with its mode (data-mode): the page's script asks for a phone number only
+    when a phone interview is chosen."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        slot = getattr(option["value"], "instance", None)
+        if isinstance(slot, Slot):
+            option["attrs"]["data-mode"] = slot.mode
+        return option
+
+
 class BookingForm(forms.Form):
-    slot = forms.ModelChoiceField(queryset=Slot.objects.none(), widget=forms.RadioSelect, label=_("Interview time"))
+    slot = forms.ModelChoiceField(queryset=Slot.objects.none(), widget=SlotRadioSelect, label=_("Interview time"))
     tz = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, slots: Any, time_zone: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, slots: Any, time_zone: str, phone_region: str | None = None, **kwargs: Any) -> None:
+        """`phone_region`: None when no phone number is asked for (the person has one, or no phone slot is open);
+        else their country (ISO alpha-2, may be "") for numbers typed without a country code."""
         super().__init__(*args, **kwargs)
         field = self.fields["slot"]
         field.queryset = slots  # type: ignore[attr-defined]
         field.label_from_instance = lambda slot: _slot_label(slot, time_zone)  # type: ignore[attr-defined]
+        self.phone_region = phone_region
+        if phone_region is not None:
+            self.fields["phone"] = forms.CharField(
+                label=_("Your phone number"),
+                max_length=40,
+                required=False,
+                help_text=_(
+                    "Only for a phone interview: the number the interviewer calls, with your country code. Only the "
+                    "research team sees it."
+                ),
+                widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+            )
+
+    def clean_phone(self) -> str:
+        text = self.cleaned_data.get("phone", "").strip()
+        if not text:
+            return ""
+        try:
+            return normalise_phone(text, region=self.phone_region or "")
+        except ValueError:
+            raise forms.ValidationError(
+                _(
+                    "This is not a phone number we can call. Write it with your country code, for example "
+                    "+44 20 7946 0018."
+                )
+            ) from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        slot = cleaned.get("slot")
+        asked = "phone" in self.fields and not self.has_error("phone") and not cleaned.get("phone")
+        if asked and slot is not None and slot.mode == Interview.Mode.PHONE:
+            self.add_error("phone", _("A phone interview needs the number we should call you on."))
+        return cleaned
 
 
 def _slot_label(slot: Slot, time_zone: str) -> str:

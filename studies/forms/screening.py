@@ -169,3 +169,8 @@ class ScreeningForm(QuestionsForm):
     name = forms.CharField(label=_("Your name or nickname"), max_length=120, required=False)
     email = forms.EmailField(label=_("Email address"), help_text=_("We use it only to contact you about this study."))
     phone = forms.CharField(label=_("Phone (optional)"), max_length=40, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The page's order (questions, then contact details), which the error summary follows.
+        self.order_fields([*(f"q_{question.key}" for question in self.questions), "name", "email", "phone"])

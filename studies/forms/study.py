@@ -99,6 +99,14 @@ class StudyForm(forms.Form):
             "For slots that generate a meeting link per booking: an https address such as https://meet.jit.si/."
         ),
     )
+    member_check_raw = forms.BooleanField(
+        label=gettext_lazy("Send participants their transcript unredacted for member checking"),
+        required=False,
+        help_text=gettext_lazy(
+            "Off (the default): a participant who checks their transcript reads the redacted version, with tags such "
+            "as [NAME-1]. On: they read what was said, names included."
+        ),
+    )
 
     def __init__(self, data: Any = None, *, study: Study | None = None, **kwargs: Any) -> None:
         self.study = study
@@ -167,6 +175,7 @@ class StudyForm(forms.Form):
             contact_retention_days=data["contact_retention_days"],
             quota_stage=data["quota_stage"],
             video_call_base_url=data["video_call_base_url"],
+            member_check_raw=data["member_check_raw"],
         )
 
 
@@ -194,4 +203,5 @@ def initial_for(study: Study) -> dict[str, Any]:
         "contact_retention_days": study.contact_retention_days,
         "quota_stage": study.quota_stage,
         "video_call_base_url": study.video_call_base_url,
+        "member_check_raw": study.member_check_raw,
     }

@@ -17,7 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from studies.models import Consent, ConsentDocument, ConsentItem, OutboxMessage, Participant, Study
+from studies.models import (
+    CompensationPlan,
+    Consent,
+    ConsentDocument,
+    ConsentItem,
+    OutboxMessage,
+    Participant,
+    Study,
+)
+from studies.services.incentives import earn_incentive
 from studies.services.outbox import queue_message
 from studies.services.questionnaire_notices import announce_when_due
 
@@ -97,8 +106,10 @@ def sign_consent(
     )
     if participant.status == Participant.Status.INVITED:
         participant.status = Participant.Status.CONSENTED
-        participant.save(update_fields=["status", "updated_at"])
+        participant.nudges_sent = 0  # a new step: its reminders count from zero (studies.services.nudges)
+        participant.save(update_fields=["status", "nudges_sent", "updated_at"])
         announce_when_due(participant_id=participant.id)
+    earn_incentive(participant=participant, reason=CompensationPlan.Trigger.CONSENTED)  # once: a re-signing earns none
     queue_message(kind=OutboxMessage.Kind.CONSENT_COPY, participant_id=participant.id, consent_id=consent.id)
     return consent
 

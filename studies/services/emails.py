@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from studies.models import (
     Consent,
+    Incentive,
     Interview,
     OutboxMessage,
     Participant,
@@ -31,6 +32,7 @@ from studies.models import (
     TeamInvitation,
 )
 from studies.permissions import CONTACT_ROLES, MANAGERS
+from studies.services import message_wording as wording
 from studies.services import outbox
 from studies.services import questionnaire_notices as notices
 from studies.services.consent import consent_pdf
@@ -228,23 +230,25 @@ def send_follow_up_due(safety_event_id: int) -> None:
 
 
 def send_invitation_email(participant_id: int) -> None:
-    """Invite a selected participant with a magic link to their portal, in their language."""
+    """Invite a selected participant with a magic link to their portal, in their language (the team's wording when
+    it saved one)."""
+    send_participant_message(participant_id, Kind.INVITATION)
+
+
+def send_participant_message(participant_id: int, kind: str) -> None:
+    """A message the team may word (studies.services.message_wording): the invitation, the reminders, the invitation
+    to book again after a missed interview and the team's own message. In the person's language, the team's wording
+    when saved in it, else the platform's; {link} is a fresh link to their portal. Skipped when the person has moved
+    past the stage it is for, or (the team's message) when its wording was deleted meanwhile."""
     participant = _found(Participant.objects.select_related("study", "contact").filter(id=participant_id).first())
     email = _address(participant)
-    if participant.status != Participant.Status.INVITED:
+    stages = wording.APPLIES_TO[kind]
+    if stages is not None and participant.status not in stages:
         raise NotSendable("not_applicable")
-    with translation.override(participant.language):
-        send_mail(
-            subject=_("Your invitation: %(study)s") % {"study": participant.study.title},
-            message=_(
-                'Thank you for your interest in the study "%(study)s". You can take part.\n\n'
-                "Open your personal page to read the consent information and choose an interview time:\n"
-                "%(url)s\n\nThis link is personal; please do not share it."
-            )
-            % {"study": participant.study.title, "url": portal_url(participant=participant)},
-            from_email=None,
-            recipient_list=[email],
-        )
+    message = wording.compose(participant=participant, kind=kind)
+    if message is None:
+        raise NotSendable("not_applicable")
+    send_mail(subject=message.subject, message=message.body, from_email=None, recipient_list=[email])
 
 
 def send_consent_copy(consent_id: int) -> None:
@@ -383,6 +387,56 @@ def send_portal_link(participant_id: int) -> None:
         )
 
 
+def send_incentive_paid(incentive_id: int) -> None:
+    """Tell a participant, in their language, that a payment for taking part was sent and to open their page for the
+    details. Never the gift-card code or the reference: a mailbox is not the place for them."""
+    incentive = _found(
+        Incentive.objects.select_related("participant__contact", "participant__study").filter(id=incentive_id).first()
+    )
+    participant = incentive.participant
+    email = _address(participant)
+    if incentive.status != Incentive.Status.PAID:
+        raise NotSendable("not_applicable")
+    with translation.override(participant.language):
+        names = {"study": participant.study.title, "url": portal_url(participant=participant)}
+        send_mail(
+            subject=_("A payment was sent to you: %(study)s") % names,
+            message=_(
+                'Thank you for taking part in the study "%(study)s". The research team has sent you a payment.\n\n'
+                "Open your personal page to see the details:\n%(url)s\n\nThis link is personal; please do not share it."
+            )
+            % names,
+            from_email=None,
+            recipient_list=[email],
+        )
+
+
+# Participant e-mails whose details live in an app above studies (review: a transcript to check, with its deadline).
+Composer = Callable[[OutboxMessage, Participant], tuple[str, str]]
+_composers: dict[str, Composer] = {}
+
+
+def register_composer(kind: str, composer: Composer) -> None:
+    """Let an app above this one word a participant e-mail from rows studies may not read (it registers from its
+    AppConfig.ready). The composer runs in the participant's language and returns (subject, body), or raises
+    NotSendable; the address, withdrawal and sending stay here."""
+    _composers[kind] = composer
+
+
+def send_composed(message: OutboxMessage) -> None:
+    """Send a registered kind to the row's participant, in their language."""
+    participant = _found(
+        Participant.objects.select_related("study", "contact").filter(id=_id(message.participant_id)).first()
+    )
+    email = _address(participant)
+    composer = _composers.get(message.kind)
+    if composer is None:  # the app that words it is not installed
+        raise NotSendable("not_applicable")
+    with translation.override(participant.language):
+        subject, body = composer(message, participant)
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[email])
+
+
 def _sender(message: OutboxMessage) -> Callable[[], None]:
     m = message
     senders: dict[str, Callable[[], None]] = {
@@ -397,6 +451,12 @@ def _sender(message: OutboxMessage) -> Callable[[], None]:
         Kind.QUESTIONNAIRE_DUE: lambda: send_questionnaire_due_email(_id(m.participant_id), _id(m.questionnaire_id)),
         Kind.PORTAL_LINK: lambda: send_portal_link(_id(m.participant_id)),
         Kind.TEAM_INVITATION: lambda: send_team_invitation_email(_id(m.team_invitation_id)),
+        Kind.NUDGE_CONSENT: lambda: send_participant_message(_id(m.participant_id), Kind.NUDGE_CONSENT),
+        Kind.NUDGE_BOOKING: lambda: send_participant_message(_id(m.participant_id), Kind.NUDGE_BOOKING),
+        Kind.NO_SHOW: lambda: send_participant_message(_id(m.participant_id), Kind.NO_SHOW),
+        Kind.TEAM_MESSAGE: lambda: send_participant_message(_id(m.participant_id), Kind.TEAM_MESSAGE),
+        Kind.INCENTIVE_PAID: lambda: send_incentive_paid(_id(m.incentive_id)),
+        Kind.MEMBER_CHECK: lambda: send_composed(m),
     }
     return senders[m.kind]
 

@@ -47,6 +47,7 @@ def queue_message(
     questionnaire_id: int | None = None,
     reminder_hours: int | None = None,
     team_invitation_id: int | None = None,
+    incentive_id: int | None = None,
     send_at: datetime | None = None,
 ) -> OutboxMessage:
     """Write the message in the caller's transaction; its id goes to the broker once that commits.
@@ -66,6 +67,7 @@ def queue_message(
         questionnaire_id=questionnaire_id,
         reminder_hours=reminder_hours,
         team_invitation_id=team_invitation_id,
+        incentive_id=incentive_id,
         next_attempt_at=send_at if later and send_at is not None else timezone.now() + RESEND_AFTER,
     )
     if later:

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from config.time_zones import TIME_ZONES  # the portal's zones are the profile's (studies' callers read it here)
-from studies.models import Interview, OutboxMessage, Participant, Slot, Study
+from studies.models import CompensationPlan, Interview, OutboxMessage, Participant, Slot, Study
+from studies.services.incentives import earn_incentive
 from studies.services.outbox import queue_message
 from studies.services.questionnaire_notices import announce_when_due
 
@@ -68,9 +69,10 @@ def book_slot(*, participant: Participant, slot: Slot, time_zone: str = "") -> I
                 meeting_link=meeting_link_for(slot),
             )
             participant.status = Participant.Status.SCHEDULED
+            participant.nudges_sent = 0  # a new step: its reminders count from zero (studies.services.nudges)
             if time_zone in TIME_ZONES:
                 participant.time_zone = time_zone
-            participant.save(update_fields=["status", "time_zone", "updated_at"])
+            participant.save(update_fields=["status", "nudges_sent", "time_zone", "updated_at"])
             announce_when_due(participant_id=participant.id)
             queue_message(
                 kind=OutboxMessage.Kind.BOOKING_CONFIRMATION, participant_id=participant.id, interview_id=interview.id
@@ -109,8 +111,9 @@ def joining_details(interview: Interview) -> str:
 def cancel_booking(*, participant: Participant) -> bool:
     """Cancel the participant's booked interview; returns False when there was none."""
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    # updated_at is when the booking ended: a reminder to book again counts from it (studies.services.nudges).
     cancelled = participant.interviews.filter(status=Interview.Status.SCHEDULED, slot__isnull=False).update(
-        status=Interview.Status.CANCELLED
+        status=Interview.Status.CANCELLED, updated_at=timezone.now()
     )
     if cancelled and participant.status == Participant.Status.SCHEDULED:
         participant.status = Participant.Status.CONSENTED
@@ -181,4 +184,5 @@ def complete_interview(*, interview: Interview) -> Interview:
     )
     if moved:
         announce_when_due(participant_id=interview.participant_id)
+        earn_incentive(participant=interview.participant, reason=CompensationPlan.Trigger.INTERVIEW_DONE)
     return interview

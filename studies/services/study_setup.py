@@ -82,6 +82,7 @@ class StudySettings:
     contact_retention_days: int | None = None
     quota_stage: str = QuotaStage.CONSENTED
     video_call_base_url: str = ""
+    member_check_raw: bool = False
 
     def as_fields(self) -> dict[str, Any]:
         values = asdict(self)

@@ -53,6 +53,20 @@ def export_participant_data(*, participant: Participant, actor: Any) -> dict[str
             {"questionnaire": notice.questionnaire.kind, "sent_at": _when(notice.sent_at)}
             for notice in participant.questionnaire_notices.select_related("questionnaire").order_by("created_at")
         ],
+        # What they were owed and paid for taking part, with their own gift-card codes (who paid is not named).
+        "incentives": [
+            {
+                "amount": f"{line.amount:.2f}",
+                "currency": line.currency,
+                "method": line.method,
+                "status": line.status,
+                "earned_at": line.earned_at.isoformat(),
+                "paid_at": _when(line.paid_at),
+                "reference": line.reference,
+                "gift_code": line.gift_code,
+            }
+            for line in participant.incentives.order_by("earned_at", "id")
+        ],
     }
     record_event(action="participant.data_exported", actor=actor, study_id=participant.study_id, target=participant)
     return data
@@ -106,6 +120,11 @@ def _interview(interview: Interview, participant: Participant) -> dict[str, Any]
             _when(at) for at in (interview.reminder_24h_sent_at, interview.reminder_1h_sent_at) if at
         ],
         "transcripts": transcripts,
+        # The interviewer's notes about them, decrypted; without who wrote them (staff are never named here).
+        "notes": [
+            {"written_at": note.written_at.isoformat(), "seconds_from_start": note.offset, "text": note.text}
+            for note in interview.notes.order_by("written_at", "id")
+        ],
         "voice_answers": [
             {
                 "question": answer.question.position,

@@ -13,7 +13,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from studies.models import Consent, ContactDetails, Interview, Participant, SafetyEvent, ScreeningResponse
+from studies.models import (
+    Consent,
+    ContactDetails,
+    Interview,
+    InterviewNote,
+    Participant,
+    SafetyEvent,
+    ScreeningResponse,
+)
+from studies.services.incentives import forget_payment_secrets
 from studies.services.portal import revoke_links
 
 
@@ -62,6 +71,9 @@ def _erase_personal_data(participant: Participant) -> None:
     )
     Consent.objects.filter(participant=participant).update(signature_name="", ip_address="")
     SafetyEvent.objects.filter(participant=participant).delete()
+    InterviewNote.objects.filter(interview__participant=participant).delete()  # what the interviewer noted of them
+    # The ledger stays (pseudonym, amounts, dates: the finance office's record); its reference and code go.
+    forget_payment_secrets(participant=participant)
 
 
 def _send_confirmation(*, email: str, language: str, study_title: str, scope: str) -> None:

@@ -19,6 +19,7 @@ from studies.permissions import MANAGERS, study_role
 from studies.services.distress import INTERVIEW_ROLES, LIVE_MODES
 from transcription import selectors, services
 from transcription.models import Recording, TranscriptionJob, VoiceAnswer
+from transcription.views import live
 from transcription.views.roles import LISTENERS, UPLOADERS
 
 
@@ -51,6 +52,8 @@ def interview_page(request: HttpRequest, membership: StudyMembership, interview_
     }
     if membership.role in INTERVIEW_ROLES:
         context |= _safety_context(request, membership, interview, has_recording=bool(recordings))
+        context |= live.notes_context(membership, interview, recordings)
+        context |= live.phone_context(request, membership, interview)
     return render(request, "transcription/interview.html", context)
 
 

@@ -486,6 +486,14 @@
     flagStatus();
   }
 
+  function jumpToTime(t) {
+    const i = Math.max(segmentAt(t + 0.001), 0);
+    if (!segs.length) return;
+    select(i, true);
+    seek(segs[i].s);
+    flagStatus();
+  }
+
   // ---- events --------------------------------------------------------------------------------------------
   list.addEventListener("input", onInput);
   list.addEventListener("click", (event) => {
@@ -526,6 +534,10 @@
   $("faster").addEventListener("click", () => setRate(0.1));
   document.querySelectorAll(".jump-distress").forEach((button) =>
     button.addEventListener("click", () => jumpToDistress(Number(button.dataset.from)))
+  );
+  // The participant's comments (member checking): to the segment at the commented segment's start, found by time.
+  document.querySelectorAll(".jump-comment").forEach((button) =>
+    button.addEventListener("click", () => jumpToTime(Number(button.dataset.from)))
   );
   $("next-flag").addEventListener("click", () => walkFlagged(1));
   $("prev-flag").addEventListener("click", () => walkFlagged(-1));
