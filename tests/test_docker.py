@@ -103,3 +103,10 @@ def test_env_example_documents_every_variable_once() -> None:
     documented = [line.split("=", 1)[0] for line in lines if re.match(r"^[A-Z_]+=", line)]
     assert len(documented) == len(set(documented))
     assert set(documented) == set(ENV_VARS) | COMPOSE_ONLY
+
+
+def test_the_image_context_leaves_out_local_environments_state_and_history() -> None:
+    # The build context is the repository root and the Dockerfiles COPY it whole: a developer's .venv (2 GB),
+    # the JavaScript test tools, run-time state (a local database, the demo's logins) or .git must not ride along.
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".git", ".venv", "tests/js/node_modules", "var", ".env"} <= ignored

@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import TypeVar
+from datetime import UTC
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,45 +26,21 @@ from studies.models import (
     Interview,
     OutboxMessage,
     Participant,
-    SafetyEvent,
     StudyMembership,
     TeamInvitation,
 )
-from studies.permissions import CONTACT_ROLES, MANAGERS
 from studies.services import message_wording as wording
 from studies.services import outbox
 from studies.services import questionnaire_notices as notices
 from studies.services.consent import consent_pdf
 from studies.services.invitations import invitation_url
+from studies.services.mail_basics import NotSendable, address_of, found
 from studies.services.portal import portal_url, questionnaire_url
+from studies.services.safety_emails import notify_safety_contact, send_follow_up_due
 from studies.services.scheduling import interview_ics, joining_details, local_time
 
 logger = logging.getLogger(__name__)
 Kind = OutboxMessage.Kind
-T = TypeVar("T")
-
-
-class NotSendable(Exception):
-    """Nothing to send, for good: the reason is a code (gone, no_address, withdrawn, not_applicable)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _address(participant: Participant) -> str:
-    """The participant's address, or NotSendable saying why there is none."""
-    if participant.status == Participant.Status.WITHDRAWN:
-        raise NotSendable("withdrawn")
-    if not hasattr(participant, "contact") or not participant.contact.email:
-        raise NotSendable("no_address")
-    return participant.contact.email
-
-
-def _found(row: T | None) -> T:
-    if row is None:
-        raise NotSendable("gone")
-    return row
 
 
 def send_membership_email(membership_id: int) -> None:
@@ -74,7 +49,7 @@ def send_membership_email(membership_id: int) -> None:
     Team members have no language setting, so team emails are written in the site's language (LANGUAGE_CODE),
     whatever language happened to be active where the task runs.
     """
-    membership = _found(StudyMembership.objects.select_related("study", "user").filter(id=membership_id).first())
+    membership = found(StudyMembership.objects.select_related("study", "user").filter(id=membership_id).first())
     url = settings.SITE_URL + reverse("studies:detail", args=[membership.study.slug])
     with translation.override(settings.LANGUAGE_CODE):
         names = {"study": membership.study.title, "role": membership.get_role_display(), "url": url}
@@ -93,7 +68,7 @@ def send_team_invitation_email(invitation_id: int) -> None:
     so the link carries the invitation's current nonce (a message queued before a resend still works), and an
     invitation accepted, revoked or expired meanwhile is not sent.
     """
-    invitation = _found(TeamInvitation.objects.select_related("study", "invited_by").filter(id=invitation_id).first())
+    invitation = found(TeamInvitation.objects.select_related("study", "invited_by").filter(id=invitation_id).first())
     if invitation.accepted_at is not None:
         raise NotSendable("accepted")
     if invitation.revoked_at is not None:
@@ -122,113 +97,6 @@ def send_team_invitation_email(invitation_id: int) -> None:
         )
 
 
-def _safety_names(event: SafetyEvent) -> dict[str, str]:
-    """What a team e-mail about a safety event names: the study, the participant's code and the links."""
-    study, code = event.study, event.participant.code
-    return {
-        "study": study.title,
-        "code": code,
-        "url": settings.SITE_URL + reverse("studies:participant", args=[study.slug, code]),
-        "follow_up_url": settings.SITE_URL + reverse("studies:safety", args=[study.slug]) + f"#event-{event.id}",
-    }
-
-
-def _utc(moment: datetime | None) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if moment is not None else "?"
-
-
-def _alert_body(event: SafetyEvent) -> str:
-    """What happened, by kind: which risk item, the outcome an interviewer recorded, or that the participant asked
-    for support and stopped. Never an answer, a note or anything the person said. Call inside the language."""
-    names = {**_safety_names(event), "item": event.question_key, "outcome": event.get_outcome_display()}
-    names["when"] = _utc(event.marked_at or event.created_at)
-    if event.kind == SafetyEvent.Kind.INTERVIEW_DISTRESS:
-        text = _(
-            "The interviewer marked distress during the interview with participant %(code)s of the study "
-            '"%(study)s" on %(when)s; outcome: %(outcome)s.\n\n'
-            "Please follow the study's safety protocol. Details (for team members signed in): %(url)s\n"
-            "Record the follow-up on the safety page: %(follow_up_url)s\n"
-        )
-    elif event.kind == SafetyEvent.Kind.PARTICIPANT_SUPPORT:
-        text = _(
-            'Participant %(code)s of the study "%(study)s" asked for support in their voice interview and stopped '
-            "(%(when)s).\n\n"
-            "Please follow the study's safety protocol. Details (for team members signed in): %(url)s\n"
-            "Record the follow-up on the safety page: %(follow_up_url)s\n"
-        )
-    else:
-        text = _(
-            'Participant %(code)s of the study "%(study)s" answered the risk item "%(item)s" in a way '
-            "that showed them crisis resources.\n\n"
-            "Please follow the study's safety protocol. Details (for team members signed in): %(url)s\n"
-            "Record the follow-up on the safety page: %(follow_up_url)s\n"
-        )
-    return text % names
-
-
-def notify_safety_contact(safety_event_id: int) -> None:
-    """Email the study's safety contacts what happened (studies.services.emails._alert_body), never the content.
-
-    The outbox's claim makes it once; the event's notified_at is set only once the mail server took it.
-    """
-    event = _found(SafetyEvent.objects.select_related("study", "participant").filter(id=safety_event_id).first())
-    recipients = [contact.email for contact in event.study.safety_contacts.exclude(email="")]
-    if not recipients:
-        raise NotSendable("no_address")
-    with translation.override(settings.LANGUAGE_CODE):  # the team's email: the site's language
-        send_mail(
-            subject=_("Safety alert: %(study)s, participant %(code)s") % _safety_names(event),
-            message=_alert_body(event),
-            from_email=None,
-            recipient_list=recipients,
-        )
-    SafetyEvent.objects.filter(id=safety_event_id, notified_at__isnull=True).update(notified_at=timezone.now())
-
-
-def _follow_up_recipients(event: SafetyEvent) -> list[str]:
-    """The assignee while they are still on the team with a role that meets people; else every owner and
-    researcher. Nobody who left the study is told about its participants."""
-    members = StudyMembership.objects.filter(study_id=event.study_id, user__is_active=True)
-    assignee = event.follow_up_assignee_id
-    if assignee is not None and members.filter(user_id=assignee, role__in=CONTACT_ROLES).exists():
-        return list(members.filter(user_id=assignee).values_list("user__email", flat=True))
-    return sorted(members.filter(role__in=MANAGERS).values_list("user__email", flat=True))
-
-
-def send_follow_up_due(safety_event_id: int) -> None:
-    """Remind the team that a safety event's follow-up is due (queued for its due time by the distress protocol).
-
-    Skipped once the event is resolved (its row is gone when the person was erased). In the site's language;
-    names the participant's code and the channel, never a note.
-    """
-    event = _found(SafetyEvent.objects.select_related("study", "participant").filter(id=safety_event_id).first())
-    if event.follow_up == SafetyEvent.FollowUp.RESOLVED or event.follow_up_due_at is None:
-        raise NotSendable("not_applicable")
-    recipients = _follow_up_recipients(event)
-    if not recipients:
-        raise NotSendable("no_address")
-    with translation.override(settings.LANGUAGE_CODE):
-        names = {
-            **_safety_names(event),
-            "due": _utc(event.follow_up_due_at),
-            "channel": event.get_follow_up_channel_display() or _("as the study's protocol says"),
-        }
-        if event.interview_id is not None:  # the interview page: the person it was given to records it there
-            page = reverse("transcription:interview", args=[event.study.slug, event.interview_id])
-            names["follow_up_url"] = f"{settings.SITE_URL}{page}#event-{event.id}"
-        send_mail(
-            subject=_("Safety follow-up due: %(study)s, participant %(code)s") % names,
-            message=_(
-                'A follow-up for participant %(code)s of the study "%(study)s" is due (%(due)s), by: %(channel)s.\n\n'
-                "Details (for team members signed in): %(url)s\n"
-                "Record the follow-up as done here: %(follow_up_url)s\n"
-            )
-            % names,
-            from_email=None,
-            recipient_list=recipients,
-        )
-
-
 def send_invitation_email(participant_id: int) -> None:
     """Invite a selected participant with a magic link to their portal, in their language (the team's wording when
     it saved one)."""
@@ -240,8 +108,8 @@ def send_participant_message(participant_id: int, kind: str) -> None:
     to book again after a missed interview and the team's own message. In the person's language, the team's wording
     when saved in it, else the platform's; {link} is a fresh link to their portal. Skipped when the person has moved
     past the stage it is for, or (the team's message) when its wording was deleted meanwhile."""
-    participant = _found(Participant.objects.select_related("study", "contact").filter(id=participant_id).first())
-    email = _address(participant)
+    participant = found(Participant.objects.select_related("study", "contact").filter(id=participant_id).first())
+    email = address_of(participant)
     stages = wording.APPLIES_TO[kind]
     if stages is not None and participant.status not in stages:
         raise NotSendable("not_applicable")
@@ -253,13 +121,13 @@ def send_participant_message(participant_id: int, kind: str) -> None:
 
 def send_consent_copy(consent_id: int) -> None:
     """Email the participant a PDF copy of what they signed."""
-    consent = _found(
+    consent = found(
         Consent.objects.select_related("document", "participant__contact", "participant__study")
         .filter(id=consent_id)
         .first()
     )
     participant = consent.participant
-    email = _address(participant)
+    email = address_of(participant)
     with translation.override(participant.language):
         message = EmailMessage(
             subject=_("Your consent copy: %(study)s") % {"study": participant.study.title},
@@ -272,8 +140,8 @@ def send_consent_copy(consent_id: int) -> None:
 
 def send_reconsent_request(participant_id: int) -> None:
     """Ask a participant to read and sign the new version of the consent form."""
-    participant = _found(Participant.objects.select_related("study", "contact").filter(id=participant_id).first())
-    email = _address(participant)
+    participant = found(Participant.objects.select_related("study", "contact").filter(id=participant_id).first())
+    email = address_of(participant)
     with translation.override(participant.language):
         send_mail(
             subject=_("Please review the updated consent form: %(study)s") % {"study": participant.study.title},
@@ -299,7 +167,7 @@ def send_questionnaire_due_email(participant_id: int, questionnaire_id: int) -> 
     At most once per person and questionnaire (a claimed notice row); the message names neither the
     questionnaire's kind nor its title, and carries no answers.
     """
-    participant = _found(Participant.objects.select_related("study", "contact").filter(id=participant_id).first())
+    participant = found(Participant.objects.select_related("study", "contact").filter(id=participant_id).first())
     notice = notices.claim_notice(participant=participant, questionnaire_id=questionnaire_id)
     if notice is None:
         raise NotSendable("not_applicable")  # not due, or already handled
@@ -325,14 +193,14 @@ def send_questionnaire_due_email(participant_id: int, questionnaire_id: int) -> 
 
 
 def _interview_email(interview: Interview, subject: str, body: str, *, calendar: bool) -> EmailMessage:
-    message = EmailMessage(subject=subject, body=body, to=[_address(interview.participant)])
+    message = EmailMessage(subject=subject, body=body, to=[address_of(interview.participant)])
     if calendar:
         message.attach("interview.ics", interview_ics(interview), "text/calendar")
     return message
 
 
 def _interview(interview_id: int) -> Interview:
-    return _found(
+    return found(
         Interview.objects.select_related("participant__contact", "study", "slot").filter(id=interview_id).first()
     )
 
@@ -371,8 +239,8 @@ def send_reminder(interview_id: int, hours: int) -> None:
 
 def send_portal_link(participant_id: int) -> None:
     """A fresh link to the participant's portal, asked for on the "link cannot be used" page."""
-    participant = _found(Participant.objects.select_related("study", "contact").filter(id=participant_id).first())
-    email = _address(participant)
+    participant = found(Participant.objects.select_related("study", "contact").filter(id=participant_id).first())
+    email = address_of(participant)
     with translation.override(participant.language):
         send_mail(
             subject=_("Your link to: %(study)s") % {"study": participant.study.title},
@@ -390,11 +258,11 @@ def send_portal_link(participant_id: int) -> None:
 def send_incentive_paid(incentive_id: int) -> None:
     """Tell a participant, in their language, that a payment for taking part was sent and to open their page for the
     details. Never the gift-card code or the reference: a mailbox is not the place for them."""
-    incentive = _found(
+    incentive = found(
         Incentive.objects.select_related("participant__contact", "participant__study").filter(id=incentive_id).first()
     )
     participant = incentive.participant
-    email = _address(participant)
+    email = address_of(participant)
     if incentive.status != Incentive.Status.PAID:
         raise NotSendable("not_applicable")
     with translation.override(participant.language):
@@ -425,10 +293,10 @@ def register_composer(kind: str, composer: Composer) -> None:
 
 def send_composed(message: OutboxMessage) -> None:
     """Send a registered kind to the row's participant, in their language."""
-    participant = _found(
+    participant = found(
         Participant.objects.select_related("study", "contact").filter(id=_id(message.participant_id)).first()
     )
-    email = _address(participant)
+    email = address_of(participant)
     composer = _composers.get(message.kind)
     if composer is None:  # the app that words it is not installed
         raise NotSendable("not_applicable")

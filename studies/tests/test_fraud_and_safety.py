@@ -146,7 +146,7 @@ def test_no_resources_are_shown_when_no_risk_item_triggered(study: Study) -> Non
 def test_a_safety_alert_the_mail_server_refused_is_not_lost(study: Study, monkeypatch: pytest.MonkeyPatch) -> None:
     import smtplib
 
-    from studies.services import emails
+    from studies.services import safety_emails
 
     SafetyContact.objects.create(study=study, name="Safety lead", email="safety@example.org")
     build_screening(study)
@@ -157,7 +157,7 @@ def test_a_safety_alert_the_mail_server_refused_is_not_lost(study: Study, monkey
         raise smtplib.SMTPServerDisconnected("gone")
 
     alert = OutboxMessage.objects.get(safety_event=event)
-    monkeypatch.setattr(emails, "send_mail", refuse)
+    monkeypatch.setattr(safety_emails, "send_mail", refuse)
     assert deliver_message(message_id=alert.id) == "pending"  # released, to be tried again
     event.refresh_from_db()
     assert event.notified_at is None
