@@ -24,7 +24,7 @@ from transcription.audio_cut import cut_audio
 from transcription.media import probe_media
 from transcription.models import MediaFile, Recording, Segment, Transcript, TranscriptionJob, VoiceAnswer
 from transcription.services.recordings import StagedMedia, stored_media
-from transcription.services.withdrawal import delete_with_dependents
+from transcription.services.withdrawal import delete_recording, delete_with_dependents
 from transcription.uploads import upload_dir
 
 Kind = SafetyEvent.Kind
@@ -58,7 +58,7 @@ def _cut_interview(event: SafetyEvent, interview_id: int, offset: float) -> None
     counts = {"recordings": len(recordings), "files": 0, "segments": 0}
     for recording in recordings:
         if offset < NOTHING_BEFORE_SECONDS:
-            _erase(recording)
+            delete_recording(recording)
             continue
         for media_file in MediaFile.objects.select_for_update().filter(recording=recording, duration__gt=offset):
             counts["files"] += _cut_file(media_file, offset)
@@ -118,18 +118,6 @@ def cut_transcript(*, transcript: Transcript, offset: float) -> int:
     return removed
 
 
-def _erase(recording: Recording) -> None:
-    """Delete a recording with everything on it (its stored files once committed)."""
-    names = list(recording.files.values_list("storage_name", flat=True))
-    delete_with_dependents(Recording.objects.filter(pk=recording.pk))
-
-    def remove_files() -> None:
-        for name in names:
-            delete_media(name)
-
-    transaction.on_commit(remove_files)
-
-
 def _remove_answers_from(event: SafetyEvent, interview_id: int, position: int) -> None:
     """Delete the answers to the question the participant stopped at and every later one (with their recordings,
     files, jobs and transcripts). A job transcribing one of them is stopped by its deletion (its claim no longer
@@ -141,7 +129,7 @@ def _remove_answers_from(event: SafetyEvent, interview_id: int, position: int) -
     )
     recordings = [recording for _pk, recording in answers if recording is not None]
     for recording in Recording.objects.filter(pk__in=recordings):
-        _erase(recording)  # its answer goes with it
+        delete_recording(recording)  # its answer goes with it
     # Skipped ones too: what the participant chose after the moment they stopped is withdrawn with the rest.
     VoiceAnswer.objects.filter(pk__in=[pk for pk, _recording in answers]).delete()
     record_event(

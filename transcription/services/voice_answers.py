@@ -24,7 +24,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
-from config.media import delete_media
 from studies.models import GuideQuestion, Interview, Participant
 from studies.services.scheduling import complete_interview
 from transcription.media import MediaInfo, MediaRefused, probe_media
@@ -38,7 +37,7 @@ from transcription.services.recordings import (
     create_recording_rows,
     stored_media,
 )
-from transcription.services.withdrawal import delete_with_dependents
+from transcription.services.withdrawal import delete_recording
 from transcription.uploads import upload_dir
 
 # The client stops at the question's limit; encoders and containers may add a little.
@@ -184,7 +183,7 @@ def _set_recording(interview: Interview, question: GuideQuestion, recording: Rec
         answer.recording = recording
         answer.save(update_fields=["recording", "updated_at"])
     if old is not None:
-        _discard(old)
+        delete_recording(old)
         record_event(
             action="voice_answer.replaced" if recording else "voice_answer.removed",
             actor_label="participant",
@@ -193,18 +192,6 @@ def _set_recording(interview: Interview, question: GuideQuestion, recording: Rec
             detail={"question": question.pk, "deleted_recording": old.pk, "recording": getattr(recording, "pk", None)},
         )
     return answer
-
-
-def _discard(recording: Recording) -> None:
-    """Delete a replaced recording with its job, transcript and stored files (files once committed)."""
-    names = list(recording.files.values_list("storage_name", flat=True))
-    delete_with_dependents(Recording.objects.filter(pk=recording.pk))
-
-    def remove_files() -> None:
-        for name in names:
-            delete_media(name)
-
-    transaction.on_commit(remove_files)
 
 
 @transaction.atomic

@@ -81,3 +81,16 @@ def delete_with_dependents(queryset: models.QuerySet[Any], *, depth: int = 0) ->
             removed[label] += count
         return dict(removed)
     raise RuntimeError("Could not delete the recordings: their dependents keep changing.")
+
+
+def delete_recording(recording: Recording) -> None:
+    """Delete one recording with everything on it (files, tracks, jobs, transcript, versions, codings), its stored
+    files once the caller's transaction commits (a rollback keeps them)."""
+    names = list(recording.files.values_list("storage_name", flat=True))
+    delete_with_dependents(Recording.objects.filter(pk=recording.pk))
+
+    def remove_files() -> None:
+        for name in names:
+            delete_media(name)
+
+    transaction.on_commit(remove_files)
