@@ -24,14 +24,11 @@ from studies.models import (
     CrisisResource,
     GuideQuestion,
     Interview,
-    Participant,
-    Questionnaire,
     SafetyContact,
     SafetyEvent,
-    ScreeningResponse,
     Study,
 )
-from studies.tests.factories import ConsentFactory, InterviewFactory, ParticipantFactory
+from studies.tests.factories import ConsentFactory, InterviewFactory, ParticipantFactory, screened_from
 from tests.test_dashboard_browser import signed_in_page
 from transcription.models import Transcript, TranscriptionJob
 from transcription.tests import speech
@@ -64,28 +61,12 @@ def interview(study: Study, interviewer: User) -> Interview:
         GuideQuestion.objects.create(study=study, position=position, prompt={"en": english, "es": spanish})
     participant = ParticipantFactory(study=study, language="en")
     ConsentFactory(participant=participant)
-    _screened_from(participant, "GB")
+    screened_from(participant, "GB")
     return InterviewFactory(
         participant=participant,
         interviewer=interviewer,
         status=Interview.Status.SCHEDULED,
         scheduled_start=timezone.now(),
-    )
-
-
-def _screened_from(participant: Participant, country: str) -> None:
-    questionnaire = Questionnaire.objects.get_or_create(study=participant.study, kind=Questionnaire.Kind.SCREENING)[0]
-    now = timezone.now()
-    ScreeningResponse.objects.create(
-        study=participant.study,
-        questionnaire=questionnaire,
-        participant=participant,
-        form_token=f"browser-{participant.pk}",
-        language="en",
-        attributes={"country": country},
-        started_at=now,
-        submitted_at=now,
-        eligible=True,
     )
 
 

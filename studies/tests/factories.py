@@ -18,6 +18,7 @@ from studies.models import (
     Questionnaire,
     Role,
     SafetyContact,
+    ScreeningResponse,
     Slot,
     Stratum,
     Study,
@@ -220,3 +221,21 @@ class StratumFactory(factory.django.DjangoModelFactory):
     values = factory.LazyFunction(lambda: ["europe"])
     target = 2
     maximum = 3
+
+
+def screened_from(participant: Participant, country: str, *, language: str = "en") -> ScreeningResponse:
+    """A submitted screening response saying which country the person screened from (where crisis resources are
+    looked up), without going through the form."""
+    questionnaire = Questionnaire.objects.get_or_create(study=participant.study, kind=Questionnaire.Kind.SCREENING)[0]
+    now = timezone.now()
+    return ScreeningResponse.objects.create(
+        study=participant.study,
+        questionnaire=questionnaire,
+        participant=participant,
+        form_token=f"screened-{participant.pk}",
+        language=language,
+        attributes={"country": country},
+        started_at=now,
+        submitted_at=now,
+        eligible=True,
+    )

@@ -17,15 +17,12 @@ from studies.models import (
     GuideQuestion,
     Interview,
     OutboxMessage,
-    Participant,
-    Questionnaire,
     SafetyContact,
     SafetyEvent,
-    ScreeningResponse,
     Study,
 )
 from studies.services import distress
-from studies.tests.factories import InterviewFactory, ParticipantFactory
+from studies.tests.factories import InterviewFactory, ParticipantFactory, screened_from
 from transcription.tests.factories import RecordingFactory
 
 Outcome = SafetyEvent.Outcome
@@ -36,22 +33,6 @@ def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def screened_from(participant: Participant, country: str) -> None:
-    questionnaire = Questionnaire.objects.get_or_create(study=participant.study, kind=Questionnaire.Kind.SCREENING)[0]
-    now = timezone.now()
-    ScreeningResponse.objects.create(
-        study=participant.study,
-        questionnaire=questionnaire,
-        participant=participant,
-        form_token=f"token-{participant.pk}",
-        language="es",
-        attributes={"country": country},
-        started_at=now,
-        submitted_at=now,
-        eligible=True,
-    )
 
 
 @pytest.fixture
@@ -103,7 +84,7 @@ def test_the_interviewer_starts_the_interview_once_and_the_page_says_when(
 def test_the_distress_control_marks_the_moment_and_opens_its_assessment(
     interview: Interview, interviewer: User
 ) -> None:
-    screened_from(interview.participant, "MX")
+    screened_from(interview.participant, "MX", language="es")
     CrisisResource.objects.create(study=interview.study, country="MX", language="es", name="Línea de la Vida")
     CrisisResource.objects.create(study=interview.study, country="IN", name="Tele-MANAS")
     client = client_for(interviewer)
