@@ -1,7 +1,8 @@
 """A participant's own data, exported for them on request.
 
-Their answers (every questionnaire), consents, bookings and interviews with transcripts, voice answers under
-their questions, safety events with the team's follow-up, and the questionnaire emails sent to them. The
+Their answers (every questionnaire), consents, bookings and interviews with transcripts (and what they said when
+the team sent them one to check), the interviewer's notes, voice answers under their questions, safety events with
+the team's follow-up, their payments, and the questionnaire emails sent to them. The
 research team hands this file to the person; it holds their contact details, their raw words and the follow-up
 notes about them, so only owners and researchers may build it, and each export is audit-logged.
 
@@ -103,7 +104,23 @@ def _transcript(recording: Any) -> dict[str, Any] | None:
     if transcript is None or version is None:
         return None
     segments = version.segments.order_by("index").values("start", "end", "speaker", "text")
-    return {"language": transcript.language, "segments": list(segments)}
+    return {"language": transcript.language, "segments": list(segments), "member_checks": _member_checks(transcript)}
+
+
+def _member_checks(transcript: Any) -> list[dict[str, Any]]:
+    """Each time the transcript was sent to them to read (member checking, the review app's rows): when, by when,
+    their answer and message, and their comments by segment number, decrypted (they are theirs)."""
+    return [
+        {
+            "sent_at": check.created_at.isoformat(),
+            "deadline": check.deadline.isoformat(),
+            "status": check.status,
+            "answered_at": _when(check.responded_at),
+            "message": check.message,
+            "comments": [{"segment": c.segment, "text": c.text} for c in check.comments.order_by("segment", "id")],
+        }
+        for check in transcript.member_checks.order_by("created_at", "id")
+    ]
 
 
 def _interview(interview: Interview, participant: Participant) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry, User
+from review.models import MemberCheck, MemberCheckComment
 from review.tests.factories import machine_transcript
 from studies.models import (
     ContactDetails,
@@ -255,3 +256,27 @@ def test_the_export_lists_their_questionnaire_emails_sent_and_those_not_sent_and
     QuestionnaireNotice.objects.filter(participant=participant).update(sent_at=None)  # no usable address then
     data = export_participant_data(participant=participant, actor=researcher)
     assert data["questionnaire_emails"] == [{"questionnaire": "wellbeing", "sent_at": None}]
+
+
+def test_the_export_holds_their_member_checking_answers_and_comments(study: Study, researcher: User) -> None:
+    participant = ParticipantFactory(study=study)
+    transcript = machine_transcript(
+        study, ["I talk to the chatbot at night.", "My sister knows."], participant=participant
+    )
+    check = MemberCheck.objects.create(
+        transcript=transcript,
+        version=transcript.versions.get(),
+        sent_by=researcher,
+        deadline=timezone.now(),
+        status=MemberCheck.Status.CHANGES,
+        responded_at=timezone.now(),
+        message="Please leave out my sister.",
+    )
+    MemberCheckComment.objects.create(member_check=check, segment=1, text="She does not want to be named.")
+
+    data, text = export_of(participant, researcher)
+
+    (exported,) = data["interviews"][0]["transcripts"][0]["member_checks"]
+    assert (exported["status"], exported["message"]) == ("changes", "Please leave out my sister.")
+    assert exported["comments"] == [{"segment": 1, "text": "She does not want to be named."}]
+    assert researcher.email not in text
