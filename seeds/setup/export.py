@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from accounts.audit import record_event
 from coding.codetree import CodeNode, tree_from_study
 from seeds.setup.shapes import FORMAT, VERSION
-from studies.models import DistressProtocol, Question, Questionnaire, Study
+from studies.models import CompensationPlan, DistressProtocol, Question, Questionnaire, Study
 from studies.services import consent_setup as consent
 
 # Question fields by the file's name, with the value the file leaves out.
@@ -57,6 +57,21 @@ def export_setup(*, study: Study) -> dict[str, Any]:
     document["interview_guide"] = {"voice_questions": _voice_questions(study)}
     document["codebook"] = {"codes": _codes(tree_from_study(study.id))}
     document["safety"] = _safety(study)
+    plan = CompensationPlan.objects.filter(study=study).first()
+    if plan is not None:
+        document["compensation"] = {
+            "amount": f"{plan.amount:.2f}",
+            "currency": plan.currency,
+            "method": plan.method,
+            "earned_when": plan.earned_when,
+            "descriptions": {code: text for code, text in plan.descriptions.items() if text},
+        }
+    messages = [
+        {"kind": t.kind, "language": t.language, "subject": t.subject, "body": t.body}
+        for t in study.message_templates.order_by("kind", "language")
+    ]
+    if messages:
+        document["messages"] = messages
     return document
 
 
@@ -77,6 +92,9 @@ def _study(study: Study) -> dict[str, Any]:
         "contact_retention_days": study.contact_retention_days,
     }
     data.update({name: value for name, value in optional.items() if value not in ("", None, {})})
+    data.update(nudge_after_days=study.nudge_after_days, nudge_max_count=study.nudge_max_count)
+    if study.member_check_raw:
+        data["member_check_raw"] = True
     return data
 
 

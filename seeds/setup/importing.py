@@ -22,9 +22,9 @@ from seeds.setup.export import export_setup
 from seeds.setup.questions import question_fields
 from seeds.setup.shapes import DEFAULT_ANSWER_SECONDS, SCRIPT_KEYS, VERSION, code_node, guide_text
 from seeds.setup.validate import validate_setup
-from studies.models import Questionnaire, SafetyEvent, Study
+from studies.models import CompensationPlan, Questionnaire, SafetyEvent, Study
 from studies.services import consent_setup as consent
-from studies.services import guide, quota_setup, safety_setup
+from studies.services import guide, incentives, message_templates, nudges, quota_setup, safety_setup
 from studies.services import questionnaires as builder
 from studies.services.distress_protocol import ProtocolError, save_protocol
 from studies.services.study_setup import StudySettings, create_draft_study
@@ -38,6 +38,8 @@ SERVICE_ERRORS = (
     guide.GuideError,
     CodebookError,
     CodingError,
+    incentives.IncentiveError,
+    message_templates.MessageTemplateError,
 )
 
 
@@ -91,7 +93,18 @@ def _build(*, data: dict[str, Any], owner: User, title: str, slug: str, request:
         ("codebook", _codebook),
         ("interview_guide", _guide),
         ("safety", _safety),
+        ("compensation", _compensation),
+        ("messages", _messages),
     )
+    if {"nudge_after_days", "nudge_max_count"} & set(data["study"]):
+        nudges.update_reminder_settings(
+            study=study,
+            after_days=data["study"].get("nudge_after_days", study.nudge_after_days),
+            max_count=data["study"].get("nudge_max_count", study.nudge_max_count),
+            user=owner,
+            request=request,
+        )
+        study.refresh_from_db()
     for section, write in parts:
         if section not in data:
             continue
@@ -115,6 +128,7 @@ def _settings(data: dict[str, Any], title: str) -> StudySettings:
         contact_retention_days=data.get("contact_retention_days"),
         quota_stage=data.get("quota_stage", defaults.quota_stage),
         video_call_base_url=data.get("video_call_base_url", ""),
+        member_check_raw=bool(data.get("member_check_raw", False)),
     )
 
 
@@ -245,5 +259,32 @@ def _safety(*, study: Study, data: dict[str, Any], owner: User, request: HttpReq
             follow_up_hours=protocol.get("follow_up_hours", 24),
             follow_up_assignee_id=None,
             follow_up_channel=protocol.get("follow_up_channel", SafetyEvent.Channel.PHONE),
+            request=request,
+        )
+
+
+def _compensation(*, study: Study, data: dict[str, Any], owner: User, request: HttpRequest | None) -> None:
+    plan = data["compensation"]
+    incentives.save_plan(
+        study=study,
+        user=owner,
+        amount=str(plan["amount"]),
+        currency=plan["currency"],
+        method=plan["method"],
+        earned_when=plan.get("earned_when", CompensationPlan.Trigger.INTERVIEW_DONE),
+        descriptions=dict(plan.get("descriptions", {})),
+        request=request,
+    )
+
+
+def _messages(*, study: Study, data: dict[str, Any], owner: User, request: HttpRequest | None) -> None:
+    for message in data["messages"]:
+        message_templates.save_message_template(
+            study=study,
+            kind=message["kind"],
+            language=message["language"],
+            subject=message["subject"],
+            body=message["body"],
+            user=owner,
             request=request,
         )

@@ -24,6 +24,8 @@ SECTIONS = (
     "interview_guide",
     "codebook",
     "safety",
+    "compensation",
+    "messages",
 )
 # Code GUIDs are uuid5(CODE_NAMESPACE, "<study slug>/<key>/<key>..."): stable across loads and machines.
 CODE_NAMESPACE = uuid.UUID("6f1d8c2e-8a4b-4f0e-9a57-2d4c1b7e3f10")

@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from seeds.setup import checks as c
 from seeds.setup.parts import check_codebook, check_consent, check_guide, check_safety
 from seeds.setup.questions import check_questionnaire, check_questionnaires
+from seeds.setup.running import check_compensation, check_messages
 from seeds.setup.shapes import FORMAT, SECTIONS, VERSION
 from studies.models import EligibilityRule, Question, Questionnaire, QuotaStage
+from studies.services.nudges import MAX_AFTER_DAYS, MAX_COUNT
 from studies.services.quota_setup import QUOTA_KINDS, StratumDraft, stratum_problems
 from studies.services.rules import Target, rule_errors, targets_of
 
@@ -30,6 +32,9 @@ STUDY_OPTIONAL = (
     "video_call_base_url",
     "raw_audio_retention_days",
     "contact_retention_days",
+    "nudge_after_days",
+    "nudge_max_count",
+    "member_check_raw",
 )
 
 
@@ -64,6 +69,10 @@ def validate_setup(data: Any) -> list[str]:
         check_guide(problems, "interview_guide", root["interview_guide"], languages, code_keys)
     if "safety" in root:
         check_safety(problems, "safety", root["safety"], languages)
+    if "compensation" in root:
+        check_compensation(problems, "compensation", root["compensation"], languages)
+    if "messages" in root:
+        check_messages(problems, "messages", root["messages"], languages)
     return problems.items
 
 
@@ -95,6 +104,12 @@ def _study(problems: c.Problems, value: Any) -> list[str]:
     for name in ("raw_audio_retention_days", "contact_retention_days"):
         if data.get(name) is not None:
             c.integer(problems, f"study.{name}", data[name], high=36500)
+    if "nudge_after_days" in data:
+        c.integer(problems, "study.nudge_after_days", data["nudge_after_days"], low=1, high=MAX_AFTER_DAYS)
+    if "nudge_max_count" in data:
+        c.integer(problems, "study.nudge_max_count", data["nudge_max_count"], high=MAX_COUNT)
+    if "member_check_raw" in data:
+        c.boolean(problems, "study.member_check_raw", data["member_check_raw"])
     return languages
 
 

@@ -31,11 +31,13 @@ from seeds.setup import (
     validate_setup,
 )
 from studies.models import (
+    CompensationPlan,
     ConsentDocument,
     CrisisResource,
     DistressProtocol,
     EligibilityRule,
     GuideQuestion,
+    MessageTemplate,
     Participant,
     Question,
     Questionnaire,
@@ -531,3 +533,46 @@ def test_a_protocol_question_missing_a_study_language_rolls_the_import_back(some
     with pytest.raises(SetupInvalid, match="no text in"):
         import_setup(data=data, owner=someone, title="", slug="half-protocol")
     assert not Study.objects.filter(slug="half-protocol").exists()
+
+
+RUNNING = {
+    "compensation": {
+        "amount": "25.00",
+        "currency": "USD",
+        "method": "gift_card",
+        "earned_when": "interview_done",
+        "descriptions": {"en": "A US$25 voucher after the interview.", "es": "Un vale de 25 US$ tras la entrevista."},
+    },
+    "messages": [
+        {"kind": "nudge_consent", "language": "es", "subject": "Recordatorio", "body": "Hola {code}: {link}"},
+    ],
+}
+
+
+def test_the_plan_messages_reminders_and_member_checking_travel_with_the_setup(someone: User) -> None:
+    data = {**small_setup(), **RUNNING}
+    data["study"].update(nudge_after_days=2, nudge_max_count=1, member_check_raw=True)
+    study = import_setup(data=data, owner=someone, title="", slug="")
+    assert (study.nudge_after_days, study.nudge_max_count, study.member_check_raw) == (2, 1, True)
+    assert CompensationPlan.objects.get(study=study).currency == "USD"
+    assert MessageTemplate.objects.get(study=study).body == "Hola {code}: {link}"
+    exported = export_setup(study=study)
+    assert exported["compensation"] == RUNNING["compensation"]
+    assert exported["messages"] == RUNNING["messages"]
+    assert (exported["study"]["nudge_after_days"], exported["study"]["member_check_raw"]) == (2, True)
+
+
+def test_a_wrong_plan_or_message_is_named_by_path_and_creates_nothing(someone: User) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["compensation"] = {**RUNNING["compensation"], "method": "cheque", "amount": [25]}
+        data["messages"] = [{"kind": "nudge_consent", "language": "fr", "subject": "Hi", "body": "{name}"}]
+
+    problems = problems_of(change)
+    assert any(p.startswith("compensation.method: Expected one of") for p in problems)
+    assert any(p.startswith("compensation.amount: ") for p in problems)
+    assert any(p.startswith("messages[0].language: Expected one of") for p in problems)
+    assert any(p.startswith("messages[0].body: {name} is not a placeholder") for p in problems)
+    data = {**small_setup(), "compensation": {**RUNNING["compensation"], "currency": "XYZ"}}
+    with pytest.raises(SetupInvalid, match="compensation: "):
+        import_setup(data=data, owner=someone, title="", slug="bad-currency")
+    assert not Study.objects.filter(slug="bad-currency").exists()
