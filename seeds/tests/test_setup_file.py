@@ -535,7 +535,7 @@ def test_a_protocol_question_missing_a_study_language_rolls_the_import_back(some
     assert not Study.objects.filter(slug="half-protocol").exists()
 
 
-RUNNING = {
+RUNNING: dict[str, Any] = {
     "compensation": {
         "amount": "25.00",
         "currency": "USD",
