@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Subquery, When
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -59,6 +60,12 @@ class DueNudge:
     last_nudged_at: datetime | None
 
 
+def _later(first: Any, second: Any) -> Greatest:
+    """The later of two moments, either of which may be NULL (then the other): PostgreSQL's GREATEST skips NULLs,
+    SQLite's (the embedded run's database) returns NULL, so each side falls back on the other first."""
+    return Greatest(Coalesce(first, second), Coalesce(second, first), output_field=DateTimeField())
+
+
 def _last_step() -> Case:
     """When the person took the step they are at (see the module's docstring); NULL when unknown."""
     person = OuterRef("pk")
@@ -69,11 +76,10 @@ def _last_step() -> Case:
     unbooked = Interview.objects.filter(
         participant=person, status__in=(Interview.Status.CANCELLED, Interview.Status.NO_SHOW)
     )
-    # PostgreSQL's GREATEST skips NULLs: a person who never booked counts from their signature.
-    consented = Greatest(
+    # A person who never booked counts from their signature.
+    consented = _later(
         Subquery(signed.order_by("-signed_at").values("signed_at")[:1]),
         Subquery(unbooked.order_by("-updated_at").values("updated_at")[:1]),
-        output_field=DateTimeField(),
     )
     return Case(
         When(status=S.INVITED, then=Subquery(invited.order_by("-sent_at").values("sent_at")[:1])),
@@ -96,7 +102,7 @@ def due_nudges(*, study: Study, now: datetime) -> list[DueNudge]:
         Participant.objects.filter(study=study, status__in=statuses, nudges_sent__lt=study.nudge_max_count)
         .exclude(Exists(awaiting_review))
         .exclude(Exists(booked))
-        .annotate(since=Greatest(_last_step(), F("last_nudged_at"), output_field=DateTimeField()))
+        .annotate(since=_later(_last_step(), F("last_nudged_at")))
         .filter(since__lte=cutoff)
         .order_by("pk")
     )
