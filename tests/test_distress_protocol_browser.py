@@ -28,7 +28,7 @@ from studies.models import (
     SafetyEvent,
     Study,
 )
-from studies.tests.factories import ConsentFactory, InterviewFactory, ParticipantFactory, screened_from
+from studies.tests.factories import ConsentFactory, InterviewFactory, ParticipantFactory, screen
 from tests.test_dashboard_browser import signed_in_page
 from transcription.models import Transcript, TranscriptionJob
 from transcription.tests import speech
@@ -61,7 +61,7 @@ def interview(study: Study, interviewer: User) -> Interview:
         GuideQuestion.objects.create(study=study, position=position, prompt={"en": english, "es": spanish})
     participant = ParticipantFactory(study=study, language="en")
     ConsentFactory(participant=participant)
-    screened_from(participant, "GB")
+    screen(participant, {"country": "GB"})
     return InterviewFactory(
         participant=participant,
         interviewer=interviewer,

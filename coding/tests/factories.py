@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import factory
-from django.utils import timezone
 
 from coding.models import Code
-from studies.models import Participant, Questionnaire, ScreeningResponse, Study
+from studies.models import Study
 from studies.tests.factories import StudyFactory
+from studies.tests.factories import screen as screen  # re-exported: the screening helper lives with studies'
 from transcription.models import Segment, TranscriptVersion
 from transcription.tests.factories import TranscriptFactory
 
@@ -28,20 +28,3 @@ def transcript_version_with(study: Study, texts: list[str]) -> TranscriptVersion
     for index, text in enumerate(texts):
         Segment.objects.create(version=version, index=index, start=5.0 * index, end=5.0 * index + 4, text=text)
     return version
-
-
-def screen(participant: Participant, attributes: dict[str, object]) -> ScreeningResponse:
-    """A submitted screening response holding `attributes` (the derived values analysis reads)."""
-    questionnaire = Questionnaire.objects.get_or_create(study=participant.study, kind=Questionnaire.Kind.SCREENING)[0]
-    now = timezone.now()
-    return ScreeningResponse.objects.create(
-        study=participant.study,
-        questionnaire=questionnaire,
-        participant=participant,
-        form_token=f"token-{participant.pk}-{now.timestamp()}",
-        language="en",
-        attributes=attributes,
-        started_at=now,
-        submitted_at=now,
-        eligible=True,
-    )

@@ -223,18 +223,18 @@ class StratumFactory(factory.django.DjangoModelFactory):
     maximum = 3
 
 
-def screened_from(participant: Participant, country: str, *, language: str = "en") -> ScreeningResponse:
-    """A submitted screening response saying which country the person screened from (where crisis resources are
-    looked up), without going through the form."""
+def screen(participant: Participant, attributes: dict[str, object], *, language: str = "en") -> ScreeningResponse:
+    """A submitted screening response holding `attributes` (the derived values analysis reads; `country` is where
+    crisis resources are looked up), without going through the form."""
     questionnaire = Questionnaire.objects.get_or_create(study=participant.study, kind=Questionnaire.Kind.SCREENING)[0]
     now = timezone.now()
     return ScreeningResponse.objects.create(
         study=participant.study,
         questionnaire=questionnaire,
         participant=participant,
-        form_token=f"screened-{participant.pk}",
+        form_token=f"token-{participant.pk}-{now.timestamp()}",
         language=language,
-        attributes={"country": country},
+        attributes=attributes,
         started_at=now,
         submitted_at=now,
         eligible=True,

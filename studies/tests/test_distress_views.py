@@ -22,7 +22,7 @@ from studies.models import (
     Study,
 )
 from studies.services import distress
-from studies.tests.factories import InterviewFactory, ParticipantFactory, screened_from
+from studies.tests.factories import InterviewFactory, ParticipantFactory, screen
 from transcription.tests.factories import RecordingFactory
 
 Outcome = SafetyEvent.Outcome
@@ -84,7 +84,7 @@ def test_the_interviewer_starts_the_interview_once_and_the_page_says_when(
 def test_the_distress_control_marks_the_moment_and_opens_its_assessment(
     interview: Interview, interviewer: User
 ) -> None:
-    screened_from(interview.participant, "MX", language="es")
+    screen(interview.participant, {"country": "MX"}, language="es")
     CrisisResource.objects.create(study=interview.study, country="MX", language="es", name="Línea de la Vida")
     CrisisResource.objects.create(study=interview.study, country="IN", name="Tele-MANAS")
     client = client_for(interviewer)
