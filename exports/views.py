@@ -1,5 +1,6 @@
 """The exports page (owners and researchers): build a study archive or a .qdpx project, follow its progress, download
-it through a short-lived signed link, list and delete the study's exports; import a .qdpx project from another tool."""
+it through a short-lived signed link, list and delete the study's exports; import a .qdpx project from another tool
+into this study (codebook and codings), or, for those who may create studies, a whole project as a new study."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,27 +20,32 @@ from accounts.audit import record_event
 from coding.codetree import CodebookFormatError
 from config.media import open_decrypted
 from exports import selectors
+from exports.forms import NewStudyImportForm
 from exports.models import ExportJob
 from exports.refi_project import ProjectFormatError, import_project, read_qdpx
+from exports.refi_project.new_study import ProjectRefused, import_project_as_study
 from exports.services.enqueue import request_export
 from exports.services.removal import delete_export
 from studies.models import StudyMembership
 from studies.permissions import MANAGERS, study_role
+from studies.services.study_setup import may_create_studies
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 PIECE = 256 * 1024
 
 
-def _page(request: HttpRequest, membership: StudyMembership, **extra: Any) -> HttpResponse:
+def _page(request: HttpRequest, membership: StudyMembership, status: int = 200, **extra: Any) -> HttpResponse:
+    can_create = may_create_studies(request.user)
     context = {
         "study": membership.study,
+        "new_study_form": NewStudyImportForm() if can_create else None,
         "kinds": ExportJob.Kind.values,
         "exports": selectors.study_exports(membership.study),
         "state": None,
         "retention_days": settings.EXPORT_RETENTION_DAYS,
         **extra,
     }
-    return render(request, "exports/exports.html", context)
+    return render(request, "exports/exports.html", context, status=status)
 
 
 @require_GET
@@ -142,3 +149,34 @@ def import_qdpx(request: HttpRequest, membership: StudyMembership) -> HttpRespon
         detail={"codes_created": report.codes_created, "codings": report.codings_imported},
     )
     return _page(request, membership, report=report)
+
+
+def _refused(form: NewStudyImportForm, problems: list[str]) -> None:
+    form.add_error("project", _("Nothing was imported: the file has the problems listed below."))
+    for problem in problems:
+        form.add_error(None, problem)
+
+
+@require_POST
+@study_role(*MANAGERS)
+def import_as_new_study(request: HttpRequest, membership: StudyMembership) -> HttpResponse:
+    """A whole project as a new draft study owned by the person importing (for those who may create studies)."""
+    if not may_create_studies(request.user):
+        raise PermissionDenied
+    form = NewStudyImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            report = import_project_as_study(
+                project=read_qdpx(form.cleaned_data["project"]),
+                actor=membership.user,
+                slug=form.cleaned_data["slug"],
+                title=form.cleaned_data["title"],
+                request=request,
+            )
+        except (ProjectFormatError, CodebookFormatError) as error:
+            _refused(form, [str(error)])
+        except ProjectRefused as error:
+            _refused(form, error.problems)
+        else:
+            return render(request, "exports/new_study_report.html", {"study": membership.study, "report": report})
+    return _page(request, membership, status=400, new_study_form=form)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from coding.codetree import CodebookFormatError, CodeNode, normalise_colour, walk
 from coding.models import Code, CodebookVersion
-from coding.services.codebook import NAME_MAX, _lock_study, record_codebook_version
+from coding.services.codebook import NAME_MAX, _lock_study, current_codebook_version, record_codebook_version
 from studies.models import Study
 
 
@@ -26,6 +26,7 @@ from studies.models import Study
 class ImportReport:
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
     version: CodebookVersion | None = None
 
@@ -58,23 +59,34 @@ def _free_name(*, study: Study, parent: Code | None, wanted: str, code: Code | N
     return name
 
 
+def _values(*, parent: Code | None, name: str, node: CodeNode, position: int) -> dict[str, object]:
+    return {
+        "parent_id": parent.pk if parent else None,
+        "name": name,
+        "definition": node.definition.strip(),
+        "when_to_use": node.when_to_use.strip(),
+        "when_not_to_use": node.when_not_to_use.strip(),
+        "example": node.example.strip(),
+        "colour": normalise_colour(node.colour),
+        "is_codable": node.is_codable,
+        "position": position,
+    }
+
+
 def _save_node(*, study: Study, parent: Code | None, node: CodeNode, position: int, report: ImportReport) -> Code:
     code = Code.objects.filter(study=study, guid=node.guid).first()
     name = _free_name(study=study, parent=parent, wanted=node.name, code=code, report=report)
+    values = _values(parent=parent, name=name, node=node, position=position)
+    if code is not None and all(getattr(code, key) == value for key, value in values.items()):
+        report.unchanged += 1  # not saved: an unchanged code keeps its updated_at, and the codebook its version
+        return code
     if code is None:
         code = Code(study=study, guid=node.guid)
         report.created += 1
     else:
         report.updated += 1
-    code.parent = parent
-    code.name = name
-    code.definition = node.definition.strip()
-    code.when_to_use = node.when_to_use.strip()
-    code.when_not_to_use = node.when_not_to_use.strip()
-    code.example = node.example.strip()
-    code.colour = normalise_colour(node.colour)
-    code.is_codable = node.is_codable
-    code.position = position
+    for key, value in values.items():
+        setattr(code, key, value)
     code.save()
     return code
 
@@ -89,7 +101,8 @@ def _import_level(*, study: Study, parent: Code | None, nodes: Sequence[CodeNode
 
 @transaction.atomic
 def import_codebook(*, study: Study, actor: User | None, nodes: Sequence[CodeNode], source: str) -> ImportReport:
-    """Merge `nodes` into the study's codebook (see the module docstring) and record one new version.
+    """Merge `nodes` into the study's codebook (see the module docstring) and record one new version, unless
+    nothing changed: re-importing an unchanged codebook keeps the latest version (`report.version`).
 
     `source` names the file's kind for the version history (for example "REFI-QDA codebook").
     Raises CodebookFormatError, with nothing saved, when the tree is unusable.
@@ -100,5 +113,9 @@ def import_codebook(*, study: Study, actor: User | None, nodes: Sequence[CodeNod
     _lock_study(study)
     report = ImportReport()
     _import_level(study=study, parent=None, nodes=nodes, report=report)
+    latest = current_codebook_version(study=study)
+    if latest is not None and not report.created and not report.updated:
+        report.version = latest
+        return report
     report.version = record_codebook_version(study=study, actor=actor, change=f"imported {source}"[:200])
     return report

@@ -104,11 +104,21 @@ def test_it_imports_a_codebook_written_in_another_tools_style(study: Study, rese
     assert tree[1].children[0].definition == "Ways of managing stress"
 
 
-def test_importing_the_same_file_again_updates_codes_by_guid(study: Study, researcher: User) -> None:
+def test_importing_the_same_file_again_changes_nothing(study: Study, researcher: User) -> None:
     data = (SAMPLES / "refi_spec_example.qdc").read_bytes()
     import_codebook(study=study, actor=researcher, nodes=read_codebook(data), source="qdc")
     report = import_codebook(study=study, actor=researcher, nodes=read_codebook(data), source="qdc")
-    assert (report.created, report.updated, report.warnings) == (0, 6, [])
+    assert (report.created, report.updated, report.unchanged, report.warnings) == (0, 0, 6, [])
+    assert report.version is not None
+    assert report.version.number == 1  # no new codebook version for an unchanged codebook
+
+
+def test_importing_a_changed_file_updates_codes_by_guid_in_a_new_version(study: Study, researcher: User) -> None:
+    data = (SAMPLES / "refi_spec_example.qdc").read_bytes()
+    import_codebook(study=study, actor=researcher, nodes=read_codebook(data), source="qdc")
+    changed = read_codebook(data.replace(b'name="Economy"', b'name="Jobs"', 1))
+    report = import_codebook(study=study, actor=researcher, nodes=changed, source="qdc")
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 5)
     assert report.version is not None
     assert report.version.number == 2
 

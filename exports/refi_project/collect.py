@@ -77,9 +77,12 @@ def _sources(transcripts: list[Transcript], memos: dict[int, list[uuid.UUID]]) -
 
 def _cases(study: Study, transcripts: list[Transcript]) -> tuple[list[str], list[ProjectCase]]:
     keys = demographic_keys(study.pk)
-    people: dict[int, list[object]] = {}
+    people: dict[int, list[uuid.UUID]] = {}
     for transcript in transcripts:
-        people.setdefault(transcript.recording.interview.participant_id, [])
+        sources = people.setdefault(transcript.recording.interview.participant_id, [])
+        version = version_for(transcript, role=REDACTED_VIEW)
+        if version is not None:  # the case points at the source its transcript becomes (see _sources)
+            sources.append(source_guid(version))
     values = demographics_of(people, keys)
     cases = []
     for participant in Participant.objects.filter(pk__in=people).order_by("code"):
@@ -87,7 +90,9 @@ def _cases(study: Study, transcripts: list[Transcript]) -> tuple[list[str], list
             k: ", ".join(map(str, v)) if isinstance(v, list) else str(v)
             for k, v in values.get(participant.pk, {}).items()
         }
-        cases.append(ProjectCase(guid_for("participant", participant.pk), participant.code, shown))
+        cases.append(
+            ProjectCase(guid_for("participant", participant.pk), participant.code, shown, tuple(people[participant.pk]))
+        )
     return keys, cases
 
 

@@ -41,6 +41,7 @@ class ProjectCoding:
     created: datetime | None = None
     consensus: bool = False
     memo: str = ""
+    notes: tuple[uuid.UUID, ...] = ()  # NoteRefs of the selection
 
 
 @dataclass
@@ -54,6 +55,8 @@ class ProjectSource:
     sync_points: list[tuple[int, int]] = field(default_factory=list)
     audio_name: str = ""  # a linked, never embedded, recording (see writer)
     notes: list[uuid.UUID] = field(default_factory=list)
+    # "text", or "audio"/"video" for a media source's Transcript that no TextSource carries (other tools' layout)
+    kind: str = "text"
 
 
 @dataclass(frozen=True)
@@ -86,3 +89,7 @@ class Project:
     variables: list[str] = field(default_factory=list)
     notes: list[ProjectNote] = field(default_factory=list)
     origin: str = "Interview research platform"
+    # Parts of the file the reader does not take (PDF and picture sources, media selections, sets, links, graphs,
+    # cases' code and selection references): one translated line each, for the import report.
+    skipped: list[str] = field(default_factory=list)
+    project_notes: list[uuid.UUID] = field(default_factory=list)  # the project's own NoteRefs

@@ -1,4 +1,5 @@
-"""Bring a REFI-QDA project into a study: its codebook always, its codings where a source is one of our transcripts.
+"""Bring a REFI-QDA project into an existing study: its codebook always, its codings where a source is one of our
+transcripts. A whole project (sources, cases, notes and all) comes in as a new study instead: `new_study`.
 
 Transcripts are made only from recordings here (no migrations of other apps' models for imported text, and no
 invented participants): a source whose GUID is one this platform exported from the study (and whose text is still

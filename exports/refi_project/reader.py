@@ -61,9 +61,12 @@ class _Members:
         self._archive = archive
         self._names = set(archive.namelist())
         self._read: dict[str, bytes] = {}
+        for name in self._names:
+            _check_path(name)
 
     def source(self, name: str) -> bytes:
         """The text source `name` (an internal:// path without its scheme), in either spelling of its folder."""
+        _check_path(name)
         found = next((f"{f}/{name}" for f in SOURCE_FOLDERS if f"{f}/{name}" in self._names), None)
         return self.read(found or f"{SOURCE_FOLDERS[0]}/{name}")
 
@@ -85,9 +88,25 @@ class _Members:
                 _("The project unpacks to more than %(size)d MiB, more than this platform imports at once.")
                 % {"size": MAX_TOTAL // 2**20}
             )
-        # zipfile stops at the declared size and checks the CRC, so a member cannot unpack to more than it says.
-        self._read[name] = self._archive.read(info)
+        # zipfile stops at the declared size and checks the CRC, so a member cannot unpack to more than it says:
+        # one that would is refused as damaged.
+        try:
+            self._read[name] = self._archive.read(info)
+        except zipfile.BadZipFile as error:
+            raise ProjectFormatError(
+                _("%(name)s is damaged: it does not unpack to what the file declares.") % {"name": name}
+            ) from error
         return self._read[name]
+
+
+def _check_path(name: str) -> None:
+    """Refuse names that climb out of the archive or name another place (`../`, absolute, drive, backslash):
+    nothing is ever written to disk from a project, but such a name only comes from a crafted file."""
+    parts = name.split("/")
+    if name.startswith("/") or "\\" in name or ".." in parts or ":" in parts[0] or "\x00" in name:
+        raise ProjectFormatError(
+            _("The file names a member “%(name)s” outside the project; it is refused.") % {"name": name[:200]}
+        )
 
 
 def _time(value: str | None) -> datetime | None:
@@ -113,27 +132,115 @@ def _text_of(members: _Members, element: etree._Element) -> str:
     return members.source(path.removeprefix("internal://")).decode("utf-8-sig")
 
 
+def _selection_codings(selection: etree._Element, start: int, end: int) -> list[ProjectCoding]:
+    description = _child(selection, "Description")
+    notes = tuple(parse_guid(n.get("targetGUID")) for n in _children(selection, "NoteRef"))
+    found: list[ProjectCoding] = []
+    for coding in _children(selection, "Coding"):
+        code = _child(coding, "CodeRef")
+        if code is None:
+            continue
+        found.append(
+            ProjectCoding(
+                guid=parse_guid(selection.get("guid")),
+                start=start,
+                end=end,
+                code=parse_guid(code.get("targetGUID")),
+                user=_optional_guid(coding.get("creatingUser") or selection.get("creatingUser")),
+                created=_time(coding.get("creationDateTime") or selection.get("creationDateTime")),
+                consensus=selection.get("name") == "consensus",
+                memo=(description.text or "") if description is not None else "",
+                notes=notes if len(found) == 0 else (),  # a selection's notes go with its first coding only
+            )
+        )
+    return found
+
+
 def _codings(element: etree._Element) -> list[ProjectCoding]:
     found = []
     for selection in _children(element, "PlainTextSelection"):
         start, end = int(selection.get("startPosition") or 0), int(selection.get("endPosition") or 0)
-        description = _child(selection, "Description")
-        for coding in _children(selection, "Coding"):
-            code = _child(coding, "CodeRef")
-            if code is None:
-                continue
-            found.append(
-                ProjectCoding(
-                    guid=parse_guid(selection.get("guid")),
-                    start=start,
-                    end=end,
-                    code=parse_guid(code.get("targetGUID")),
-                    user=_optional_guid(coding.get("creatingUser") or selection.get("creatingUser")),
-                    created=_time(coding.get("creationDateTime") or selection.get("creationDateTime")),
-                    consensus=selection.get("name") == "consensus",
-                    memo=(description.text or "") if description is not None else "",
-                )
+        found += _selection_codings(selection, start, end)
+    return found
+
+
+def _transcript_codings(transcript: etree._Element) -> list[ProjectCoding]:
+    """TranscriptSelections run from one SyncPoint's text position to another's."""
+    positions = {parse_guid(p.get("guid")): int(p.get("position") or 0) for p in _children(transcript, "SyncPoint")}
+    found = []
+    for selection in _children(transcript, "TranscriptSelection"):
+        ends = [positions.get(parse_guid(selection.get(side) or "")) for side in ("fromSyncPoint", "toSyncPoint")]
+        if ends[0] is None or ends[1] is None:
+            raise ProjectFormatError(
+                _("A transcript selection refers to a sync point the transcript does not have (%(guid)s).")
+                % {"guid": selection.get("guid") or ""}
             )
+        found += _selection_codings(selection, ends[0], ends[1])
+    return found
+
+
+def _skip(project_skipped: list[str], root: etree._Element) -> None:
+    sources = _child(root, "Sources")
+    for kind in ("PDFSource", "PictureSource"):
+        if count := len(_children(sources, kind)):
+            project_skipped.append(
+                _("%(count)d %(kind)s source(s): only text and transcripts are imported.")
+                % {"count": count, "kind": kind}
+            )
+    media = [*_children(sources, "AudioSource"), *_children(sources, "VideoSource")]
+    if count := sum(len(_children(m, "AudioSelection")) + len(_children(m, "VideoSelection")) for m in media):
+        project_skipped.append(
+            _("%(count)d audio or video selection(s): codings on media time spans are not imported.") % {"count": count}
+        )
+    cases = _children(_child(root, "Cases"), "Case")
+    if count := sum(len(_children(c, "CodeRef")) + len(_children(c, "SelectionRef")) for c in cases):
+        project_skipped.append(
+            _("%(count)d code or selection reference(s) of cases: cases are linked to whole sources here.")
+            % {"count": count}
+        )
+    if count := sum(len(_children(e, "Coding")) for e in [*_children(sources, "TextSource"), *media]):
+        project_skipped.append(
+            _("%(count)d coding(s) of whole sources: codings here are on spans of text.") % {"count": count}
+        )
+    for kind in ("Sets", "Links", "Graphs"):
+        if count := len(_children(_child(root, kind), kind.removesuffix("s"))):
+            project_skipped.append(
+                _("%(count)d item(s) of %(kind)s: this platform has no place for them.")
+                % {"count": count, "kind": kind}
+            )
+
+
+def _media_sources(members: _Members, root: etree._Element, sources: list[ProjectSource]) -> list[ProjectSource]:
+    """A media source's transcripts: sync points for the TextSource with the same text file (our own layout), or
+    a source of their own (other tools' layout)."""
+    by_guid = {s.guid: s for s in sources}
+    by_path = {
+        e.get("plainTextPath"): by_guid[parse_guid(e.get("guid"))]
+        for e in _children(_child(root, "Sources"), "TextSource")
+        if e.get("plainTextPath")
+    }
+    found = []
+    media = _children(_child(root, "Sources"), "AudioSource") + _children(_child(root, "Sources"), "VideoSource")
+    for element in media:
+        for transcript in _children(element, "Transcript"):
+            path = transcript.get("plainTextPath")
+            stem = (path or "").removeprefix("internal://").removesuffix(".txt")
+            target = by_path.get(path) or (by_guid.get(parse_guid(stem)) if len(stem) in (36, 38) else None)
+            if target is None:
+                target = ProjectSource(
+                    guid=parse_guid(transcript.get("guid")),
+                    name=transcript.get("name") or element.get("name") or "",
+                    text=_text_of(members, transcript),
+                    codings=_transcript_codings(transcript),
+                    notes=[parse_guid(n.get("targetGUID")) for n in _children(transcript, "NoteRef")],
+                    kind="video" if _local(element) == "VideoSource" else "audio",
+                )
+                found.append(target)
+            target.audio_name = (element.get("path") or "").removeprefix("relative:///")
+            target.sync_points = sorted(
+                (int(p.get("position") or 0), int(p.get("timeStamp") or 0)) for p in _children(transcript, "SyncPoint")
+            )
+            target.notes += [parse_guid(n.get("targetGUID")) for n in _children(element, "NoteRef")]
     return found
 
 
@@ -148,18 +255,7 @@ def _sources(members: _Members, root: etree._Element) -> list[ProjectSource]:
         )
         for e in _children(_child(root, "Sources"), "TextSource")
     ]
-    by_path = {s.guid: s for s in sources}
-    for audio in _children(_child(root, "Sources"), "AudioSource"):
-        for transcript in _children(audio, "Transcript"):
-            path = (transcript.get("plainTextPath") or "").removeprefix("internal://").removesuffix(".txt")
-            target = by_path.get(parse_guid(path)) if len(path) in (36, 38) else None
-            if target is not None:
-                target.audio_name = (audio.get("path") or "").removeprefix("relative:///")
-                target.sync_points = [
-                    (int(p.get("position") or 0), int(p.get("timeStamp") or 0))
-                    for p in _children(transcript, "SyncPoint")
-                ]
-    return sources
+    return sources + _media_sources(members, root, sources)
 
 
 def _cases(root: etree._Element) -> tuple[list[str], list[ProjectCase]]:
@@ -217,6 +313,8 @@ def read_qdpx(source: IO[bytes]) -> Project:
                 root.get("name") or "", users, codes, _sources(members, root), cases, variables, _notes(root)
             )
             project.origin = root.get("origin") or ""
+            project.project_notes = [parse_guid(n.get("targetGUID")) for n in _children(root, "NoteRef")]
+            _skip(project.skipped, root)
             return project
     except zipfile.BadZipFile as error:
         raise ProjectFormatError(_("The file is not a .qdpx project: a .qdpx file is a ZIP archive.")) from error
