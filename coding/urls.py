@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coding.views import autosave, codebook, review, workspace
+from coding.views import autosave, codebook, review, search, workspace
 
 app_name = "coding"
 # Included under studies/<slug:slug>/ (config/urls.py).
@@ -30,4 +30,5 @@ urlpatterns = [
     path("coding/adjudication/<int:version_id>/finish/", review.adjudication_finish, name="adjudication-finish"),
     path("coding/excerpts/", review.excerpt_list, name="excerpts"),
     path("coding/strata/", review.strata, name="strata"),
+    path("search/", search.search, name="search"),
 ]

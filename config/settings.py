@@ -365,6 +365,8 @@ CELERY_BEAT_SCHEDULE["questionnaire-due-emails"] = {
 }
 # Reminders to people invited but not consented, or consented but not booked (studies.services.nudges).
 CELERY_BEAT_SCHEDULE["nudges"] = {"task": "studies.tasks.send_nudges", "schedule": 3600.0}
+# Search rows for transcript versions review did not write itself (machine versions) or whose message was lost.
+CELERY_BEAT_SCHEDULE["search-index-sweep"] = {"task": "review.tasks.index_stale_transcripts", "schedule": 60.0}
 
 # --- REST API --------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

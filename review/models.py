@@ -8,7 +8,9 @@ Offsets are Unicode code points into one segment's text of one version.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +18,7 @@ from accounts.models import TimeStampedModel
 from config.fields import EncryptedTextField
 from review.redaction import Kind
 from studies.models import Study
-from transcription.models import Transcript, TranscriptVersion
+from transcription.models import Segment, Transcript, TranscriptVersion
 
 KIND_CHOICES = [(kind.value, kind.value.replace("_", " ").capitalize()) for kind in Kind]
 LISTED_KINDS = [
@@ -189,3 +191,77 @@ class MemberCheckComment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"comment on segment {self.segment} of {self.member_check_id}"
+
+
+class KeyedTermsField(ArrayField):
+    """`bigint[]` on PostgreSQL. The embedded SQLite run has no search (no text search configurations to make the
+    terms with), so there the column is plain text that nothing writes, and the tables still migrate."""
+
+    def db_type(self, connection: BaseDatabaseWrapper) -> str | None:
+        return super().db_type(connection) if connection.vendor == "postgresql" else "text"
+
+
+class SearchAudience(models.TextChoices):
+    """Whose text a search row was made from: the raw text owners and researchers read, or the redacted text
+    every other role reads (review.selectors.visible_version)."""
+
+    RAW = "raw", _("Raw text")
+    REDACTED = "redacted", _("Redacted text")
+
+
+class SegmentSearchTerms(models.Model):
+    """A blind index row: the keyed lexemes of one segment of the version one audience reads.
+
+    `terms` are HMAC-SHA256 values (first 8 bytes, as a signed bigint) of the lexemes PostgreSQL's own
+    `to_tsvector` finds in the text (review.search_terms); the text itself is never stored here, nor any word.
+    A query is keyed the same way and matched with `@>` on the GIN index. Offsets are code points into the
+    version's `text()`, so a coding can be found on the segment without reading its text.
+    """
+
+    # No single-column indexes on study and transcript: the composite index and the unique constraint lead with them.
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="+", db_index=False)
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="+", db_index=False)
+    version = models.ForeignKey(TranscriptVersion, on_delete=models.CASCADE, related_name="+")
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+")
+    audience = models.CharField(max_length=8, choices=SearchAudience.choices)
+    index = models.PositiveIntegerField()
+    language = models.CharField(max_length=12)  # the segment's language, else the transcript's (ISO 639-1)
+    start_offset = models.PositiveIntegerField()
+    end_offset = models.PositiveIntegerField()
+    # GIN-indexed (`search_terms_gin`, made by the migration on PostgreSQL only: SQLite has no GIN).
+    terms = KeyedTermsField(base_field=models.BigIntegerField(), default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("transcript", "audience", "index"), name="one_search_row_per_segment"),
+            models.CheckConstraint(condition=Q(audience__in=["raw", "redacted"]), name="search_audience_known"),
+        ]
+        indexes = [
+            # Hits are listed in transcript and segment order within one study and audience.
+            models.Index(fields=["study", "audience", "transcript", "index"], name="search_study_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"search terms of segment {self.segment_id} ({self.audience})"
+
+
+class SearchIndexState(models.Model):
+    """Which versions a transcript's search rows were made from; the sweep re-indexes transcripts whose latest
+    version moved on (a machine version, which the transcription app writes without telling review)."""
+
+    transcript = models.OneToOneField(Transcript, on_delete=models.CASCADE, related_name="+")
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="+")
+    latest_version = models.ForeignKey(
+        TranscriptVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    raw_version = models.ForeignKey(
+        TranscriptVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    redacted_version = models.ForeignKey(
+        TranscriptVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    languages = models.JSONField(default=list, blank=True)  # ISO 639-1 codes of the rows, for the filter
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"search index state of transcript {self.transcript_id}"

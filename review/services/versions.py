@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from config.fields import Plain
-from review.services import state
+from review.services import search_index, state
 from review.services.edits import ROW_FIELDS, Row, apply_operations
 from review.services.errors import ReviewError, VersionConflict
 from transcription.models import Segment, Transcript, TranscriptVersion
@@ -149,6 +149,7 @@ def write_version(
         TranscriptVersion.objects.filter(pk=version.pk).update(translation=Subquery(original))
     _insert_segments(version, rows, source, redacted=redacted)
     state.mark_changed(transcript=transcript)
+    search_index.reindex_on_commit(transcript_id=transcript.id)
     return version
 
 
