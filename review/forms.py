@@ -1,4 +1,4 @@
-"""Forms of member checking: the team's request (a deadline) and the participant's comment and answer."""
+"""Forms of member checking (the team's request, the participant's comment and answer) and of the keep list."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
+from review.services.identifiers import KEEP_TERM_MAX_LENGTH, KEEP_TERMS_MAX
 from review.services.member_check import COMMENT_MAX_LENGTH, DEFAULT_DAYS, MESSAGE_MAX_LENGTH
 
 APPROVE, CHANGES = "approve", "changes"
@@ -56,3 +57,30 @@ class AnswerForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "answer-%s")
         super().__init__(*args, **kwargs)
+
+
+class KeepTermsForm(forms.Form):
+    terms = forms.CharField(
+        label=gettext_lazy("Words never proposed for removal, one per line"),
+        required=False,
+        max_length=KEEP_TERMS_MAX * (KEEP_TERM_MAX_LENGTH + 2),
+        widget=forms.Textarea(attrs={"rows": 14, "dir": "auto", "spellcheck": "false"}),
+        help_text=gettext_lazy("Names of chatbots, apps and products, for example. Case and accents do not matter."),
+    )
+    keep_countries = forms.BooleanField(label=gettext_lazy("Never propose country names"), required=False)
+
+    def clean_terms(self) -> list[str]:
+        lines = [" ".join(line.split()) for line in str(self.cleaned_data.get("terms") or "").splitlines()]
+        terms = list(dict.fromkeys(line for line in lines if line))
+        if len(terms) > KEEP_TERMS_MAX:
+            raise forms.ValidationError(
+                ngettext_lazy("At most %(limit)s line, please.", "At most %(limit)s lines, please.", KEEP_TERMS_MAX),
+                params={"limit": KEEP_TERMS_MAX},
+            )
+        for number, term in enumerate(terms, start=1):
+            if len(term) > KEEP_TERM_MAX_LENGTH:
+                raise forms.ValidationError(
+                    gettext_lazy("Line %(number)s is longer than %(limit)s characters."),
+                    params={"number": number, "limit": KEEP_TERM_MAX_LENGTH},
+                )
+        return terms

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from review.views import deid, editor, history, pages
+from review.views import deid, editor, history, keep_terms, pages
 
 app_name = "review"
 urlpatterns = [
@@ -18,6 +18,12 @@ urlpatterns = [
     path("transcripts/<int:transcript_id>/redaction/", deid.redaction_page, name="redaction"),
     path("transcripts/<int:transcript_id>/redaction/decide/", deid.redaction_decide, name="redaction-decide"),
     path("transcripts/<int:transcript_id>/redaction/mark/", deid.redaction_mark, name="redaction-mark"),
+    path(
+        "transcripts/<int:transcript_id>/redaction/mark-selection/",
+        deid.redaction_mark_selection,
+        name="redaction-mark-selection",
+    ),
     path("redaction/tags/", deid.tag_table, name="tags"),
     path("redaction/identifiers/", deid.identifier_list, name="identifiers"),
+    path("redaction/keep/", keep_terms.keep_terms, name="keep-terms"),
 ]

@@ -71,6 +71,8 @@ EXPECTED_GET: dict[str, str] = {
     "coding:memo-delete": "405 405 405 405 405 405 405",
     "coding:next": "302 302 403 302 403 404 302",
     "coding:queue": "200 200 403 200 403 404 302",
+    # Transcript search: every member role, each in the text it reads (raw for owners and researchers).
+    "coding:search": "200 200 200 200 200 404 302",
     "coding:strata": "200 200 403 403 403 404 302",
     "coding:workspace": "404 404 403 200 403 404 302",
     "dashboard:page": "200 200 200 200 200 404 302",
@@ -79,6 +81,7 @@ EXPECTED_GET: dict[str, str] = {
     "exports:delete": "405 405 405 405 405 405 405",
     "exports:download": "404 404 403 403 403 404 302",
     "exports:import": "405 405 405 405 405 405 405",
+    "exports:import_new_study": "405 405 405 405 405 405 405",
     "exports:page": "200 200 403 403 403 404 302",
     "exports:start": "405 405 405 405 405 405 405",
     "exports:status": "404 404 403 403 403 404 302",
@@ -106,6 +109,7 @@ EXPECTED_GET: dict[str, str] = {
     "review:editor": "200 200 403 403 403 404 302",
     "review:history": "200 200 403 403 403 404 302",
     "review:identifiers": "200 200 403 403 403 404 302",
+    "review:keep-terms": "200 200 403 403 403 404 302",
     "review:list": "200 200 200 200 200 404 302",
     "review:member-check-cancel": "405 405 405 405 405 405 405",
     "review:member-check-send": "405 405 405 405 405 405 405",
@@ -113,6 +117,7 @@ EXPECTED_GET: dict[str, str] = {
     "review:redaction": "200 200 403 403 403 404 302",
     "review:redaction-decide": "405 405 405 405 405 405 405",
     "review:redaction-mark": "405 405 405 405 405 405 405",
+    "review:redaction-mark-selection": "405 405 405 405 405 405 405",
     "review:restore": "405 405 405 405 405 405 405",
     "review:save": "405 405 405 405 405 405 405",
     "review:tags": "200 200 403 403 403 404 302",
@@ -251,6 +256,7 @@ EXPECTED_POST: dict[str, str] = {
     "dashboard:retry": "302 302 302 403 403 404 302",
     "exports:delete": "404 404 403 403 403 404 302",
     "exports:import": "302 302 403 403 403 404 302",
+    "exports:import_new_study": "403 403 403 403 403 404 302",  # personas may not create studies
     "exports:start": "302 302 403 403 403 404 302",
     "logout": "302 302 302 302 302 302 302",
     "participate:portal_cancel": "403 403 403 403 403 403 403",
@@ -262,6 +268,8 @@ EXPECTED_POST: dict[str, str] = {
     "review:member-check-send": "400 400 403 403 403 404 302",
     "review:redaction-decide": "302 302 403 403 403 404 302",
     "review:redaction-mark": "302 302 403 403 403 404 302",
+    # Words selected in the editor (JSON): an empty body names no selection (400), nothing is marked.
+    "review:redaction-mark-selection": "400 400 403 403 403 404 302",
     "review:restore": "302 302 403 403 403 404 302",
     "review:save": "400 400 403 403 403 404 302",
     # Copying needs the right to create studies too (the owner persona lacks it): refused before the form is read.

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from .addresses import find_addresses
+from .entities import entity_proposals
+from .keep import KeepList
 from .known import KnownIdentifiers, participant_needles, study_needles
 from .patterns import find_dates_of_birth, find_emails, find_handles, find_id_numbers, find_urls
 from .phones import DEFAULT_PHONE_REGIONS, find_phones, normalise_phone
@@ -14,8 +16,9 @@ from .types import Kind, ParticipantIdentifiers, Proposal, SegmentLike, Source, 
 
 _PATTERN_FINDERS = (find_emails, find_urls, find_handles, find_addresses, find_id_numbers, find_dates_of_birth)
 # When finds overlap, the widest span decides what the whole is ("maria@example.com" is an email even though
-# it contains the participant's given name); on equal spans known identifiers beat patterns.
-_SOURCE_RANK = {Source.MANUAL: 3, Source.PARTICIPANT: 2, Source.STUDY_LIST: 1, Source.PATTERN: 0}
+# it contains the participant's given name); on equal spans known identifiers beat patterns, and patterns beat
+# the named-entity finder's guesses.
+_SOURCE_RANK = {Source.MANUAL: 4, Source.PARTICIPANT: 3, Source.STUDY_LIST: 2, Source.PATTERN: 1, Source.ENTITY: 0}
 
 
 def propose_redactions(
@@ -24,11 +27,19 @@ def propose_redactions(
     participant: ParticipantIdentifiers | None = None,
     study_entities: Sequence[StudyEntity] = (),
     phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
+    language: str = "",
+    keep_terms: Sequence[str] | None = None,
+    keep_countries: bool = True,
+    find_entities: bool = True,
 ) -> list[Proposal]:
     """Proposals for every segment, ordered by segment and offset, never overlapping one another.
 
-    A pure function of its arguments: it reads nothing else and changes nothing, so a review page can rerun it
-    after each edit, and proposals for text the researcher has since changed are simply not found again.
+    `language` (ISO 639-1, the transcript's) picks the entity finder's pipeline; `keep_terms` (None: the
+    defaults) and `keep_countries` say what the entity finder never proposes.
+
+    A pure function of its arguments (the entity finder's models and lists are read from installed packages):
+    it changes nothing, so a review page can rerun it after each edit, and proposals for text the researcher has
+    since changed are simply not found again.
     """
     person = participant or ParticipantIdentifiers()
     known = KnownIdentifiers([*participant_needles(person), *study_needles(study_entities)])
@@ -41,6 +52,10 @@ def propose_redactions(
         found.extend(own.recognise(find_phones(index, text, regions)))
         for finder in _PATTERN_FINDERS:
             found.extend(own.recognise(finder(index, text)))
+    if find_entities:
+        keep = KeepList.build(keep_terms, keep_countries=keep_countries)
+        texts = [segment.text for segment in segments]
+        found.extend(entity_proposals(texts, language=language, keep=keep))
     return merge_overlapping(found)
 
 

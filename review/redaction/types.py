@@ -27,11 +27,12 @@ class Kind(StrEnum):
 
 
 class Source(StrEnum):
-    """Where a proposal came from; known identifiers outrank patterns when spans overlap."""
+    """Where a proposal came from; known identifiers outrank patterns and named entities when spans overlap."""
 
     PARTICIPANT = "participant"
     STUDY_LIST = "study_list"
     PATTERN = "pattern"
+    ENTITY = "entity"  # the named-entity finder (review.redaction.entities): a guess, ranked last
     MANUAL = "manual"
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from accounts.models import User
 from review.models import StudyIdentifier
 from review.redaction import Kind, ParticipantIdentifiers, StudyEntity
+from review.redaction.keep import DEFAULT_KEEP_TERMS
 from studies.models import ContactDetails, Participant, ScreeningResponse, Study
 
 # Screening answers that hold identifiers when a study asks for them (question keys, by convention).
@@ -22,6 +23,9 @@ _ANSWER_KEYS = {
     "employer": ("employer", "workplace", "organisation", "organization"),
 }
 _OTHER_NAME_KEYS = ("nickname", "preferred_name", "other_names")
+# The keep list's bounds (the form and the set-up file check them): a list, not a dictionary.
+KEEP_TERMS_MAX = 300
+KEEP_TERM_MAX_LENGTH = 80
 
 
 def _answers(participant: Participant) -> dict[str, object]:
@@ -82,3 +86,17 @@ def add_study_identifier(*, study: Study, kind: str, name: str, aliases: str, au
 @transaction.atomic
 def remove_study_identifier(*, study: Study, identifier_id: int) -> None:
     StudyIdentifier.objects.filter(study=study, id=identifier_id).delete()
+
+
+def keep_terms_of(study: Study) -> list[str]:
+    """The study's keep list: its own words, or the platform's defaults while the team never changed them."""
+    return list(DEFAULT_KEEP_TERMS) if study.deid_keep_terms is None else [str(t) for t in study.deid_keep_terms]
+
+
+@transaction.atomic
+def set_keep_terms(*, study: Study, terms: list[str], keep_countries: bool) -> None:
+    """Replace the words the entity finder never proposes, and whether countries are among them. `terms` come
+    cleaned from KeepTermsForm (one phrase each, no duplicates). Proposals are recomputed on each page, so the
+    change shows at once; decisions already taken stay. The caller checked the role."""
+    # An update of these two columns only: a concurrent settings save elsewhere keeps its own fields.
+    Study.objects.filter(pk=study.pk).update(deid_keep_terms=terms, deid_keep_countries=keep_countries)

@@ -80,10 +80,14 @@ def proposals_for(version: TranscriptVersion) -> list[Proposal]:
     transcript = version.transcript
     participant = transcript.recording.interview.participant
     segments = list(Segment.objects.filter(version=version).only("text", "start", "end", "speaker").order_by("index"))
+    study = participant.study
     return propose_redactions(
         segments,
         participant=participant_identifiers(participant),
-        study_entities=study_entities(participant.study),
+        study_entities=study_entities(study),
+        language=transcript.language,
+        keep_terms=study.deid_keep_terms,
+        keep_countries=study.deid_keep_countries,
     )
 
 
@@ -147,12 +151,23 @@ def decide(*, version: TranscriptVersion, decisions: dict[str, str], user: User)
     return len(decisions)
 
 
-@transaction.atomic
-def mark_span(*, version: TranscriptVersion, segment: int, phrase: str, kind: str, user: User) -> int:
-    """Mark every occurrence of `phrase` in one segment by hand (accepted); returns how many were marked."""
+def _segment_text(version: TranscriptVersion, segment: int) -> str:
     text = Segment.objects.filter(version=version, index=segment).values_list("text", flat=True).first()
     if text is None:
         raise ReviewError(_("There is no segment %(number)s.") % {"number": segment + 1})
+    return text
+
+
+def _check_kind(kind: str) -> Kind:
+    if kind not in Kind.__members__.values():
+        raise ReviewError(_("Choose what kind of identifier the words are."))
+    return Kind(kind)
+
+
+@transaction.atomic
+def mark_span(*, version: TranscriptVersion, segment: int, phrase: str, kind: str, user: User) -> int:
+    """Mark every occurrence of `phrase` in one segment by hand (accepted); returns how many were marked."""
+    text = _segment_text(version, segment)
     if kind not in Kind.__members__.values() or not phrase.strip():
         raise ReviewError(_("Choose a kind and type the words to remove exactly as they appear."))
     phrase, found, at = phrase.strip(), 0, text.find(phrase.strip())
@@ -168,6 +183,43 @@ def mark_span(*, version: TranscriptVersion, segment: int, phrase: str, kind: st
     if not found:
         raise ReviewError(_("Those words are not in segment %(number)s.") % {"number": segment + 1})
     return found
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Words selected in the editor: both ends as (segment index, code-point offset into that segment's text)."""
+
+    segment: int
+    start: int
+    end_segment: int
+    end: int
+
+
+@transaction.atomic
+def mark_selection(
+    *, transcript: Transcript, base_number: object, selection: Selection, kind: str, user: User
+) -> Proposal:
+    """Mark one selection made in the editor (accepted), like a typed hand mark. It must lie in one segment of the
+    version it was made on: a newer version raises VersionConflict, so a mark never lands on words that moved.
+    Spaces at either end are left out. The caller checked the role."""
+    version = lock_latest(transcript, base_number)
+    if selection.end_segment != selection.segment:
+        raise ReviewError(_("A mark must lie within one segment: select the words of one segment at a time."))
+    text = _segment_text(version, selection.segment)
+    checked = _check_kind(kind)
+    if not 0 <= selection.start < selection.end <= len(text):
+        raise ReviewError(
+            _("The selection lies outside the text of segment %(number)s; select the words again.")
+            % {"number": selection.segment + 1}
+        )
+    span = text[selection.start : selection.end]
+    start = selection.start + len(span) - len(span.lstrip())
+    end = selection.end - (len(span) - len(span.rstrip()))
+    if start >= end:
+        raise ReviewError(_("The selection holds only spaces; select the words to remove."))
+    proposal = manual_proposal(segment=selection.segment, text=text, start=start, end=end, kind=checked)
+    _store(version, proposal, Decision.ACCEPTED, user)
+    return proposal
 
 
 def _keep_fullest_spelling(study: Study, mapping: dict[str, str]) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
+from review.redaction import Kind
 from review.selectors import RAW_ROLES
 from studies.models import StudyMembership
 from transcription.models import Transcript, TranscriptVersion
@@ -39,3 +41,24 @@ def int_param(value: object, default: int | None = None) -> int | None:
         return int(str(value))
     except (TypeError, ValueError):
         return default
+
+
+def kind_labels() -> dict[str, str]:
+    """What each kind of identifier is called on the page (the value stays the code the server stores)."""
+    return {
+        Kind.NAME: _("Person"),
+        Kind.PLACE: _("Place"),
+        Kind.ORGANISATION: _("Organisation"),
+        Kind.EMAIL: _("Email address"),
+        Kind.PHONE: _("Phone number"),
+        Kind.URL: _("Web address"),
+        Kind.HANDLE: _("Handle"),
+        Kind.ADDRESS: _("Postal address"),
+        Kind.ID_NUMBER: _("ID number"),
+        Kind.DATE_OF_BIRTH: _("Date of birth"),
+        Kind.OTHER: _("Other"),
+    }
+
+
+def kind_label(kind: str) -> str:
+    return kind_labels().get(kind, kind)

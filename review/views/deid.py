@@ -3,8 +3,11 @@ and the study's list of people and places. Owner and researcher only, and every 
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,8 +16,8 @@ from accounts.audit import record_event
 from review.models import LISTED_KINDS, RedactionTag, StudyIdentifier
 from review.redaction import Kind
 from review.services import identifiers, redaction, versions
-from review.services.errors import ReviewError
-from review.views.common import EDITORS, audit_raw_view, int_param, transcript_of
+from review.services.errors import ReviewError, VersionConflict
+from review.views.common import EDITORS, audit_raw_view, int_param, kind_label, transcript_of
 from studies.models import StudyMembership
 from studies.permissions import study_role
 
@@ -101,6 +104,56 @@ def redaction_mark(request: HttpRequest, membership: StudyMembership, transcript
     else:
         messages.success(request, _("%(count)s span(s) marked by hand.") % {"count": count})
     return _back(membership, transcript.id)
+
+
+def _whole(body: dict[str, Any], key: str, default: object = None) -> int:
+    value = body.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ReviewError(_("The selection could not be read; select the words again."))
+    return value
+
+
+def _selection(request: HttpRequest) -> tuple[dict[str, Any], redaction.Selection]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError as error:
+        raise ReviewError(_("The selection could not be read; select the words again.")) from error
+    if not isinstance(body, dict):
+        raise ReviewError(_("The selection could not be read; select the words again."))
+    segment = _whole(body, "segment")
+    ends = (_whole(body, "start"), _whole(body, "end_segment", segment), _whole(body, "end"))
+    return body, redaction.Selection(segment=segment, start=ends[0], end_segment=ends[1], end=ends[2])
+
+
+@require_POST
+@study_role(*EDITORS)
+def redaction_mark_selection(request: HttpRequest, membership: StudyMembership, transcript_id: int) -> HttpResponse:
+    """Words selected in the editor, as JSON {"version", "segment", "start", "end_segment", "end", "kind"} with
+    code-point offsets (never the words) → the mark; 409 when someone saved a newer version, 400 with the reason."""
+    transcript = transcript_of(membership, transcript_id)
+    try:
+        body, selection = _selection(request)
+        proposal = redaction.mark_selection(
+            transcript=transcript,
+            base_number=body.get("version"),
+            selection=selection,
+            kind=str(body.get("kind", "")),
+            user=membership.user,
+        )
+    except VersionConflict as conflict:
+        return JsonResponse({"error": str(conflict), "conflict": True, "latest": conflict.latest}, status=409)
+    except ReviewError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    detail = {"transcript": transcript.id, "version": body["version"], "segment": proposal.segment}
+    record_event(action="redaction.marked", request=request, study_id=membership.study_id, detail=detail)
+    # The words go back only to this owner or researcher, who has them on screen; never into the audit entry.
+    message = _("Marked “%(words)s” as %(kind)s in segment %(number)s: it is in the de-identification list.") % {
+        "words": proposal.text,
+        "kind": kind_label(proposal.kind),
+        "number": proposal.segment + 1,
+    }
+    mark = {"segment": proposal.segment, "start": proposal.start, "end": proposal.end, "text": proposal.text}
+    return JsonResponse({"mark": {**mark, "kind": proposal.kind.value}, "message": message})
 
 
 @require_GET

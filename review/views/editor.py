@@ -18,7 +18,7 @@ from review.member_checks import editor_comments
 from review.models import Approval, RedactedVersion
 from review.services import versions
 from review.services.errors import ReviewError, VersionConflict
-from review.views.common import EDITORS, audit_raw_view, transcript_of
+from review.views.common import EDITORS, audit_raw_view, kind_labels, transcript_of
 from studies.models import StudyMembership
 from studies.permissions import study_role
 from studies.services.interview_notes import notes_of
@@ -109,6 +109,8 @@ def editor(request: HttpRequest, membership: StudyMembership, transcript_id: int
         "is_redacted": version is not None and RedactedVersion.objects.filter(version=version).exists(),
         "is_approved": version is not None and Approval.objects.filter(version=version).exists(),
         "marks": ["[inaudible]", "[crosstalk]", "[pause]", "[laughs]"],
+        # Words selected in the text are marked for redaction with one of these kinds (static/review/mark.js).
+        "redaction_kinds": list(kind_labels().items()),
     }
     return render(request, "review/editor.html", context)
 

@@ -95,6 +95,10 @@ def _study(study: Study) -> dict[str, Any]:
     data.update(nudge_after_days=study.nudge_after_days, nudge_max_count=study.nudge_max_count)
     if study.member_check_raw:
         data["member_check_raw"] = True
+    if study.deid_keep_terms is not None:  # absent: the platform's list, with its later additions
+        data["deid_keep_terms"] = list(study.deid_keep_terms)
+    if not study.deid_keep_countries:
+        data["deid_keep_countries"] = False
     return data
 
 

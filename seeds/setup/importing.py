@@ -18,6 +18,7 @@ from accounts.models import User
 from coding.codetree import CodebookError
 from coding.services import import_codebook
 from coding.services.codings import CodingError, write_memo
+from review.services import identifiers
 from seeds.setup.export import export_setup
 from seeds.setup.questions import question_fields
 from seeds.setup.shapes import DEFAULT_ANSWER_SECONDS, SCRIPT_KEYS, VERSION, code_node, guide_text
@@ -103,6 +104,13 @@ def _build(*, data: dict[str, Any], owner: User, title: str, slug: str, request:
             max_count=data["study"].get("nudge_max_count", study.nudge_max_count),
             user=owner,
             request=request,
+        )
+        study.refresh_from_db()
+    if {"deid_keep_terms", "deid_keep_countries"} & set(data["study"]):
+        terms = data["study"].get("deid_keep_terms", identifiers.keep_terms_of(study))
+        countries = bool(data["study"].get("deid_keep_countries", True))
+        identifiers.set_keep_terms(
+            study=study, terms=[" ".join(str(t).split()) for t in terms], keep_countries=countries
         )
         study.refresh_from_db()
     for section, write in parts:

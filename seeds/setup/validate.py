@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from review.services.identifiers import KEEP_TERM_MAX_LENGTH, KEEP_TERMS_MAX
 from seeds.setup import checks as c
 from seeds.setup.parts import check_codebook, check_consent, check_guide, check_safety
 from seeds.setup.questions import check_questionnaire, check_questionnaires
@@ -35,6 +36,8 @@ STUDY_OPTIONAL = (
     "nudge_after_days",
     "nudge_max_count",
     "member_check_raw",
+    "deid_keep_terms",
+    "deid_keep_countries",
 )
 
 
@@ -110,7 +113,21 @@ def _study(problems: c.Problems, value: Any) -> list[str]:
         c.integer(problems, "study.nudge_max_count", data["nudge_max_count"], high=MAX_COUNT)
     if "member_check_raw" in data:
         c.boolean(problems, "study.member_check_raw", data["member_check_raw"])
+    _keep_list(problems, data)
     return languages
+
+
+def _keep_list(problems: c.Problems, data: dict[str, Any]) -> None:
+    """The de-identification keep list: at most KEEP_TERMS_MAX short phrases, and whether countries are kept."""
+    if "deid_keep_countries" in data:
+        c.boolean(problems, "study.deid_keep_countries", data["deid_keep_countries"])
+    if "deid_keep_terms" not in data:
+        return
+    terms = c.sequence(problems, "study.deid_keep_terms", data["deid_keep_terms"])
+    if terms is not None and len(terms) > KEEP_TERMS_MAX:
+        problems.add("study.deid_keep_terms", _("At most %(limit)s words or phrases.") % {"limit": KEEP_TERMS_MAX})
+    for index, term in enumerate(terms or []):
+        c.text(problems, c.at("study.deid_keep_terms", index), term, max_length=KEEP_TERM_MAX_LENGTH)
 
 
 def _eligibility(

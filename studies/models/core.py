@@ -60,6 +60,10 @@ class Study(TimeStampedModel):
     nudge_max_count = models.PositiveSmallIntegerField(_("reminders at most"), default=2)
     # What a participant reads when the team sends them their transcript to check: redacted (the default) or as said.
     member_check_raw = models.BooleanField(_("send the unredacted transcript for member checking"), default=False)
+    # De-identification: words the entity finder never proposes (chatbots, apps). None means the platform's list
+    # (review.redaction.keep.DEFAULT_KEEP_TERMS), so a study that never changed it gets later additions.
+    deid_keep_terms = models.JSONField(_("words never proposed for removal"), null=True, blank=True, default=None)
+    deid_keep_countries = models.BooleanField(_("never propose country names for removal"), default=True)
     quota_stage = models.CharField(
         _("quotas count at"), max_length=16, choices=QuotaStage.choices, default=QuotaStage.CONSENTED
     )

@@ -379,6 +379,15 @@
     }
   }
 
+  // Marks for redaction name a saved version (static/review/mark.js): send what is pending and wait for it.
+  // Resolves to the version the page now shows, or null when the edits could not be saved.
+  async function settled() {
+    clearTimeout(saveTimer);
+    while (saving) await new Promise((resolve) => setTimeout(resolve, 50));
+    await save();
+    return conflicted || ops.length || pendingText.size ? null : base;
+  }
+
   // ---- playback ------------------------------------------------------------------------------------------
   function segmentAt(t) {
     let lo = 0, hi = segs.length - 1, found = -1;
@@ -578,6 +587,8 @@
   const started = performance.now();
   render();
   const renderMs = performance.now() - started;
-  // For tests and the benchmark: the editor's state, never sent anywhere.
-  window.reviewEditor = { segments: segs, version: () => base, pending: () => ops.length + pendingText.size, renderMs: renderMs };
+  // For mark.js, the tests and the benchmark: the editor's state, never sent anywhere.
+  window.reviewEditor = {
+    segments: segs, version: () => base, pending: () => ops.length + pendingText.size, renderMs: renderMs, settled: settled,
+  };
 })();
