@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from accounts.models import User
+from review.redaction import entities, gazetteers
 from studies.models import Role, Study
 from studies.tests.factories import MembershipFactory, StudyFactory
 from tests.chromium import launched_chromium
@@ -107,6 +108,15 @@ def outsider(db: None) -> User:
     """A signed-in person with a role on another study only."""
     other = StudyFactory()
     return MembershipFactory(study=other, role=Role.OWNER).user
+
+
+@pytest.fixture(scope="session")
+def deid_finder_loaded() -> None:
+    """The de-identification finder's models and name lists, loaded once per test session before a browser test
+    opens a page that proposes redactions: a live server loading them on the first request (several seconds on a
+    loaded machine) could outlast the browser's wait."""
+    entities.analyzer()
+    gazetteers.places()
 
 
 @pytest.fixture

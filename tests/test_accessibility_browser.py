@@ -211,6 +211,7 @@ def owner_pages(scenario: Scenario) -> dict[str, str]:
     }
 
 
+@pytest.mark.usefixtures("deid_finder_loaded")
 def test_the_team_pages_have_no_axe_violation(browser: Any, live_server: Any, scenario: Scenario, owner: User) -> None:
     found: Found = {}
     page = signed_in(browser, live_server, owner)

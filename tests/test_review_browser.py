@@ -172,6 +172,7 @@ def test_playback_follows_the_transcript_and_the_keys_drive_the_player(
     assert direction == "rtl"
 
 
+@pytest.mark.usefixtures("deid_finder_loaded")
 def test_edits_autosave_as_versions_and_the_transcript_is_redacted_and_approved(
     page_for: Callable[[User], Any], live_server: Any, transcript: Transcript, researcher: User, study: Study
 ) -> None:

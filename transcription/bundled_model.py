@@ -7,7 +7,6 @@ process loads it, so a truncated or tampered copy is never used.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -16,9 +15,12 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from transcription.model_checksums import PUBLISHED_MODELS, file_sha256
+
 BUNDLED_NAME = "bundled-base"
 FOLDER_NAME = "whisper-base-ct2-bundled"
-MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
+# The bundled halves join to exactly the file Systran published as faster-whisper-base.
+MODEL_SHA256 = PUBLISHED_MODELS["base"][2]
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 _CHUNK = 4 * 1024 * 1024
 
@@ -29,14 +31,6 @@ class BundledModelCorrupt(Exception):
 
 def _package_data(package: str) -> Path:
     return Path(str(resources.files(package) / "data"))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _join_halves(target: Path) -> None:
@@ -54,7 +48,7 @@ def _join_halves(target: Path) -> None:
                     shutil.copyfileobj(source, out, _CHUNK)
             out.flush()
             os.fsync(out.fileno())
-        if _sha256(Path(temporary)) != MODEL_SHA256:
+        if file_sha256(Path(temporary)) != MODEL_SHA256:
             raise BundledModelCorrupt("The bundled Whisper model halves do not join to the published checksum.")
         os.replace(temporary, target)
     finally:
@@ -78,7 +72,7 @@ def ensure_bundled_model(models_dir: Path) -> Path:
         model = folder / "model.bin"
         if not model.exists():
             _join_halves(model)
-        elif _sha256(model) != MODEL_SHA256:
+        elif file_sha256(model) != MODEL_SHA256:
             # A partial copy from an old crash or a tampered file: rebuild it rather than load it.
             model.unlink()
             _join_halves(model)

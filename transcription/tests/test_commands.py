@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import wave
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from transcription import engine
 from transcription.audio import channels_differ
 from transcription.bundled_model import FOLDER_NAME
+from transcription.model_checksums import PUBLISHED_MODELS
 from transcription.results import Track
 from transcription.tests import speech
 from transcription.tests.conftest import word_error_rate
@@ -124,6 +128,47 @@ def test_fetch_prepares_the_bundled_model(settings: SettingsWrapper, tmp_path: P
 
     assert (tmp_path / FOLDER_NAME / "model.bin").exists()
     assert "ready" in out.getvalue()
+    assert f"SHA-256 {PUBLISHED_MODELS['base'][2]} (the publisher's file)" in out.getvalue()
+
+
+def _hub_fetch_writing(weights: bytes) -> Callable[..., str]:
+    """Stands in for the model hub (outside the platform): a snapshot folder whose model.bin links to a blob."""
+
+    def download_model(name: str, cache_dir: str) -> str:
+        snapshot = Path(cache_dir) / f"models--{name}" / "snapshots" / "abc"
+        blob = Path(cache_dir) / f"models--{name}" / "blobs" / "b1"
+        blob.parent.mkdir(parents=True)
+        snapshot.mkdir(parents=True)
+        blob.write_bytes(weights)
+        (snapshot / "model.bin").symlink_to(blob)
+        return str(snapshot)
+
+    return download_model
+
+
+def test_fetched_weights_that_are_not_the_published_file_are_refused_and_deleted(
+    settings: SettingsWrapper, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.WHISPER_MODELS_DIR = tmp_path
+    monkeypatch.setattr(engine.faster_whisper, "download_model", _hub_fetch_writing(b"not the large-v3 weights"))
+
+    with pytest.raises(CommandError, match=r"not Systran/faster-whisper-large-v3's published model\.bin"):
+        call_command("fetch_whisper_model", "large-v3")
+
+    assert not list(tmp_path.rglob("model.bin"))
+    assert not list(tmp_path.rglob("b1"))
+
+
+def test_a_model_without_a_published_hash_on_record_prints_its_own(
+    settings: SettingsWrapper, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.WHISPER_MODELS_DIR = tmp_path
+    monkeypatch.setattr(engine.faster_whisper, "download_model", _hub_fetch_writing(b"turbo"))
+    out = io.StringIO()
+
+    call_command("fetch_whisper_model", "large-v3-turbo", stdout=out)
+
+    assert f"SHA-256 {hashlib.sha256(b'turbo').hexdigest()} (no published hash" in out.getvalue()
 
 
 def test_fetch_of_an_unknown_model_is_a_clear_error(settings: SettingsWrapper, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from transcription.bundled_model import BUNDLED_NAME, BundledModelCorrupt
 from transcription.engine import fetch_model
+from transcription.model_checksums import ModelChecksumMismatch, check_fetched_model
 
 
 class Command(BaseCommand):
@@ -26,9 +27,12 @@ class Command(BaseCommand):
         models_dir = Path(settings.WHISPER_MODELS_DIR)
         try:
             folder = fetch_model(name, models_dir)
-        except BundledModelCorrupt as error:
+            sha256, published = check_fetched_model("base" if name == BUNDLED_NAME else name, Path(folder))
+        except (BundledModelCorrupt, ModelChecksumMismatch) as error:
             raise CommandError(str(error)) from error
         except (OSError, ValueError) as error:
             # ValueError: faster-whisper does not know the name; OSError: the hub could not be reached.
             raise CommandError(f"Could not fetch Whisper model {name!r} into {models_dir}: {error}") from error
         self.stdout.write(f"Whisper model {name!r} is ready in {folder}")
+        checked = "the publisher's file" if published else "no published hash on record here: keep this one"
+        self.stdout.write(f"model.bin SHA-256 {sha256} ({checked})")
