@@ -17,7 +17,10 @@ import logging
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
+
+import regex
 
 from . import gazetteers
 from .cue_rules import find_after_cues, find_around_heads, find_before_honorifics, find_in_apposition
@@ -215,4 +218,26 @@ def entity_proposals(texts: Sequence[str], *, language: str, keep: KeepList) -> 
     for index, (text, artifacts) in enumerate(zip(texts, (item[1] for item in batches), strict=True)):
         results = engine.analyze(text=text, language=code, entities=_ENTITIES, nlp_artifacts=artifacts)
         found.extend(_proposals(index, text, results, keep))
-    return found
+    return found + list(_elsewhere(texts, found))
+
+
+def _elsewhere(texts: Sequence[str], found: Sequence[Proposal]) -> Iterator[Proposal]:
+    """Every other place the transcript says a name the finder found once: "Kofi is kind" at the start of a
+    sentence, where no rule may take a capitalised word for a name, is found through "I talked with Kofi".
+    Matched as written (case included) and as a whole word; overlaps are merged later."""
+    spellings = {proposal.text: proposal for proposal in found}
+    if not spellings:
+        return
+    pattern = regex.compile(
+        r"(?<![\p{L}\p{M}\p{N}])(?:"
+        + "|".join(map(regex.escape, sorted(spellings, key=len, reverse=True)))
+        + r")(?![\p{L}\p{M}\p{N}])"
+    )
+    taken = {(proposal.segment, proposal.start) for proposal in found}
+    for index, text in enumerate(texts):
+        for match in pattern.finditer(text):
+            if (index, match.start()) in taken:
+                continue
+            first = spellings[match.group()]
+            reason = "found elsewhere in this transcript"
+            yield replace(first, segment=index, start=match.start(), end=match.end(), reason=reason, confidence=0.4)

@@ -16,6 +16,8 @@ _SHORT_ACRONYM = 3
 # ("Reading helped", "Nice to meet you"): only cities of a million or more are taken there.
 _HUGE_CITY = 1_000_000
 _PROPER_NOUN_WORDS = 2
+_MIN_LONE_NAME = 3
+_WHERE = frozenset({"at", "in", "on", "near", "inside", "en", "dans", "à", "em", "no", "na"})
 _ARTICLES = frozenset({"the", "a", "an", "this", "that", "el", "la", "los", "las", "un", "una", "le", "les"})
 
 
@@ -24,7 +26,12 @@ def find_in_gazetteers(words: Words) -> Iterator[Find]:
     while index < len(words):
         found = None
         if not (_cue_before_name(words, index) or starts_a_cue(words, index) or _after_holiday(words, index)):
-            found = _place_at(words, index) or _person_at(words, index) or _proper_noun_at(words, index)
+            found = (
+                _place_at(words, index)
+                or _person_at(words, index)
+                or _proper_noun_at(words, index)
+                or _lone_capital_at(words, index)
+            )
         if found is None:
             index += 1
             continue
@@ -122,3 +129,21 @@ def _proper_noun_at(words: Words, index: int) -> tuple[Find, int] | None:
         return None
     reason = "several capitalised words in the middle of a sentence"
     return Find(*words.span(index, end), PERSON, reason, 0.45), end
+
+
+def _lone_capital_at(words: Words, index: int) -> tuple[Find, int] | None:
+    """One capitalised word in the middle of a sentence that is no ordinary word, no acronym and not after an
+    article ("I went with Kwabena"): a name no list knows, most often a person's. Products and countries are
+    dropped afterwards by the keep list; days, months, languages and faiths are blocked words."""
+    if words.sentence_start(index) or not words.cased(index) or not words.capital(index):
+        return None
+    text = words.items[index].text
+    if not can_start(words, index) or text.isupper() or len(text) < _MIN_LONE_NAME:
+        return None
+    if index > 0 and words.folded(index - 1) in _ARTICLES | _WHERE:
+        return None  # "at Starbucks", "in Reading": a place or a business more often than a person
+    word = words.folded(index)
+    singular = word[:-1] if word.endswith("s") else word  # "Fridays", "Muslims"
+    if {word, singular} & gazetteers.common_words() or blocked(singular):
+        return None
+    return Find(*words.span(index, index + 1), PERSON, "a capitalised word in the middle of a sentence", 0.4), index + 1

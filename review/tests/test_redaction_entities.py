@@ -219,3 +219,21 @@ def test_it_loads_and_runs_with_the_network_cut_off() -> None:
 )
 def test_ordinary_interview_sentences_raise_no_entity_proposals(sentence: str) -> None:
     assert propose(sentence, language="en") == []
+
+
+def test_a_lone_capitalised_word_no_list_knows_is_proposed_in_the_middle_of_a_sentence_only() -> None:
+    assert found("Zorbelin is kind.", language="en") == set()
+    assert found("Yesterday I talked with Zorbelin for hours.", language="en") == {("Zorbelin", Kind.NAME)}
+
+
+def test_a_name_found_once_is_proposed_wherever_the_transcript_says_it_again() -> None:
+    proposals = propose("Yesterday I talked with Zorbelin for hours.", "Zorbelin is kind.", language="en")
+
+    assert [(p.segment, p.text, p.reason) for p in proposals] == [
+        (0, "Zorbelin", "a capitalised word in the middle of a sentence"),
+        (1, "Zorbelin", "found elsewhere in this transcript"),
+    ]
+
+
+def test_days_faiths_and_businesses_after_at_are_not_taken_for_lone_names() -> None:
+    assert propose("I pray with other Muslims on Fridays.", "We met at Starbucks after work.", language="en") == []
