@@ -54,6 +54,7 @@ class TranscriptSerializer(serializers.ModelSerializer[Transcript]):
             "status",
             "language",
             "language_probability",
+            "has_speech",
             "duration",
             "created_at",
             "updated_at",
@@ -125,7 +126,16 @@ TRANSCRIPT_LIST_VALUES: dict[str, Any] = {
     "participant": F("recording__interview__participant__code"),
     "status": F("state"),
 }
-TRANSCRIPT_LIST_FIELDS = ("id", "recording", "language", "language_probability", "duration", "created_at", "updated_at")
+TRANSCRIPT_LIST_FIELDS = (
+    "id",
+    "recording",
+    "language",
+    "language_probability",
+    "has_speech",
+    "duration",
+    "created_at",
+    "updated_at",
+)
 
 
 @extend_schema(parameters=[SLUG])

@@ -23,6 +23,6 @@ class TranscriptionJobAdmin(admin.ModelAdmin):
 
 @admin.register(Transcript)
 class TranscriptAdmin(admin.ModelAdmin):
-    list_display = ("id", "recording", "state", "language", "created_at")
-    list_filter = ("state", "language")
-    readonly_fields = ("recording", "language", "language_probability", "duration")
+    list_display = ("id", "recording", "state", "language", "has_speech", "created_at")
+    list_filter = ("state", "language", "has_speech")
+    readonly_fields = ("recording", "language", "language_probability", "duration", "has_speech")

@@ -1,4 +1,7 @@
-"""Who spoke when in a mono mix: voice embeddings of the speech segments, clustered into N speakers.
+"""Who spoke when in a mono mix: voice embeddings, clustered into N speakers.
+
+The pipeline embeds short windows over the words (embed_windows) and finds the voices' centroids
+(voice_centroids); speakers.py gives each word its voice.
 
 The encoder is Resemblyzer's (a 3-layer LSTM over 40 mel bands), whose trained weights ship inside its PyPI
 package, so nothing is downloaded. The package is installed without its dependencies (requirements-models.txt)
@@ -11,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -20,24 +24,49 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 from transcription.checkpoint import load_legacy_checkpoint
 
 SAMPLE_RATE = 16_000
-# Below this much audio an embedding says little about the voice; such segments borrow a neighbour's label.
-MIN_EMBED_SECONDS = 0.6
-
 # Resemblyzer's front end: 40 mel bands over 25 ms windows every 10 ms at 16 kHz.
 N_FFT = 400
 HOP = 160
 N_MELS = 40
 
-PARTIAL_FRAMES = 160  # Resemblyzer embeds 1.6 s partial utterances and averages them
-MAX_PARTIALS = 4
-# Partial utterances per pass through the network: ~45 MB of LSTM activations at a time.
-PARTIALS_PER_BATCH = 64
-MAX_CLUSTER_POINTS = 600
+# Windows per pass through the network: a batch, not one window at a time, because the LSTM's small steps cost
+# Python overhead rather than arithmetic (measured: 10x the time one by one); 64 is ~45 MB of activations.
+WINDOWS_PER_BATCH = 64
+MAX_CLUSTER_WINDOWS = 1500  # 25 minutes of speech in 1 s windows every 0.5 s (about 9 MB of affinities)
+# Cosine similarity of two window centroids above which they are one voice (_merge_alike). Measured on the
+# benchmark's espeak-ng voices: two different voices at most 0.867 (mean 0.72); one voice forced into two
+# clusters at least 0.874 (mean 0.92), a monologue 0.89 to 0.95.
+SAME_VOICE = 0.88
 # pretrained.pt of resemblyzer 0.1.4 (PyPI), the file the weights are read from.
 WEIGHTS_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"
 
+# Word-level evidence (embed_windows): 1 s windows every 0.5 s. Measured on bench/speaker_bench.py against
+# Resemblyzer's own 1.6 s partials every 0.4 s: as accurate or better (a short window holds one voice more often,
+# a "yes" between two turns) at about half the encoder time.
+WINDOW_FRAMES = 100
+WINDOW_HOP_FRAMES = 50
+WINDOW_SECONDS = WINDOW_FRAMES * HOP / SAMPLE_RATE
+EMBEDDING_SIZE = 256
+
 _encoder: VoiceEncoder | None = None
 _encoder_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class VoiceWindows:
+    """Embeddings (windows x 256, L2-normed) of short windows and where each starts (seconds)."""
+
+    embeddings: np.ndarray
+    starts: np.ndarray
+
+    def shifted(self, seconds: float) -> VoiceWindows:
+        return VoiceWindows(self.embeddings, self.starts + seconds)
+
+    @staticmethod
+    def joined(parts: Sequence[VoiceWindows]) -> VoiceWindows:
+        if not parts:
+            return VoiceWindows(np.zeros((0, EMBEDDING_SIZE), np.float32), np.zeros(0))
+        return VoiceWindows(np.concatenate([p.embeddings for p in parts]), np.concatenate([p.starts for p in parts]))
 
 
 class WeightsError(RuntimeError):
@@ -105,69 +134,32 @@ def _get_encoder() -> VoiceEncoder:
         return _encoder
 
 
-def partial_slices(samples: int, rate: float = 1.3, min_coverage: float = 0.75) -> list[slice]:
-    """Mel-frame slices of the 1.6 s partial utterances, as Resemblyzer's compute_partial_slices makes them."""
-    frames = int(np.ceil((samples + 1) / HOP))
-    step = int(np.round((SAMPLE_RATE / rate) / HOP))
-    slices = [slice(i, i + PARTIAL_FRAMES) for i in range(0, max(1, frames - PARTIAL_FRAMES + step + 1), step)]
-    last = slices[-1]
-    if (samples - last.start * HOP) / (PARTIAL_FRAMES * HOP) < min_coverage and len(slices) > 1:
-        slices.pop()
-    return slices
+def embed_windows(audio: np.ndarray, spans: Sequence[tuple[float, float]]) -> VoiceWindows:
+    """Voice embeddings of 1 s windows every 0.5 s over the parts of `audio` that `spans` (word times, seconds
+    into `audio`) say hold speech: evidence of who speaks when, fine enough to place a turn inside a segment.
 
-
-def embed(audio: np.ndarray) -> np.ndarray | None:
-    """An L2-normed voice embedding of 16 kHz mono speech, or None when there is too little of it."""
-    return embed_many([audio])[0]
-
-
-def embed_many(clips: Sequence[np.ndarray]) -> list[np.ndarray | None]:
-    """Voice embeddings of many clips (None for a clip with too little speech), as embed_utterance makes them.
-
-    Resemblyzer's embed_utterance step for step, with the mel spectrogram computed here in NumPy (librosa's
-    version pulls in numba and some 300 MB of memory per worker for one matrix product). The partial
-    utterances of all the clips go through the network together, PARTIALS_PER_BATCH at a time: one clip at a
-    time, the LSTM's 480 small steps cost Python overhead, not arithmetic (measured: 10x the time).
+    Each window is levelled by its own peak, so a quiet and a loud speaker differ by voice, not loudness. One
+    mel spectrogram serves every window; a window's power mel scales with the square of its gain.
     """
+    mel = mel_spectrogram(audio) if len(audio) >= WINDOW_FRAMES * HOP else np.zeros((0, N_MELS), np.float32)
+    speech = np.zeros(len(mel) + 1, dtype=np.int64)
+    for start, end in spans:  # frames (10 ms) that hold a word
+        speech[max(0, int(start * SAMPLE_RATE / HOP)) : int(end * SAMPLE_RATE / HOP) + 1] = 1
+    covered = np.concatenate([[0], np.cumsum(speech)])
     mels: list[np.ndarray] = []
-    owners: list[int] = []
-    for index, audio in enumerate(clips):
-        for mel in _partial_mels(audio):
-            mels.append(mel)
-            owners.append(index)
-    embeddings: list[np.ndarray | None] = [None] * len(clips)
+    starts: list[int] = []
+    for frame in range(0, len(mel) - WINDOW_FRAMES + 1, WINDOW_HOP_FRAMES):
+        peak = float(np.max(np.abs(audio[frame * HOP : (frame + WINDOW_FRAMES) * HOP])))
+        if covered[frame + WINDOW_FRAMES] > covered[frame] and peak > 0.0:
+            mels.append(mel[frame : frame + WINDOW_FRAMES] * (0.5 / peak) ** 2)
+            starts.append(frame)
     if not mels:
-        return embeddings
+        return VoiceWindows(np.zeros((0, EMBEDDING_SIZE), np.float32), np.zeros(0))
     encoder = _get_encoder()
     # One BLAS thread: OpenBLAS' pool spin-waits on the cores CTranslate2 needs (measured: 5x the CPU time).
     with threadpool_limits(1, user_api="blas"):
-        partials = np.concatenate(
-            [encoder(np.stack(mels[i : i + PARTIALS_PER_BATCH])) for i in range(0, len(mels), PARTIALS_PER_BATCH)]
-        )
-    rows = np.asarray(owners)
-    for index in np.unique(rows):
-        mean = partials[rows == index].mean(axis=0)
-        embeddings[int(index)] = (mean / np.linalg.norm(mean)).astype(np.float32)
-    return embeddings
-
-
-def _partial_mels(audio: np.ndarray) -> list[np.ndarray]:
-    """The mel spectrograms of a clip's 1.6 s partial utterances; none when the clip is too short or silent."""
-    if len(audio) < MIN_EMBED_SECONDS * SAMPLE_RATE:
-        return []
-    peak = float(np.max(np.abs(audio)))
-    if peak == 0.0:
-        return []
-    # Level the volume so a quiet and a loud speaker differ by voice, not loudness.
-    wav = (audio / peak * 0.5).astype(np.float32)
-    slices = partial_slices(len(wav))
-    if len(slices) > MAX_PARTIALS:
-        # A few partials spread over a long turn tell the voice as well as all of them, at bounded cost.
-        slices = [slices[int(i)] for i in np.linspace(0, len(slices) - 1, MAX_PARTIALS).round()]
-    if slices[-1].stop * HOP > len(wav):
-        wav = np.pad(wav, (0, slices[-1].stop * HOP - len(wav)))
-    mel = mel_spectrogram(wav)
-    return [mel[s] for s in slices]
+        batches = [encoder(np.stack(mels[i : i + WINDOWS_PER_BATCH])) for i in range(0, len(mels), WINDOWS_PER_BATCH)]
+    return VoiceWindows(np.concatenate(batches), np.asarray(starts) * HOP / SAMPLE_RATE)
 
 
 def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
@@ -205,50 +197,45 @@ def mel_spectrogram(wav: np.ndarray) -> np.ndarray:
     return (power @ _MEL_FILTERS.T).astype(np.float32)
 
 
-def cluster(embeddings: Sequence[np.ndarray | None], speakers: int) -> list[int]:
-    """A cluster number per segment, numbered in order of first appearance (0 = the first voice heard).
+def voice_centroids(embeddings: np.ndarray, speakers: int) -> np.ndarray:
+    """One L2-normed centroid per voice (speakers x 256) from short-window embeddings, in no particular order.
 
-    Segments without an embedding take the label of the nearest earlier segment that has one (a short
-    "yes" rarely changes the speaker mid-turn), or 0 when none precedes them.
+    Spectral clustering on the cosine affinities: on bench/speaker_bench.py it told four voices apart where
+    average linkage merged two of them (a few windows that straddle a turn bridge two clusters, which a graph
+    cut ignores). It works on an even sample of at most MAX_CLUSTER_WINDOWS windows, so
+    memory stays flat however long the recording; centroids stand for the voices across the whole of it.
     """
-    known = [index for index, vector in enumerate(embeddings) if vector is not None]
-    raw: dict[int, int] = dict.fromkeys(known, 0)
-    if len(known) >= 2 and speakers >= 2:
-        matrix = np.stack([embeddings[index] for index in known]).astype(np.float32)  # type: ignore[misc]
-        raw = dict(zip(known, (int(label) for label in _agglomerate(matrix, speakers)), strict=True))
-    return _in_order_of_appearance(raw, len(embeddings))
+    from sklearn.cluster import SpectralClustering  # type: ignore[import-untyped]
+
+    count = min(len(embeddings), MAX_CLUSTER_WINDOWS)
+    sample = embeddings[np.unique(np.linspace(0, len(embeddings) - 1, count).round().astype(int))]
+    if speakers < 2 or len(sample) <= speakers:
+        return _normed(sample.mean(axis=0, keepdims=True))
+    affinity = np.maximum(sample @ sample.T, 0.0)
+    model = SpectralClustering(n_clusters=speakers, affinity="precomputed", random_state=0)
+    labels = model.fit_predict(affinity)
+    centroids = [sample[labels == label].mean(axis=0) for label in range(speakers) if np.any(labels == label)]
+    return _merge_alike(_normed(np.stack(centroids)))
 
 
-def _agglomerate(matrix: np.ndarray, speakers: int) -> np.ndarray:
-    """Average-linkage clusters on at most MAX_CLUSTER_POINTS segments; the rest join the nearest centroid.
+def _merge_alike(centroids: np.ndarray) -> np.ndarray:
+    """Fewer voices than expected (one person where two were expected) leave clusters of one voice: merge
+    centroids closer than SAME_VOICE, so a monologue is not cut between two names."""
+    while len(centroids) > 1:
+        similarity = centroids @ centroids.T - 2.0 * np.eye(len(centroids))
+        first, second = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
+        if similarity[first, second] < SAME_VOICE:
+            break
+        merged = _normed(centroids[[first, second]].mean(axis=0, keepdims=True))
+        centroids = np.concatenate([np.delete(centroids, [first, second], axis=0), merged])
+    return centroids
 
-    Agglomerative clustering needs all pairwise distances: a 2-hour interview's few thousand segments would
-    cost memory that grows with the recording, which a worker must not.
-    """
-    from sklearn.cluster import AgglomerativeClustering  # type: ignore[import-untyped]
 
-    sample = np.unique(np.linspace(0, len(matrix) - 1, min(len(matrix), MAX_CLUSTER_POINTS)).round().astype(int))
-    model = AgglomerativeClustering(n_clusters=min(speakers, len(sample)), metric="cosine", linkage="average")
-    labels = model.fit_predict(matrix[sample])
-    if len(sample) == len(matrix):
-        return np.asarray(labels)
-    centroids = np.stack([matrix[sample][labels == label].mean(axis=0) for label in range(labels.max() + 1)])
-    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    return np.asarray(np.argmax(matrix @ centroids.T, axis=1))
+def _normed(matrix: np.ndarray) -> np.ndarray:
+    return (matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 _MEL_FILTERS = mel_filters()
-
-
-def _in_order_of_appearance(raw: dict[int, int], count: int) -> list[int]:
-    renumber: dict[int, int] = {}
-    labels: list[int] = []
-    previous = 0
-    for index in range(count):
-        if index in raw:
-            previous = renumber.setdefault(raw[index], len(renumber))
-        labels.append(previous)
-    return labels
 
 
 def label_for(cluster_number: int, names: Sequence[str]) -> str:

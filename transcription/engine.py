@@ -86,6 +86,10 @@ class RawSegment:
     compression_ratio: float
     temperature: float
     words: tuple[RawWord, ...]
+    # The language Whisper's detector heard in this stretch; "" when none was detected. It differs from `language`
+    # where an unsure chunk was decoded in the recording's hint instead: evidence of the spoken language must not
+    # come from the hint (spoken_language.py), or the same file would get a different language per hint.
+    heard: str = ""
 
     def shifted(self, seconds: float) -> RawSegment:
         """The same segment on a clock `seconds` later (a re-decoded clip back on its window's clock)."""
@@ -170,7 +174,7 @@ class _StreamedPipeline(BatchedInferencePipeline):
         super().__init__(model=model)
         self.last_speech_timestamp: float = 0.0
         self.fallback_language: str | None = None
-        self.languages: dict[int, tuple[str, float]] = {}
+        self.languages: dict[int, tuple[str, float, str]] = {}  # seek: (decoded in, detector's probability, heard)
         self.speech: list[tuple[float, float]] = []  # VAD speech regions (seconds) of the chunks decoded so far
         self._streams = [_ChunkLanguageStream(model, self) for _ in range(streams)]
         self._pool = ThreadPoolExecutor(streams, thread_name_prefix="whisper-stream") if streams > 1 else None
@@ -215,12 +219,12 @@ class _ChunkLanguageStream(BatchedInferencePipeline):
         index = prompt.index(tokenizer.language)
         for position, ranked in enumerate(self.model.model.detect_language(encoder_output)):
             token, probability = ranked[0]
-            code = token[2:-2]
+            code = heard = token[2:-2]
             if probability < CONFIDENT_LANGUAGE and self.owner.fallback_language:
                 code = self.owner.fallback_language
                 token = f"<|{code}|>"
             prompts[position][index] = tokenizer.tokenizer.token_to_id(token)
-            self.owner.languages[self._seeks[position]] = (code, float(probability))
+            self.owner.languages[self._seeks[position]] = (code, float(probability), heard)
         results = self.model.model.generate(
             encoder_output,
             prompts,
@@ -250,7 +254,7 @@ class _ChunkLanguageStream(BatchedInferencePipeline):
         return encoder_output, output
 
 
-def _raw(segment: Any, language: str, probability: float) -> RawSegment:
+def _raw(segment: Any, language: str, probability: float, heard: str) -> RawSegment:
     words = tuple(RawWord(float(w.start), float(w.end), w.word, float(w.probability)) for w in segment.words or ())
     return RawSegment(
         start=float(segment.start),
@@ -263,6 +267,7 @@ def _raw(segment: Any, language: str, probability: float) -> RawSegment:
         compression_ratio=float(segment.compression_ratio),
         temperature=float(segment.temperature or 0.0),
         words=words,
+        heard=heard,
     )
 
 
@@ -320,8 +325,9 @@ class Engine:
                 no_speech_threshold=NO_SPEECH_THRESHOLD,
             )
             for segment in segments:
-                language, probability = pipeline.languages.get(segment.seek, (info.language, 0.0))
-                yield _raw(segment, language, probability)
+                # No entry: no detection ran for this chunk, so the language is only the tokenizer's default.
+                language, probability, heard = pipeline.languages.get(segment.seek, (info.language, 0.0, ""))
+                yield _raw(segment, language, probability, heard)
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
         """The most likely language of a short stretch of speech, and Whisper's probability for it."""
@@ -355,7 +361,8 @@ class Engine:
                 word_timestamps=True,
                 vad_filter=False,
             )
-            return [_raw(segment, language, 1.0) for segment in segments]
+            # The caller asks for the language a detection heard (or the segment's own, for a loop).
+            return [_raw(segment, language, 1.0, language) for segment in segments]
 
 
 _engine: Engine | None = None

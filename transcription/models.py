@@ -182,9 +182,13 @@ class Transcript(TimeStampedModel):
     # One transcript per recording, and (below) one machine version per transcript: so one machine transcript.
     recording = models.OneToOneField(Recording, on_delete=models.CASCADE, related_name="transcript")
     state = models.CharField(max_length=16, choices=State.choices, default=State.TRANSCRIBED, db_index=True)
-    language = models.CharField(max_length=12, help_text=_("the dominant spoken language (ISO 639-1)"))
+    # The spoken language with the most speech time (transcription.spoken_language); "" when it is not known, as
+    # always when no speech was heard.
+    language = models.CharField(max_length=12, blank=True, help_text=_("the dominant spoken language (ISO 639-1)"))
     language_probability = models.FloatField(default=0.0)
     duration = models.FloatField(default=0.0)
+    # False when the machine heard no speech at all (silence, a tone, noise): pages say "No speech".
+    has_speech = models.BooleanField(default=True)
 
     class Meta:
         ordering = ("-created_at",)
@@ -193,6 +197,7 @@ class Transcript(TimeStampedModel):
                 condition=Q(state__in=["transcribed", "in_review", "approved", "in_coding", "coded"]),
                 name="transcript_state_known",
             ),
+            models.CheckConstraint(condition=Q(has_speech=True) | Q(language=""), name="no_speech_has_no_language"),
         ]
 
     def __str__(self) -> str:
@@ -256,7 +261,8 @@ class Segment(models.Model):
     no_speech_prob = models.FloatField(null=True, blank=True)
     compression_ratio = models.FloatField(null=True, blank=True)
     flags = models.JSONField(default=list, blank=True)  # values of transcription.results.FLAG_*
-    words = SealedJSONField(default=list, blank=True)  # [{"start", "end", "text", "probability"}]
+    # [{"start", "end", "text", "probability", "speaker"}]; words stored before speakers per word lack "speaker"
+    words = SealedJSONField(default=list, blank=True)
 
     class Meta:
         ordering = ("version", "index")

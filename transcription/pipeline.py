@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from transcription import diarization
+from transcription import diarization, speakers
 from transcription.audio import SAMPLE_RATE, Window, iter_windows, probe_duration
 from transcription.engine import FALLBACK_TEMPERATURES, Engine, RawSegment, RawWord, get_engine
 from transcription.guards import has_repetition_loop, segment_flags
@@ -31,6 +31,7 @@ from transcription.results import (
     TranscriptionResult,
     Word,
 )
+from transcription.spoken_language import NO_SPEECH, Heard, heard_in, whole_transcript_language
 
 _UNLABELLED = ""  # placeholder speaker of a mono-mix segment until clustering names it
 # Segments of a chunk whose language Whisper gave less than this are checked one by one (code-switching).
@@ -73,8 +74,8 @@ class _Progress:
 class _TrackOutput:
     segments: list[Segment] = field(default_factory=list)
     translation: list[Segment] = field(default_factory=list)
-    embeddings: list[np.ndarray | None] = field(default_factory=list)
-    evidence: list[tuple[str, float, float]] = field(default_factory=list)  # (language, seconds, probability)
+    voices: list[diarization.VoiceWindows] = field(default_factory=list)  # of a mono mix, one per window
+    evidence: list[Heard] = field(default_factory=list)  # of the segments judged speech
 
 
 def transcribe(
@@ -94,7 +95,7 @@ def transcribe(
     progress = _Progress(total=sum(durations), callback=on_progress, should_continue=should_continue)
     segments: list[Segment] = []
     translation: list[Segment] = []
-    evidence: list[tuple[str, float, float]] = []
+    evidence: list[Heard] = []
     for track, duration in zip(request.tracks, durations, strict=True):
         output = _transcribe_track(engine, track, request, progress, batch_size)
         if track.speaker is None:
@@ -104,12 +105,13 @@ def transcribe(
         evidence += output.evidence
         progress.done += duration
     segments.sort(key=lambda segment: (segment.start, segment.speaker))
-    language, probability = _dominant_language(evidence, request.language_hint)
+    language, probability = whole_transcript_language(evidence, request.language_hint)
     progress.report(0.0)  # every track is done: reports total of total
     return TranscriptionResult(
         segments=[_mark_switch(segment, language) for segment in segments],
         language=language,
         language_probability=probability,
+        has_speech=language != NO_SPEECH,
         # Tracks play side by side (channels, or one file per speaker): the recording lasts as long as the longest.
         duration=max(max(durations, default=0.0), max((segment.end for segment in segments), default=0.0)),
         engine=engine.name,
@@ -126,26 +128,23 @@ def _transcribe_track(
     clustered = track.speaker is None and request.expected_speakers > 1
     # A window's voices are embedded in a thread of their own while the next window decodes: the decoder's
     # streams leave a core idle at each window's edges, which the embedding fills.
-    embedding: list[Future[list[np.ndarray | None]]] = []
+    embedding: list[Future[diarization.VoiceWindows]] = []
     with ThreadPoolExecutor(1, thread_name_prefix="voice-embedding") as voices:
         for window in iter_windows(track):
             progress.check()
             found = _transcribe_window(engine, window, request.language_hint, "transcribe", progress, batch_size)
             for decoded in found:
-                output.segments.append(_segment(decoded, window, track.speaker or _UNLABELLED))
-                output.evidence.append(
-                    (decoded.raw.language, decoded.raw.end - decoded.raw.start, decoded.raw.language_probability)
-                )
-            if clustered:
-                embedding.append(voices.submit(diarization.embed_many, [_clip(window, d.raw) for d in found]))
-            else:
-                output.embeddings += [None] * len(found)  # one voice expected: nothing to tell apart
+                segment = _segment(decoded, window, track.speaker or _UNLABELLED)
+                output.segments.append(segment)
+                heard = heard_in(segment, heard=decoded.raw.heard, probability=decoded.raw.language_probability)
+                output.evidence += [heard] if heard else []
+            if clustered:  # with one voice expected there is nothing to tell apart
+                embedding.append(voices.submit(_embed_words, window, found))
             if request.translate_to_english:
                 english = _transcribe_window(engine, window, request.language_hint, "translate", progress, batch_size)
                 output.translation += [_english(s, window, track.speaker or _UNLABELLED) for s in english]
             progress.report(window.offset + window.duration)
-        for future in embedding:
-            output.embeddings += future.result()
+        output.voices = [future.result() for future in embedding]
     return output
 
 
@@ -235,17 +234,35 @@ def _clip(window: Window, segment: RawSegment) -> np.ndarray:
     return window.audio[int(segment.start * SAMPLE_RATE) : int(segment.end * SAMPLE_RATE)]
 
 
+def _embed_words(window: Window, found: list[_Decoded]) -> diarization.VoiceWindows:
+    """Voice evidence over the window's words (times from the recording's start), for speakers per word."""
+    spans = [(word.start, word.end) for item in found for word in item.raw.words]
+    spans += [(item.raw.start, item.raw.end) for item in found if not item.raw.words]
+    return diarization.embed_windows(window.audio, spans).shifted(window.offset)
+
+
 def _recheck_language(engine: Engine, window: Window, segment: RawSegment) -> RawSegment:
     """Code-switching: a chunk Whisper was unsure of may hold two languages; check its segments one by one.
 
-    A segment heard confidently in another language is decoded again in that language (never translated).
+    A segment heard confidently in another language is decoded again in that language (never translated). The
+    segment's probability only grows for the language it was heard in: another language's probability would make
+    weak evidence look strong (spoken_language.py).
     """
     if segment.language_probability >= RECHECK_BELOW or segment.end - segment.start < MIN_RECHECK_SECONDS:
         return segment
     clip = _clip(window, segment)
     language, probability = engine.detect_language(clip)
-    if language == segment.language or probability < SEGMENT_LANGUAGE_CONFIDENT:
+    confident = probability >= SEGMENT_LANGUAGE_CONFIDENT
+    if language != segment.language and confident:
+        return _decode_in(engine, clip, segment, language, probability)
+    if language == segment.heard:
         return replace(segment, language_probability=max(segment.language_probability, probability))
+    if confident:  # decoded in the hint, and now heard in it too
+        return replace(segment, heard=language, language_probability=probability)
+    return segment
+
+
+def _decode_in(engine: Engine, clip: np.ndarray, segment: RawSegment, language: str, probability: float) -> RawSegment:
     again = engine.redecode(clip, language=language, temperatures=(0.0, *FALLBACK_TEMPERATURES))
     if not again:
         return segment
@@ -263,9 +280,9 @@ def _redecode_loop(engine: Engine, window: Window, segment: RawSegment, task: st
     if not again:
         return [segment]  # nothing better came out: keep the original, flagged
     return [
-        replace(retry, language=segment.language, language_probability=segment.language_probability).shifted(
-            segment.start
-        )
+        replace(
+            retry, language=segment.language, language_probability=segment.language_probability, heard=segment.heard
+        ).shifted(segment.start)
         for retry in again
     ]
 
@@ -289,7 +306,13 @@ def _segment(decoded: _Decoded, window: Window, speaker: str) -> Segment:
         no_speech_prob=raw.no_speech_prob,
         compression_ratio=raw.compression_ratio,
         words=tuple(
-            Word(round(window.offset + w.start, 3), round(window.offset + w.end, 3), w.text.strip(), w.probability)
+            Word(
+                round(window.offset + w.start, 3),
+                round(window.offset + w.end, 3),
+                w.text.strip(),
+                w.probability,
+                speaker,
+            )
             for w in raw.words
         ),
         flags=flags,
@@ -301,13 +324,13 @@ def _english(decoded: _Decoded, window: Window, speaker: str) -> Segment:
 
 
 def _label_clusters(output: _TrackOutput, request: TranscriptionRequest) -> None:
-    """Name the voices of a mono mix; translation segments take the label of the speech they overlap."""
-    clusters = diarization.cluster(output.embeddings, request.expected_speakers)
-    output.segments = [
-        replace(segment, speaker=diarization.label_for(number, request.speaker_labels))
-        for segment, number in zip(output.segments, clusters, strict=True)
-    ]
-    output.translation = [replace(s, speaker=_overlapping_speaker(s, output.segments)) for s in output.translation]
+    """Name the voices of a mono mix word by word (speakers.py), splitting segments at changes of speaker;
+    translation segments take the label of the speech they overlap."""
+    voices = diarization.VoiceWindows.joined(output.voices)
+    output.segments = speakers.assign_speakers(
+        output.segments, voices, speakers=request.expected_speakers, names=request.speaker_labels
+    )
+    output.translation = [speakers.spoken_by(s, _overlapping_speaker(s, output.segments)) for s in output.translation]
 
 
 def _overlapping_speaker(segment: Segment, spoken: Iterable[Segment]) -> str:
@@ -317,20 +340,7 @@ def _overlapping_speaker(segment: Segment, spoken: Iterable[Segment]) -> str:
     return max(overlap, key=lambda speaker: overlap[speaker]) if overlap else diarization.label_for(0, ())
 
 
-def _dominant_language(evidence: list[tuple[str, float, float]], hint: str | None) -> tuple[str, float]:
-    """The language spoken longest, and Whisper's mean confidence in it over that speech (time-weighted)."""
-    seconds: dict[str, float] = defaultdict(float)
-    weighted: dict[str, float] = defaultdict(float)
-    for language, duration, probability in evidence:
-        seconds[language] += max(duration, 0.01)
-        weighted[language] += max(duration, 0.01) * probability
-    if not seconds:
-        return hint or "en", 0.0
-    language = max(seconds, key=lambda code: seconds[code])
-    return language, round(weighted[language] / seconds[language], 3)
-
-
 def _mark_switch(segment: Segment, language: str) -> Segment:
-    if segment.language == language or FLAG_LANGUAGE_SWITCH in segment.flags:
+    if language == NO_SPEECH or segment.language == language or FLAG_LANGUAGE_SWITCH in segment.flags:
         return segment
     return replace(segment, flags=(*segment.flags, FLAG_LANGUAGE_SWITCH))

@@ -23,6 +23,9 @@ class Word:
     end: float
     text: str
     probability: float
+    # Who said it: the track's speaker, or in a mono mix the voice heard over this word (speakers.py). Words
+    # stored before words had speakers have none; "" means "the segment's speaker".
+    speaker: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,13 +68,15 @@ class TranscriptionRequest:
 @dataclass
 class TranscriptionResult:
     segments: list[Segment]
-    language: str  # the dominant spoken language (ISO 639-1)
+    language: str  # the spoken language with the most speech time (ISO 639-1); "" when no speech was heard
     language_probability: float
     duration: float
     engine: str  # for example "faster-whisper 1.2.1"
     model: str  # the model name or path that produced it
     settings: dict[str, object] = field(default_factory=dict)
     translation: list[Segment] | None = None  # an English layer, only when asked for; never replaces the original
+    # False for silence, a tone or noise: nothing survived as speech, so the language is "" (spoken_language.py).
+    has_speech: bool = True
 
 
 # (processed seconds, total seconds); called as segments arrive; the caller throttles its writes.

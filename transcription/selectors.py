@@ -70,5 +70,9 @@ def recording_state(recording: Recording, *, slug: str) -> dict[str, Any]:
     return {
         "id": recording.id,
         "job": job_state(job, slug=slug) if job else None,
-        "transcript": {"state": transcript.state, "language": transcript.language} if transcript else None,
+        "transcript": (
+            {"state": transcript.state, "language": transcript.language, "has_speech": transcript.has_speech}
+            if transcript
+            else None
+        ),
     }

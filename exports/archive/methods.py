@@ -22,7 +22,8 @@ def _minutes(seconds: float) -> str:
 def methods_figures(study: Study, *, exported: list[int]) -> dict[str, Any]:
     """Figures about the study and the `exported` transcript ids (those with readable text in the archive)."""
     durations = list(Transcript.objects.filter(pk__in=exported).values_list("duration", flat=True))
-    languages = Counter(Transcript.objects.filter(pk__in=exported).values_list("language", flat=True))
+    spoken = Transcript.objects.filter(pk__in=exported).values_list("language", "has_speech")
+    languages = Counter(language if has_speech else "no speech" for language, has_speech in spoken)
     engines = sorted(
         set(
             TranscriptVersion.objects.filter(transcript_id__in=exported, is_machine=True)

@@ -232,6 +232,7 @@ def write_transcript(recording: Recording, result: results.TranscriptionResult) 
         language=result.language,
         language_probability=result.language_probability,
         duration=result.duration,
+        has_speech=result.has_speech,
     )
     version = TranscriptVersion.objects.create(
         transcript=transcript,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from transcription import diarization
-from transcription.diarization import cluster, label_for, mel_spectrogram
+from transcription.diarization import label_for, mel_spectrogram
 from transcription.pipeline import transcribe
 from transcription.results import Segment, TranscriptionRequest
 from transcription.tests import speech
@@ -116,20 +116,6 @@ def test_unnamed_voices_are_numbered_by_first_appearance(transcribe_mono: Transc
     assert _turn_order(result.segments) == ["SPEAKER_1", "SPEAKER_2"]
 
 
-def test_clusters_are_numbered_in_order_of_first_appearance() -> None:
-    rng = np.random.default_rng(3)
-    first, second = rng.standard_normal(256), rng.standard_normal(256)
-    near = [second + rng.standard_normal(256) * 0.05, first + rng.standard_normal(256) * 0.05]
-    embeddings = [near[0], near[1], None, near[0] * 1.01, near[1] * 0.99]
-
-    assert cluster(embeddings, 2) == [0, 1, 1, 0, 1]
-
-
-def test_a_single_expected_speaker_puts_everyone_in_one_cluster() -> None:
-    rng = np.random.default_rng(5)
-    assert cluster([rng.standard_normal(8) for _ in range(4)], 1) == [0, 0, 0, 0]
-
-
 def test_labels_come_from_the_request_then_fall_back_to_numbers() -> None:
     assert [label_for(number, ("INT",)) for number in range(3)] == ["INT", "SPEAKER_2", "SPEAKER_3"]
 
@@ -150,14 +136,6 @@ def test_the_numpy_voice_encoder_matches_resemblyzers_network() -> None:
     assert np.allclose(diarization._get_encoder()(mels), theirs, atol=1e-5)
 
 
-@pytest.mark.parametrize(
-    ("samples", "starts"),
-    [(4_000, [0]), (16_000, [0]), (25_000, [0]), (40_000, [0, 77]), (93_000, [0, 77, 154, 231, 308, 385])],
-)
-def test_partial_utterances_are_cut_as_resemblyzer_cuts_them(samples: int, starts: list[int]) -> None:
-    assert diarization.partial_slices(samples) == [slice(start, start + 160) for start in starts]
-
-
 def test_the_weights_are_refused_when_the_file_is_not_the_pinned_one(tmp_path: Path) -> None:
     swapped = tmp_path / "pretrained.pt"
     swapped.write_bytes(diarization.weights_file().read_bytes()[:-1] + b"\0")
@@ -166,13 +144,16 @@ def test_the_weights_are_refused_when_the_file_is_not_the_pinned_one(tmp_path: P
         diarization.load_encoder(swapped)
 
 
-def test_many_segments_are_clustered_from_a_sample_with_the_rest_joining_the_nearest_voice() -> None:
+def test_voices_of_a_long_recording_are_found_from_a_sample_of_its_windows() -> None:
     rng = np.random.default_rng(9)
-    first, second = rng.random(256), rng.random(256)
-    embeddings: list[np.ndarray | None] = [
-        (second if index % 3 else first) + rng.random(256) * 0.1 for index in range(3 * diarization.MAX_CLUSTER_POINTS)
-    ]
+    first, second = rng.standard_normal(256), rng.standard_normal(256)
+    windows = np.stack(
+        [(second if index % 3 else first) + rng.standard_normal(256) * 0.2 for index in range(3 * 1_000)]
+    ).astype(np.float32)
+    assert len(windows) > diarization.MAX_CLUSTER_WINDOWS
 
-    labels = cluster(embeddings, 2)
+    centroids = diarization.voice_centroids(diarization._normed(windows), 2)
 
-    assert labels == [1 if index % 3 else 0 for index in range(len(embeddings))]
+    truth = diarization._normed(np.stack([first, second]))
+    assert sorted(np.argmax(centroids @ truth.T, axis=1).tolist()) == [0, 1]
+    assert float(np.min(np.max(centroids @ truth.T, axis=1))) > 0.95

@@ -20,7 +20,7 @@ def test_the_bundled_model_is_joined_once_and_verified(tmp_path: Path) -> None:
     model = folder / "model.bin"
     first_write = model.stat().st_mtime_ns
 
-    assert bundled_model._sha256(model) == MODEL_SHA256
+    assert bundled_model.file_sha256(model) == MODEL_SHA256
     assert {path.name for path in folder.iterdir()} >= {"model.bin", "config.json", "tokenizer.json", "vocabulary.txt"}
     assert ensure_bundled_model(tmp_path) == folder
     assert model.stat().st_mtime_ns == first_write  # the second call reused it
@@ -34,7 +34,7 @@ def test_a_damaged_joined_model_is_rebuilt_not_loaded(tmp_path: Path) -> None:
 
     ensure_bundled_model(tmp_path)
 
-    assert bundled_model._sha256(model) == MODEL_SHA256
+    assert bundled_model.file_sha256(model) == MODEL_SHA256
 
 
 def test_halves_that_do_not_match_the_checksum_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,8 @@
 
 Each file is one recording, unless `--tracks` says the files are one recording's tracks (one speaker each). A file
 whose channels carry different audio (a phone-call recorder's two sides) is transcribed channel by channel, one
-speaker per channel, as the web upload's "stereo" layout does; `--channels mix` mixes them down instead.
+speaker per channel, as the web upload's "stereo" layout does; `--channels mix` mixes them down instead. The
+language is the worker's (transcription.spoken_language): the one heard longest; silence or a tone prints "No speech".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from transcription.audio import channel_count, channels_differ
@@ -28,7 +30,10 @@ def _clock(seconds: float) -> str:
 
 def as_text(result: TranscriptionResult) -> str:
     """One line per segment: times, speaker, language, text, and any review flags."""
-    lines = [f"# language: {result.language} ({result.language_probability:.0%}), {result.model}"]
+    if result.has_speech:
+        lines = [f"# language: {result.language} ({result.language_probability:.0%}), {result.model}"]
+    else:  # silence, a tone or noise: no language to name, not even the hint's
+        lines = [f"# {_('No speech')}, {result.model}"]
     for segment in result.segments:
         flags = f"  [{', '.join(segment.flags)}]" if segment.flags else ""
         lines.append(
@@ -46,7 +51,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path)
-        parser.add_argument("--language", help="a hint (ISO 639-1, e.g. es); confident detection still wins")
+        parser.add_argument(
+            "--language", help="a hint for speech Whisper is unsure of (ISO 639-1, e.g. es); what it hears wins"
+        )
         parser.add_argument("--speakers", type=int, default=2, help="voices to tell apart in a mono file")
         parser.add_argument("--format", choices=("txt", "json"), default="txt")
         parser.add_argument("--output-dir", type=Path, help="write FILE.txt/FILE.json here instead of stdout")
