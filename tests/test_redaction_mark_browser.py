@@ -19,6 +19,7 @@ from review.models import RedactionMark
 from studies.models import Study
 from tests.test_accessibility_browser import violations
 from tests.test_dashboard_browser import signed_in_page
+from tests.test_review_browser import caret
 from transcription.models import Transcript
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -76,26 +77,6 @@ def word_box(page: Any, segment: int, word: str) -> dict[str, float]:
     )
     assert box is not None
     return dict(box)
-
-
-def caret(page: Any, segment: int, offset: int) -> None:
-    """Put the text cursor `offset` UTF-16 units into a segment's text."""
-    page.evaluate(
-        """([i, offset]) => {
-          const body = document.querySelectorAll('.seg-text')[i];
-          body.focus();
-          const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
-          let left = offset;
-          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-            if (left <= node.data.length) {
-              const range = document.createRange(); range.setStart(node, left); range.collapse(true);
-              const selection = getSelection(); selection.removeAllRanges(); selection.addRange(range); return;
-            }
-            left -= node.data.length;
-          }
-        }""",
-        [segment, offset],
-    )
 
 
 def wait_selected(page: Any, words: str) -> None:

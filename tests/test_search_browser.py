@@ -13,11 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from review.models import StudyIdentifier
-from review.services import redaction
-from review.services.approval import approve_version
-from review.services.search_index import index_transcript
-from review.tests.factories import machine_transcript
+from review.tests.factories import approved_and_indexed
 from studies.models import Study
 from tests.test_accessibility_browser import violations
 from transcription.models import Transcript
@@ -49,13 +45,7 @@ def page_for(browser: Any, live_server: Any) -> Callable[[User, dict[str, int]],
 
 @pytest.fixture
 def approved(study: Study, researcher: User, coder: User) -> Transcript:
-    StudyIdentifier.objects.create(study=study, kind="NAME", name="Zanele Okonkwo")
-    transcript = machine_transcript(study, TEXTS)
-    redaction.accept_undecided(version=transcript.versions.get(), user=researcher)
-    redaction.redact_latest(transcript=transcript, base_number=1, user=researcher)
-    approve_version(transcript=transcript, number=2, user=researcher)
-    index_transcript(transcript_id=transcript.id)
-    return transcript
+    return approved_and_indexed(study, researcher, TEXTS, listed_name="Zanele Okonkwo")
 
 
 def test_a_hit_opens_its_segment_focused_where_each_role_works(

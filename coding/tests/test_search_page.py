@@ -9,11 +9,8 @@ from django.urls import reverse
 
 from accounts.models import AuditEntry, User
 from coding.models import Code, CodebookVersion, Coding, CodingAssignment
-from review.models import StudyIdentifier
-from review.services import redaction
-from review.services.approval import approve_version
 from review.services.search_index import index_transcript
-from review.tests.factories import machine_transcript
+from review.tests.factories import approved_and_indexed, machine_transcript
 from studies.models import Stratum, Study
 from studies.tests.factories import ParticipantFactory, screen
 from transcription.models import Segment, Transcript
@@ -30,13 +27,7 @@ def page(client: Client, user: User, study: Study, **params: str) -> tuple[int, 
 @pytest.fixture
 def approved(study: Study, researcher: User, coder: User) -> Transcript:
     """An approved (redacted) transcript in the coder's queue, and its search rows."""
-    StudyIdentifier.objects.create(study=study, kind="NAME", name="Zanele Okonkwo")
-    transcript = machine_transcript(study, TEXTS)
-    redaction.accept_undecided(version=transcript.versions.get(), user=researcher)
-    redaction.redact_latest(transcript=transcript, base_number=1, user=researcher)
-    approve_version(transcript=transcript, number=2, user=researcher)
-    index_transcript(transcript_id=transcript.id)
-    return transcript
+    return approved_and_indexed(study, researcher, TEXTS, listed_name="Zanele Okonkwo")
 
 
 def test_it_shows_owners_the_raw_name_opening_the_editor_and_audits_the_read(

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from review.models import StudyIdentifier
+from review.services import redaction
+from review.services.approval import approve_version
+from review.services.search_index import index_transcript
 from studies.models import Participant, Study
 from studies.tests.factories import InterviewFactory, ParticipantFactory
 from transcription.models import Segment, Transcript, TranscriptVersion
@@ -53,4 +57,16 @@ def machine_transcript(
         )
         for i, text in enumerate(texts)
     )
+    return transcript
+
+
+def approved_and_indexed(study: Study, researcher: Any, texts: list[str], *, listed_name: str) -> Transcript:
+    """A machine transcript of `texts` whose study lists `listed_name` (so the redacted version hides it), redacted,
+    approved and indexed for search: what the search page's tests read as coders and as owners."""
+    StudyIdentifier.objects.create(study=study, kind="NAME", name=listed_name)
+    transcript = machine_transcript(study, texts)
+    redaction.accept_undecided(version=transcript.versions.get(), user=researcher)
+    redaction.redact_latest(transcript=transcript, base_number=1, user=researcher)
+    approve_version(transcript=transcript, number=2, user=researcher)
+    index_transcript(transcript_id=transcript.id)
     return transcript
