@@ -1,11 +1,15 @@
 """Transcription benchmark: the real pipeline on ≥10 minutes of espeak-ng speech, against plain faster-whisper.
 
-    .venv/bin/python bench/transcription_bench.py speed [--minutes 10]
+    .venv/bin/python bench/transcription_bench.py speed [--minutes 10] [--rounds 3] [--speech both] [--set K=V ...]
     .venv/bin/python bench/transcription_bench.py memory [--long-minutes 120]
 
 `speed` prints audio-seconds per wall-second, word error rate (jiwer, case and punctuation folded) and peak
 memory for (a) transcription.pipeline.transcribe and (b) one plain sequential WhisperModel.transcribe call
-with faster-whisper's defaults, on the same audio and the same model, in the same run.
+with faster-whisper's defaults, on the same audio and the same model, in alternating rounds (pipeline, plain,
+pipeline, plain, ...), and the medians with the load average: timings on a shared machine drift, the ratios of
+neighbouring runs much less. Two speeches: `monologue` (one voice, sentences 0.5 s apart) and `interview` (two
+voices taking turns, short answers, pauses of 0.3 to 2 s, a little noise mixed in). `--set WHISPER_BEAM_SIZE=1`
+(any environment setting, repeatable) changes the pipeline's settings, to measure what costs time or accuracy.
 `memory` compares the pipeline's peak memory on a 10-minute and a long (default 2-hour) recording.
 Each measurement runs in its own subprocess, so peak RSS (ru_maxrss) belongs to that measurement alone.
 The speech is synthesized here (a fixed seed), so the reference text is known exactly.
@@ -70,6 +74,40 @@ def synthesize_file(sentences: list[str], path: Path, repeat: int = 1) -> float:
         for _ in range(repeat):  # a long recording is the same speech again: memory is what is measured
             writer.writeframes(frames)
     return repeat * len(frames) / 2 / speech.RATE
+
+
+def interview_sentences(minutes: float, seed: int = 12) -> list[tuple[str, str]]:
+    """(speaker, text) turns: an interviewer's question, then an answer of one to three sentences."""
+    rng = random.Random(seed)
+    questions = ["Can you tell me more about that?", "How did that feel?", "What happened next?", "Why was that?"]
+    turns: list[tuple[str, str]] = []
+    words = 0
+    while words < minutes * 150:
+        turns.append(("I", rng.choice(questions)))
+        answer = " ".join(reference_sentences(0.2, seed=rng.randrange(10**6))[: rng.randint(1, 3)])
+        turns.append(("P", answer))
+        words += len(turns[-2][1].split()) + len(answer.split())
+    return turns
+
+
+def synthesize_interview(turns: list[tuple[str, str]], path: Path, seed: int = 12) -> float:
+    """Two espeak-ng voices taking turns with uneven pauses, and low noise over everything, into a 16 kHz WAV."""
+    import numpy as np
+
+    from transcription.tests import speech
+
+    rng = np.random.default_rng(seed)
+    pieces = []
+    for speaker, text in turns:
+        variant, pitch = (speech.VOICE_A, 30) if speaker == "I" else (speech.VOICE_B, 70)
+        pieces += [
+            speech.synthesize(text, speed=165, variant=variant, pitch=pitch),
+            speech.silence(float(rng.uniform(0.3, 2.0))),
+        ]
+    audio = np.concatenate(pieces)
+    audio = audio + speech.noise(len(audio) / speech.RATE, level=0.01, seed=seed)[: len(audio)]
+    path.write_bytes(speech.wav_bytes(audio))
+    return len(audio) / speech.RATE
 
 
 def _opener(path: str) -> Callable[[], BinaryIO]:
@@ -159,13 +197,16 @@ def _child(mode: str, path: str, speakers: str) -> None:
     print(json.dumps(shown))
 
 
-def measure(mode: str, path: Path, speakers: str = "cluster") -> dict[str, object]:
+def measure(
+    mode: str, path: Path, speakers: str = "cluster", settings: dict[str, str] | None = None
+) -> dict[str, object]:
     shown = subprocess.run(
         [sys.executable, __file__, "_child", mode, str(path), speakers],
         capture_output=True,
         text=True,
         check=True,
         cwd=ROOT,
+        env={**os.environ, **(settings or {})} if mode == "pipeline" else None,
     )
     return dict(json.loads(shown.stdout.strip().splitlines()[-1]))
 
@@ -181,9 +222,10 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     return float(jiwer.wer(fold(reference), fold(hypothesis)))
 
 
-def _report(label: str, result: dict[str, object], duration: float, reference: str) -> float:
+def _report(label: str, result: dict[str, object], duration: float, reference: str, wers: list[float]) -> float:
     seconds, cpu = float(result["seconds"]), float(result["cpu_seconds"])  # type: ignore[arg-type]
     wer = word_error_rate(reference, str(result["text"]))
+    wers.append(wer)
     print(
         f"{label:<36} {duration / seconds:6.1f}x real time (wall)  {duration / cpu:6.1f}x per CPU-second  "
         f"WER {wer:.3f}  peak {result['peak_mb']:.0f} MB"
@@ -196,20 +238,43 @@ def _load() -> str:
     return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
-def run_speed(minutes: float, speakers: str) -> None:
-    sentences = reference_sentences(minutes)
+def _speech(kind: str, minutes: float, folder: str) -> tuple[Path, float, str]:
+    path = Path(folder) / f"{kind}.wav"
+    if kind == "monologue":
+        sentences = reference_sentences(minutes)
+        return path, synthesize_file(sentences, path), " ".join(sentences)
+    turns = interview_sentences(minutes)
+    return path, synthesize_interview(turns, path), " ".join(text for _, text in turns)
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def run_speed(minutes: float, speakers: str, rounds: int, speeches: list[str], settings: dict[str, str]) -> None:
+    print(f"{os.cpu_count()} CPUs; pipeline settings changed: {settings or 'none'}; {_load()}")
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
-        path = Path(folder) / "speech.wav"
-        duration = synthesize_file(sentences, path)
-        reference = " ".join(sentences)
-        print(
-            f"audio: {duration / 60:.1f} min of espeak-ng speech, {len(reference.split())} words, {os.cpu_count()} CPUs"
-        )
-        pipeline = measure("pipeline", path, speakers)
-        print(f"settings: {pipeline['config']}, speakers: {speakers}")
-        fast = _report("pipeline (batched, windows, guards)", pipeline, duration, reference)
-        slow = _report("plain WhisperModel.transcribe", measure("plain", path), duration, reference)
-        print(f"pipeline speed-up over the plain call (wall): {slow / fast:.2f}x; {_load()}")
+        for kind in speeches:
+            path, duration, reference = _speech(kind, minutes, folder)
+            print(f"\n{kind}: {duration / 60:.1f} min of espeak-ng speech, {len(reference.split())} words")
+            ratios: list[float] = []
+            wers: dict[str, list[float]] = {"pipeline": [], "plain": []}
+            for number in range(1, rounds + 1):
+                pipeline = measure("pipeline", path, speakers, settings)
+                if number == 1:
+                    print(f"settings: {pipeline['config']}, speakers: {speakers}")
+                fast = _report(f"round {number}: pipeline", pipeline, duration, reference, wers["pipeline"])
+                slow = _report(
+                    f"round {number}: plain transcribe()", measure("plain", path), duration, reference, wers["plain"]
+                )
+                ratios.append(slow / fast)
+                print(f"round {number}: speed-up {slow / fast:.2f}x; {_load()}")
+            print(
+                f"{kind}: median speed-up {_median(ratios):.2f}x over {rounds} alternating rounds; median WER "
+                f"pipeline {_median(wers['pipeline']):.3f}, plain {_median(wers['plain']):.3f}; {_load()}"
+            )
 
 
 def run_memory(long_minutes: float, speakers: str) -> None:
@@ -237,6 +302,9 @@ def main() -> None:
     parser.add_argument("mode", choices=("speed", "memory"))
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--long-minutes", type=float, default=120.0)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating pipeline/plain rounds (speed)")
+    parser.add_argument("--speech", choices=("monologue", "interview", "both"), default="both")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a pipeline setting")
     parser.add_argument(
         "--speakers",
         choices=("cluster", "track"),
@@ -245,7 +313,9 @@ def main() -> None:
     )
     arguments = parser.parse_args()
     if arguments.mode == "speed":
-        run_speed(arguments.minutes, arguments.speakers)
+        speeches = ["monologue", "interview"] if arguments.speech == "both" else [arguments.speech]
+        settings = dict(item.split("=", 1) for item in arguments.set)
+        run_speed(arguments.minutes, arguments.speakers, arguments.rounds, speeches, settings)
     else:
         run_memory(arguments.long_minutes, arguments.speakers)
 
