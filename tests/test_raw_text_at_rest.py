@@ -112,7 +112,7 @@ def test_a_redacted_version_is_plain_in_the_database_and_found_by_search(study: 
     raw = RedactedVersion.objects.get(version=redacted).source
 
     assert [text for text, _ in stored_segments(redacted)] == [
-        "My name is [NAME-1] and I live near Hillcrest.",
+        "My name is [NAME-1] and I live near [PLACE-1].",  # the town too, found by the entity finder
         TEXTS[1],
         TEXTS[2],
     ]
@@ -140,7 +140,7 @@ def test_an_edit_seals_the_segments_it_writes_and_copies_the_rest_as_stored(stud
     (first, _), (second, _), (third, _) = stored_segments(edited)
     assert crypto.is_sealed(third)
     assert "Dlamini" not in third
-    assert (first, second) == ("My name is [NAME-1] and I live near Hillcrest.", TEXTS[1])  # redacted text
+    assert (first, second) == ("My name is [NAME-1] and I live near [PLACE-1].", TEXTS[1])  # redacted text
     assert versions.rows_of(edited)[2]["text"] == f"Ask for {NAME} at the desk."
     assert visible_version(transcript, Role.CODER) == redacted  # an unredacted edit is never shown to coders
 
