@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import record_event
 from dashboard import charts, selectors
+from dashboard.scales import scale_bands
 from studies.models import Role, Study, StudyMembership
 from studies.permissions import ALL_ROLES, MANAGERS, require_role, study_role
 from studies.selectors import incentive_totals
@@ -135,6 +136,25 @@ def _safety(study: Study, membership: StudyMembership) -> dict[str, Any]:
     return {"safety": selectors.safety_events(study=study)}
 
 
+def _scales(study: Study, membership: StudyMembership) -> dict[str, Any]:
+    tables = scale_bands(study=study)
+    tones = ("a", "b", "c", "d", "e")
+    charts_ = [
+        charts.column_chart(
+            chart_id=f"chart-scale-{table.scale.key}",
+            title=_("%(scale)s bands per stratum") % {"scale": table.scale.name},
+            desc=_("People in each severity band, everyone with a score first, then each quota stratum."),
+            labels=[row.label for row in table.rows],
+            series=[
+                charts.Series(band, [row.counts[index] for row in table.rows], tones[index % len(tones)])
+                for index, band in enumerate(table.bands)
+            ],
+        )
+        for table in tables
+    ]
+    return {"scales": list(zip(tables, charts_, strict=True))}
+
+
 def _incentives(study: Study, membership: StudyMembership) -> dict[str, Any]:
     return {"totals": incentive_totals(study=study)}
 
@@ -148,6 +168,8 @@ PANELS = {
         # Coders are blind to each other's work until adjudication: per-code agreement would hint at it.
         Panel("coding", gettext_lazy("Coding"), ALL_ROLES - {Role.CODER}, _coding),
         Panel("safety", gettext_lazy("Safety events"), MANAGERS, _safety),
+        # Severity bands are health information, like the answers they come from.
+        Panel("scales", gettext_lazy("Scale scores"), MANAGERS, _scales),
         # Money owed to named pseudonyms: for the people who run the study and its ledger.
         Panel("incentives", gettext_lazy("Incentives"), MANAGERS, _incentives),
     )

@@ -16,6 +16,7 @@ from accounts.audit import record_event
 from studies.answers import ShownResponse, consent_rows, shown_responses
 from studies.models import Interview, OutboxMessage, Participant, ScreeningResponse, Stratum, Study, StudyMembership
 from studies.permissions import CONTACT_ROLES, MANAGERS, study_role
+from studies.scales import ShownScore, shown_scores
 from studies.services.message_templates import team_message_ready
 from studies.services.quotas import invite_participants, select_for_invitation, stratum_counts
 from studies.services.safety import FOLLOW_UP_ROLES
@@ -86,6 +87,8 @@ def participant_detail(request: HttpRequest, membership: StudyMembership, code: 
         "membership": membership,
         "participant": participant,
         "screenings": screening_answers(participant, study) if sees_screening else [],
+        # Scale scores are health information: read for owners and researchers only, like the answers.
+        "scores": participant_scores(participant) if sees_screening else [],
         "contact": contact,
         "can_manage": role in MANAGERS,
         "safety_events": participant.safety_events.all() if role in FOLLOW_UP_ROLES else [],
@@ -112,6 +115,13 @@ def screening_answers(participant: Participant, study: Study) -> list[ShownRespo
     )
     fallback = (study.languages or ["en"])[0]
     return shown_responses(list(responses), language=get_language() or fallback, fallback=fallback)
+
+
+def participant_scores(participant: Participant) -> list[tuple[ScreeningResponse, ShownScore]]:
+    """Each scored scale of each of the person's responses (studies.scales), oldest first. Only for
+    SCREENING_READERS."""
+    responses = participant.responses.select_related("questionnaire").order_by("submitted_at", "id")
+    return [(response, found) for response in responses for found in shown_scores(response.attributes)]
 
 
 def participant_messages(participant: Participant, *, role: str) -> QuerySet[OutboxMessage]:

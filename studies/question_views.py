@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.audit import record_event
 from studies.forms.questions import DuplicateQuestionForm, QuestionForm, QuestionnaireForm
 from studies.forms.rules import RuleForm
+from studies.forms.scales import ScaleForm
 from studies.models import Question, Questionnaire, Study, StudyMembership
 from studies.permissions import ALL_ROLES, MANAGERS, study_role
 from studies.services import questionnaires as builder
@@ -105,6 +106,7 @@ def questionnaire_detail(request: HttpRequest, membership: StudyMembership, pk: 
         **questionnaire_context(membership, questionnaire),
         "question_form": forms.get("question"),
         "rule_form": forms.get("rule"),
+        "scale_form": ScaleForm(auto_id="id_scale_%s") if forms else None,
     }
     status = 400 if any(form.errors for form in forms.values()) else 200
     return render(request, "studies/setup/questionnaire.html", context, status=status)

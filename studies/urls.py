@@ -16,6 +16,7 @@ from studies import (
     rule_views,
     safety_setup_views,
     safety_views,
+    scale_views,
     schedule_views,
     setup_views,
     slot_views,
@@ -56,6 +57,7 @@ urlpatterns = [
     path("<slug:slug>/slots/<int:slot_id>/", slot_views.slot_page, name="slot"),
     path("<slug:slug>/questionnaires/", question_views.questionnaire_list, name="questionnaires"),
     path("<slug:slug>/questionnaires/<int:pk>/", question_views.questionnaire_detail, name="questionnaire"),
+    path("<slug:slug>/questionnaires/<int:pk>/scales/", scale_views.questionnaire_scale, name="questionnaire_scale"),
     path(
         "<slug:slug>/questionnaires/<int:pk>/questions/<int:question_pk>/",
         question_views.question_page,

@@ -185,6 +185,7 @@ EXPECTED_GET: dict[str, str] = {
     "studies:question_move": "405 405 405 405 405 405 405",
     "studies:questionnaire": "200 200 200 200 200 404 302",
     "studies:questionnaire_export": "200 200 403 403 403 404 302",
+    "studies:questionnaire_scale": "405 405 405 405 405 405 405",
     "studies:questionnaires": "200 200 200 200 200 404 302",
     "studies:quota_delete": "200 200 403 403 403 404 302",
     "studies:quota_stratum": "200 200 200 200 200 404 302",
@@ -304,6 +305,8 @@ EXPECTED_POST: dict[str, str] = {
     "studies:question_delete": "200 200 403 403 403 404 302",
     "studies:question_duplicate": "400 400 403 403 403 404 302",
     "studies:question_move": "400 400 403 403 403 404 302",
+    # An empty form names no scale: the questionnaire page again, with the reason (400).
+    "studies:questionnaire_scale": "400 400 403 403 403 404 302",
     # No numbers: the reminder settings are shown again with the reasons (400), nothing changes.
     "studies:reminders": "400 400 403 403 403 404 302",
     "studies:review": "404 404 403 403 403 404 302",

@@ -134,11 +134,15 @@ class QuestionForm(forms.Form):
 
     def _texts(self) -> dict[str, forms.Field]:
         texts: dict[str, forms.Field] = {}
+        attrs = {}
+        if self.question is not None and self.question.scale_item:
+            # Scales ship without wording (studies.scales): say which item the team is to word.
+            attrs["placeholder"] = _("Item %(item)d (enter your licensed wording)") % {"item": self.question.scale_item}
         for language in self.languages:
             texts[f"text_{language}"] = forms.CharField(
                 label=_("Question text (%(language)s)") % {"language": language},
                 max_length=500,
-                widget=forms.TextInput(attrs={"lang": language}),
+                widget=forms.TextInput(attrs={"lang": language, **attrs}),
             )
         for language in self.languages:
             texts[f"help_{language}"] = forms.CharField(

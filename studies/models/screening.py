@@ -84,11 +84,20 @@ class Question(TimeStampedModel):
     # An attention check: any other answer flags the response for review.
     is_attention_check = models.BooleanField(_("attention check"), default=False)
     attention_answer = models.CharField(max_length=120, blank=True)
+    # An item of a scored scale (studies.scales): which scale, and which item of it (1-based); scored on submission.
+    scale_key = models.SlugField(_("scale"), max_length=16, blank=True)
+    scale_item = models.PositiveSmallIntegerField(_("scale item"), null=True, blank=True)
 
     class Meta:
         ordering = ("position", "id")
         constraints = [
             models.UniqueConstraint(fields=("questionnaire", "key"), name="question_key_unique_in_questionnaire"),
+            # A scale is added once per questionnaire: two of its item 3 could not be scored.
+            models.UniqueConstraint(
+                fields=("questionnaire", "scale_key", "scale_item"),
+                condition=~models.Q(scale_key=""),
+                name="scale_item_unique_in_questionnaire",
+            ),
         ]
 
     def __str__(self) -> str:

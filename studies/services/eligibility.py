@@ -2,7 +2,7 @@
 
 Derived values rules and quotas may name besides question keys: `age` (from an age or year-of-birth
 answer), `age_band` (18-24, 25-34, ...), `country` and `region` (a world region, UN M49) from a country
-answer.
+answer, and the scores of scored scales (`phq9_total`, `phq9_band`, ...: studies.scales).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from studies.models import EligibilityRule, Question, Questionnaire
+from studies.scales import scale_attributes
 
 # UN M49 regions by ISO 3166 alpha-2 code; countries not listed fall back to "other".
 _REGIONS = {
@@ -241,6 +242,7 @@ def derive_attributes(questions: list[Question], answers: dict[str, Any]) -> dic
             attributes["region"] = REGION_OF.get(str(value), "other")
     if "age" in attributes:
         attributes["age_band"] = age_band(attributes["age"])
+    attributes.update(scale_attributes(questions, answers))
     return attributes
 
 

@@ -87,6 +87,14 @@ def _screening(study: Study, screening: Questionnaire | None) -> Check:
     count = screening.questions.count()
     if not count:
         return Check("screening", title, False, _("The screening questionnaire has no questions yet."), url)
+    # A scored scale's items arrive without wording (studies.scales): asking them blank is no screening.
+    if unworded := screening.questions.filter(text={}).count():
+        message = ngettext(
+            "%(count)d question has no wording yet: enter the wording you are licensed to use.",
+            "%(count)d questions have no wording yet: enter the wording you are licensed to use.",
+            unworded,
+        ) % {"count": unworded}
+        return Check("screening", title, False, message, url)
     message = ngettext("%(count)d question.", "%(count)d questions.", count) % {"count": count}
     return Check("screening", title, True, message, url)
 

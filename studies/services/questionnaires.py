@@ -157,6 +157,11 @@ def create_question(
     return question
 
 
+def _values(question: Question) -> tuple[str, list[str]]:
+    """What a scored scale's item is scored on (studies.scales): its type and its choices' values, in order."""
+    return question.kind, [str(choice.get("value")) for choice in question.choices]
+
+
 @transaction.atomic
 def edit_question(*, question: Question, fields: QuestionFields, request: HttpRequest | None = None) -> Question:
     """Change any of a question's fields. A new key is carried to the rules and skip conditions that used the old
@@ -172,6 +177,14 @@ def edit_question(*, question: Question, fields: QuestionFields, request: HttpRe
         setattr(new, name, value)
     if problems := usage.answer_problems(questionnaire=questionnaire, old=old, new=new):
         raise QuestionnaireError([(field, message) for field, message in problems])
+    if old.scale_key and _values(old) != _values(new):
+        raise _refuse(
+            _(
+                "This is an item of a scored scale: its type and answer values are what it scores, so they stay; its "
+                "wording and the answers' labels can change."
+            ),
+            "choices",
+        )
     edit = usage.Edit(questionnaire, before, [*before[:index], new, *before[index + 1 :]], old, new)
     if broken := usage.edit_problems(edit):
         raise QuestionnaireError([(None, message) for message in broken])

@@ -19,6 +19,7 @@ import pycountry
 from django.utils.translation import gettext as _
 
 from studies.models import EligibilityRule, Question, Questionnaire
+from studies.scales import SCALES, ScaleDefinition
 from studies.services.eligibility import AGE_BANDS, REGION_OF, age_band
 
 Op = EligibilityRule.Operator
@@ -59,9 +60,20 @@ def targets_of(questions: Iterable[Question]) -> dict[str, Target]:
     """The keys these questions offer to rules, quotas and skip logic (saved or not: edits are checked before
     they are written)."""
     targets: dict[str, Target] = {}
+    scales = set()
     for question in questions:
         targets.update(_targets_of(question))
+        scales.add(question.scale_key)
+    for key in sorted(scales & SCALES.keys()):
+        targets.update(_scale_targets(SCALES[key]))
     return targets
+
+
+def _scale_targets(scale: ScaleDefinition) -> dict[str, Target]:
+    """A scored scale's total and band (studies.scales), stored with each complete response."""
+    high = max(scale.values) * scale.items * scale.multiplier
+    bands = frozenset(band.key for band in scale.bands)
+    return {f"{scale.key}_total": Target("number", low=0, high=high), f"{scale.key}_band": Target("choice", bands)}
 
 
 def question_target(question: Question) -> Target | None:

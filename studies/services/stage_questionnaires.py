@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from studies.models import Participant, Question, Questionnaire, ScreeningResponse
+from studies.scales import scale_attributes
 from studies.services.eligibility import stored_attributes
 from studies.services.safety import record_safety_events
 from studies.services.screening import triggered_risk_items
@@ -62,7 +63,7 @@ def answer_questionnaire(
                 form_token=_token(questionnaire, participant),
                 language=language,
                 answers=answers,
-                attributes=stored_attributes(questions, answers),
+                attributes=stored_attributes(questions, {**answers, **scale_attributes(questions, answers)}),
                 started_at=now,
                 submitted_at=now,
             )
