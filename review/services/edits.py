@@ -92,10 +92,17 @@ def set_text(rows: list[Row], op: dict[str, Any]) -> None:
     rows[index] = row.but(text=text, words=words)
 
 
+def _spoken_by(row: Row, speaker: str) -> Row:
+    """The row with a new speaker, and its words too: the machine gives every word its speaker (the API and the
+    JSON export show them), and a word must not keep a name the reviewer has replaced."""
+    words = [{**word, "speaker": speaker} for word in row["words"]]
+    return row.but(speaker=speaker, words=words)
+
+
 def set_speaker(rows: list[Row], op: dict[str, Any]) -> None:
     speaker = _string(op, "speaker", MAX_SPEAKER).strip()
     index = _index(rows, op)
-    rows[index] = rows[index].but(speaker=speaker)
+    rows[index] = _spoken_by(rows[index], speaker)
 
 
 def rename_speaker(rows: list[Row], op: dict[str, Any]) -> None:
@@ -105,7 +112,7 @@ def rename_speaker(rows: list[Row], op: dict[str, Any]) -> None:
         raise ReviewError(_("A speaker needs a name."))
     for index, row in enumerate(rows):
         if row["speaker"] == old:
-            rows[index] = row.but(speaker=new)
+            rows[index] = _spoken_by(row, new)
 
 
 def set_times(rows: list[Row], op: dict[str, Any]) -> None:

@@ -82,6 +82,21 @@ def test_merge_joins_a_segment_with_the_next_and_rename_changes_every_segment_of
     assert rows[0]["end"] == 7.5
 
 
+def test_a_new_speaker_reaches_every_word_of_the_segment_and_a_rename_every_word_of_the_speaker(
+    transcript: Transcript, researcher: User
+) -> None:
+    ops = [
+        {"op": "speaker", "index": 2, "speaker": "P07"},
+        {"op": "rename_speaker", "from": "interviewer", "to": "Ana"},
+    ]
+    rows = versions.rows_of(versions.save_edits(transcript=transcript, base_number=1, ops=ops, author=researcher))
+
+    assert [row["speaker"] for row in rows] == ["Ana", "SPEAKER_1", "P07"]
+    assert {word["speaker"] for word in rows[0]["words"]} == {"Ana"}
+    assert {word["speaker"] for word in rows[2]["words"]} == {"P07"}
+    assert all("speaker" not in word for word in rows[1]["words"])  # untouched: copied as stored
+
+
 @pytest.mark.parametrize(
     "op",
     [
@@ -139,5 +154,5 @@ def test_unchanged_segments_keep_their_words_and_the_translation_layer_is_kept(
     old, new = versions.rows_of(first), versions.rows_of(version)
     assert [r["index"] for r in version.segments.values("index")] == [0, 1, 2, 3]
     assert new[2]["words"] == old[1]["words"]  # copied in the database, one place further on
-    assert new[3]["words"] == old[2]["words"]  # changed speaker, words loaded for the bulk insert
+    assert new[3]["words"] == [{**word, "speaker": "Ana"} for word in old[2]["words"]]  # the words follow the speaker
     assert new[3]["speaker"] == "Ana"
