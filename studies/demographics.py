@@ -1,8 +1,8 @@
 """Participants' screening demographics, pseudonymous by construction.
 
-Only closed answers travel (choices, scales, country, language) plus the derived age band and world region:
-free-text answers may hold anything a person typed, an exact age or birth year narrows a person down, and risk
-items and attention checks are not demographics. Contact details are never read here (studies.ContactDetails).
+Only closed answers travel (choices, Likert items, country, language), the derived age band and world region, and
+the scores of scored scales (studies.scales): free-text answers may hold anything a person typed, an exact age or
+birth year narrows a person down, and risk items and attention checks are not demographics. Contact details are never read here (studies.ContactDetails).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from studies.models import Question, ScreeningResponse
+from studies.scales import score_columns
 
 CLOSED_KINDS = (
     Question.Kind.SINGLE,
@@ -22,15 +23,17 @@ DERIVED_KEYS = ("age_band", "region")
 
 
 def demographic_keys(study_id: int) -> list[str]:
-    """The keys shared for a study: derived ones first, then closed screening questions in their order."""
+    """The keys shared for a study: derived ones first, then closed screening questions in their order, then the
+    scores of its scored scales (totals and bands, not the items: a scale's answers are read through its score)."""
     questions = Question.objects.filter(
         questionnaire__study_id=study_id, kind__in=CLOSED_KINDS, is_risk_item=False, is_attention_check=False
     ).order_by("questionnaire_id", "position", "id")
     keys = list(DERIVED_KEYS)
-    for key in questions.values_list("key", flat=True):
+    for key in questions.filter(scale_key="").values_list("key", flat=True):
         if key not in keys:
             keys.append(key)
-    return keys
+    scales = Question.objects.filter(questionnaire__study_id=study_id).exclude(scale_key="")
+    return keys + score_columns(scales.values_list("scale_key", flat=True))
 
 
 def demographics_of(participant_ids: Iterable[int], keys: list[str]) -> dict[int, dict[str, object]]:

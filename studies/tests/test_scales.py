@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from studies.demographics import demographic_keys, demographics_of
 from studies.models import (
     OutboxMessage,
     Participant,
@@ -187,6 +188,19 @@ def test_a_screening_stores_the_score_for_rules_and_quotas(study: Study) -> None
     response = Participant.objects.get().responses.get()
     assert (response.attributes["phq9_total"], response.attributes["phq9_band"]) == (12, "moderate")
     assert not SafetyEvent.objects.exists()
+
+
+def test_the_shared_demographics_carry_the_score_not_the_items(study: Study) -> None:
+    scale_questionnaire(study)
+    assert submit_phq9(study, 3, 3, 2, 2, 1, 1, 0, 0, 0).status_code == 302
+    participant = Participant.objects.get()
+
+    keys = demographic_keys(study.pk)
+    shared = demographics_of([participant.pk], keys)[participant.pk]
+
+    assert keys[-2:] == ["phq9_total", "phq9_band"]
+    assert not any(key.startswith("phq9_") and key[-1].isdigit() for key in keys)
+    assert (shared["phq9_total"], shared["phq9_band"]) == (12, "moderate")
 
 
 def test_phq9_item_9_reaches_the_safety_contact_without_the_answer(
