@@ -2,7 +2,8 @@
 
 Only closed answers travel (choices, Likert items, country, language), the derived age band and world region, and
 the scores of scored scales (studies.scales): free-text answers may hold anything a person typed, an exact age or
-birth year narrows a person down, and risk items and attention checks are not demographics. Contact details are never read here (studies.ContactDetails).
+birth year narrows a person down, and risk items and attention checks are not demographics. Contact details are
+never read here (studies.ContactDetails).
 """
 
 from __future__ import annotations
