@@ -29,6 +29,7 @@ import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 from typing import BinaryIO
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -247,12 +248,6 @@ def _speech(kind: str, minutes: float, folder: str) -> tuple[Path, float, str]:
     return path, synthesize_interview(turns, path), " ".join(text for _, text in turns)
 
 
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def run_speed(minutes: float, speakers: str, rounds: int, speeches: list[str], settings: dict[str, str]) -> None:
     print(f"{os.cpu_count()} CPUs; pipeline settings changed: {settings or 'none'}; {_load()}")
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
@@ -272,8 +267,8 @@ def run_speed(minutes: float, speakers: str, rounds: int, speeches: list[str], s
                 ratios.append(slow / fast)
                 print(f"round {number}: speed-up {slow / fast:.2f}x; {_load()}")
             print(
-                f"{kind}: median speed-up {_median(ratios):.2f}x over {rounds} alternating rounds; median WER "
-                f"pipeline {_median(wers['pipeline']):.3f}, plain {_median(wers['plain']):.3f}; {_load()}"
+                f"{kind}: median speed-up {median(ratios):.2f}x over {rounds} alternating rounds; median WER "
+                f"pipeline {median(wers['pipeline']):.3f}, plain {median(wers['plain']):.3f}; {_load()}"
             )
 
 
