@@ -49,7 +49,7 @@ class QuestionInline(admin.StackedInline):
         "help_text",
         "choices",
         ("min_value", "max_value"),
-        ("show_if_key", "show_if_values"),
+        ("conditions", "condition_match"),
         ("is_risk_item", "risk_values"),
         ("is_attention_check", "attention_answer"),
     )

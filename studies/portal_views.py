@@ -216,7 +216,7 @@ def questionnaire(request: HttpRequest, participant: Participant, pk: int) -> Ht
     if pk not in due:
         return redirect("participate:portal")
     chosen = due[pk]
-    questions = list(chosen.questions.all())
+    questions = list(chosen.questions.select_related("section"))
     language = translation.get_language() or participant.language
     fallback = (participant.study.languages or ["en"])[0]
     form = QuestionsForm(request.POST or None, questions=questions, language=language, fallback=fallback)

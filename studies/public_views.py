@@ -69,13 +69,14 @@ def screening(request: HttpRequest, slug: str) -> HttpResponse:
     questionnaire = (
         Questionnaire.objects.select_related("study")
         .filter(study__slug=slug, kind=Questionnaire.Kind.SCREENING, study__status=Study.Status.RECRUITING)
+        .exclude(published_at=None)
         .first()
     )
     study = questionnaire.study if questionnaire is not None else get_object_or_404(Study, slug=slug)
     language = use_study_language(request, study)
     if questionnaire is None:
         return render(request, "studies/public/closed.html", {"study": study})
-    questions = list(questionnaire.questions.all())
+    questions = list(questionnaire.questions.select_related("section"))
     fallback = (study.languages or ["en"])[0]
     if request.method == "GET":
         form = ScreeningForm(

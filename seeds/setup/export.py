@@ -27,8 +27,14 @@ QUESTION_DEFAULTS: tuple[tuple[str, str, Any], ...] = (
     ("required", "required", True),
     ("min_value", "min_value", None),
     ("max_value", "max_value", None),
-    ("show_if_key", "show_if_key", ""),
-    ("show_if_values", "show_if_values", []),
+    ("conditions", "conditions", []),
+    ("condition_match", "condition_match", "all"),
+    ("rows", "rows", []),
+    ("calculation", "calculation", ""),
+    ("min_length", "min_length", None),
+    ("max_length", "max_length", None),
+    ("pattern", "pattern", ""),
+    ("validation_message", "validation_message", {}),
     ("risk_item", "is_risk_item", False),
     ("risk_values", "risk_values", []),
     ("attention_check", "is_attention_check", False),
@@ -118,11 +124,16 @@ def _stratum(stratum: Any) -> dict[str, Any]:
 
 
 def _questionnaire(questionnaire: Questionnaire) -> dict[str, Any]:
-    return {
+    questions = questionnaire.questions.select_related("section").order_by("position", "id")
+    data: dict[str, Any] = {
         "title": questionnaire.title,
         "min_completion_seconds": questionnaire.min_completion_seconds,
-        "questions": [_question(question) for question in questionnaire.questions.order_by("position", "id")],
+        "questions": [_question(question) for question in questions],
     }
+    sections = [{"key": s.key, "title": s.title} for s in questionnaire.sections.order_by("position", "id")]
+    if sections:
+        data["sections"] = sections
+    return data
 
 
 def _question(question: Question) -> dict[str, Any]:
@@ -131,6 +142,8 @@ def _question(question: Question) -> dict[str, Any]:
         value = getattr(question, field)
         if value != default:
             data[name] = value
+    if question.section is not None:
+        data["section"] = question.section.key
     return data
 
 

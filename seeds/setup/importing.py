@@ -25,7 +25,7 @@ from seeds.setup.shapes import DEFAULT_ANSWER_SECONDS, SCRIPT_KEYS, VERSION, cod
 from seeds.setup.validate import validate_setup
 from studies.models import CompensationPlan, Questionnaire, SafetyEvent, Study
 from studies.services import consent_setup as consent
-from studies.services import guide, incentives, message_templates, nudges, quota_setup, safety_setup
+from studies.services import guide, incentives, message_templates, nudges, quota_setup, safety_setup, sections
 from studies.services import questionnaires as builder
 from studies.services.distress_protocol import ProtocolError, save_protocol
 from studies.services.study_setup import StudySettings, create_draft_study
@@ -150,8 +150,16 @@ def _questionnaire(
         available_from=available_from,
         min_completion_seconds=data.get("min_completion_seconds", builder.DEFAULT_MIN_COMPLETION_SECONDS),
     )
+    made = {
+        item["key"]: sections.create_section(
+            questionnaire=questionnaire, key=item["key"], title=item["title"], request=request
+        )
+        for item in data.get("sections", [])
+    }
     for question in data["questions"]:
-        builder.create_question(questionnaire=questionnaire, fields=question_fields(question), request=request)
+        fields = question_fields(question)
+        fields["section_id"] = made[question["section"]].pk if question.get("section") else None
+        builder.create_question(questionnaire=questionnaire, fields=fields, request=request)
     return questionnaire
 
 

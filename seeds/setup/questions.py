@@ -24,6 +24,15 @@ OPTIONAL_KEYS = (
     "max_value",
     "show_if_key",
     "show_if_values",
+    "conditions",
+    "condition_match",
+    "rows",
+    "calculation",
+    "min_length",
+    "max_length",
+    "pattern",
+    "validation_message",
+    "section",
     "risk_item",
     "risk_values",
     "attention_check",
@@ -31,6 +40,7 @@ OPTIONAL_KEYS = (
 )
 # The builder's field names in the file: the rest are the same, or one text per language (text_en → text.en).
 FIELD_PATHS = {"is_risk_item": "risk_item", "is_attention_check": "attention_check"}
+# A condition's problem is reported on `conditions` (or, in a file written before conditions, on `show_if_key`).
 INT_MIN = -(2**31)
 
 
@@ -40,7 +50,7 @@ def check_questionnaire(
     """The questionnaire's questions as unsaved rows (for the rule and quota checks); None when any is unsound."""
     extra = () if screening else ("kind", "available_from")
     data = c.mapping(
-        problems, path, value, required=("title", "questions", *extra), optional=("min_completion_seconds",)
+        problems, path, value, required=("title", "questions", *extra), optional=("min_completion_seconds", "sections")
     )
     if data is None:
         return None
@@ -49,6 +59,7 @@ def check_questionnaire(
         c.integer(problems, c.at(path, "min_completion_seconds"), data["min_completion_seconds"], high=86400)
     if not screening:
         _stage_fields(problems, path, data)
+    sections = _sections(problems, c.at(path, "sections"), data.get("sections", []), languages)
     where = c.at(path, "questions")
     questions = c.sequence(problems, where, data.get("questions"))
     if questions is None:
@@ -59,10 +70,26 @@ def check_questionnaire(
         fields = _fields(problems, c.at(where, index), question)
         if fields is None:
             continue
+        section = question.get("section", "")
+        if section and section not in sections:
+            problems.add(c.at(c.at(where, index), "section"), _("No section has this key."))
         for field, message in question_errors(fields=fields, languages=languages, earlier=rows, others=rows):
             problems.add(_field_path(c.at(where, index), field), message)
         rows.append(Question(**fields))
     return rows if len(problems.items) == before else None
+
+
+def _sections(problems: c.Problems, path: str, value: Any, languages: list[str]) -> list[str]:
+    """The section keys, in order (each section: key and title per language)."""
+    keys = []
+    for index, item in enumerate(c.sequence(problems, path, value) or []):
+        section = c.mapping(problems, c.at(path, index), item, required=("key", "title"))
+        if section is None:
+            continue
+        c.text(problems, c.at(c.at(path, index), "key"), section.get("key"), max_length=60)
+        c.per_language(problems, c.at(c.at(path, index), "title"), section.get("title"), languages, max_length=200)
+        keys.append(str(section.get("key")))
+    return keys
 
 
 def check_questionnaires(problems: c.Problems, path: str, value: Any, languages: list[str]) -> None:
@@ -82,8 +109,15 @@ def question_fields(question: dict[str, Any]) -> QuestionFields:
         choices=values["choices"],
         min_value=values["min_value"],
         max_value=values["max_value"],
-        show_if_key=values["show_if_key"],
-        show_if_values=values["show_if_values"],
+        conditions=values["conditions"],
+        condition_match=values["condition_match"],
+        rows=values["rows"],
+        calculation=values["calculation"],
+        min_length=values["min_length"],
+        max_length=values["max_length"],
+        pattern=values["pattern"],
+        validation_message=values["validation_message"],
+        section_id=None,
         is_risk_item=values["is_risk_item"],
         risk_values=values["risk_values"],
         is_attention_check=values["is_attention_check"],
@@ -117,11 +151,27 @@ def _fields(problems: c.Problems, path: str, value: Any) -> QuestionFields | Non
         if data.get(name) is not None:
             c.integer(problems, c.at(path, name), data[name], low=INT_MIN)
     c.text(problems, c.at(path, "show_if_key"), data.get("show_if_key", ""), max_length=60, blank=True)
+    _logic_shapes(problems, path, data)
     c.text(problems, c.at(path, "attention_answer"), data.get("attention_answer", ""), max_length=120, blank=True)
     for name in ("show_if_values", "risk_values"):
         _values(problems, c.at(path, name), data.get(name, []))
     _choices(problems, c.at(path, "choices"), data.get("choices", []))
     return question_fields(data) if len(problems.items) == before else None
+
+
+def _logic_shapes(problems: c.Problems, path: str, data: dict[str, Any]) -> None:
+    for index, item in enumerate(c.sequence(problems, c.at(path, "conditions"), data.get("conditions", [])) or []):
+        c.mapping(problems, c.at(c.at(path, "conditions"), index), item, required=("key", "op"), optional=("value",))
+    for index, item in enumerate(c.sequence(problems, c.at(path, "rows"), data.get("rows", [])) or []):
+        row = c.mapping(problems, c.at(c.at(path, "rows"), index), item, required=("key", "labels"))
+        if row is not None:
+            _texts(problems, c.at(c.at(c.at(path, "rows"), index), "labels"), row.get("labels"))
+    for name in ("calculation", "pattern", "section", "condition_match"):
+        c.text(problems, c.at(path, name), data.get(name, ""), max_length=500, blank=True)
+    for name in ("min_length", "max_length"):
+        if data.get(name) is not None:
+            c.integer(problems, c.at(path, name), data[name], low=0)
+    _texts(problems, c.at(path, "validation_message"), data.get("validation_message", {}))
 
 
 def _texts(problems: c.Problems, path: str, value: Any) -> None:
@@ -147,7 +197,7 @@ def _choices(problems: c.Problems, path: str, value: Any) -> None:
 
 
 def _field_path(path: str, field: str) -> str:
-    for prefix, name in (("text_", "text"), ("help_", "help_text")):
+    for prefix, name in (("text_", "text"), ("help_", "help_text"), ("message_", "validation_message")):
         if field.startswith(prefix):
             return c.at(c.at(path, name), field.removeprefix(prefix))
     return c.at(path, FIELD_PATHS.get(field, field))

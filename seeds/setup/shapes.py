@@ -53,6 +53,17 @@ def setup_from_seeds(seeds: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def conditions_of(question: dict[str, Any]) -> list[dict[str, Any]]:
+    """The question's conditions; a file written before them says `show_if_key` and `show_if_values` (shown when
+    that answer is any of the values)."""
+    if "conditions" in question:
+        return [dict(condition) for condition in question["conditions"]]
+    key = question.get("show_if_key", "")
+    return (
+        [{"key": key, "op": "eq", "value": str(value)} for value in question.get("show_if_values", [])] if key else []
+    )
+
+
 def question_values(question: dict[str, Any], position: int) -> dict[str, Any]:
     """A question of the file as `studies.Question` fields (the file leaves defaults out)."""
     return {
@@ -64,8 +75,14 @@ def question_values(question: dict[str, Any], position: int) -> dict[str, Any]:
         "required": question.get("required", True),
         "min_value": question.get("min_value"),
         "max_value": question.get("max_value"),
-        "show_if_key": question.get("show_if_key", ""),
-        "show_if_values": question.get("show_if_values", []),
+        "conditions": conditions_of(question),
+        "condition_match": question.get("condition_match", "any" if question.get("show_if_key") else "all"),
+        "rows": question.get("rows", []),
+        "calculation": question.get("calculation", ""),
+        "min_length": question.get("min_length"),
+        "max_length": question.get("max_length"),
+        "pattern": question.get("pattern", ""),
+        "validation_message": question.get("validation_message", {}),
         "is_risk_item": question.get("risk_item", False),
         "risk_values": question.get("risk_values", []),
         "is_attention_check": question.get("attention_check", False),

@@ -378,9 +378,9 @@ def test_it_names_the_question_and_its_choices_when_a_value_is_used_twice() -> N
 
 
 def test_it_refuses_skip_logic_on_a_later_question() -> None:
-    problems = problems_of(lambda d: d["screening"]["questions"][0].update(show_if_key="gender",
-                                                                          show_if_values=["woman"]))  # fmt: skip
-    assert [p.split(":")[0] for p in problems] == ["screening.questions[0].show_if_key"]
+    problems = problems_of(lambda d: d["screening"]["questions"][0].update(
+        conditions=[{"key": "gender", "op": "eq", "value": "woman"}]))  # fmt: skip
+    assert [p.split(":")[0] for p in problems] == ["screening.questions[0].conditions"]
 
 
 def test_it_explains_an_unquoted_yes() -> None:

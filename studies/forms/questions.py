@@ -13,10 +13,24 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from studies.forms.screening import localized
+from studies.logic import NO_VALUE, answer_names
 from studies.models import Question, Questionnaire
 from studies.services.question_checks import QuestionFields, fields_of, question_errors
 from studies.services.questionnaires import DEFAULT_MIN_COMPLETION_SECONDS
-from studies.services.rules import question_target
+
+MIN_CONDITION_ROWS = 2
+OPERATOR_CHOICES = [
+    ("eq", _("equal to")),
+    ("neq", _("not equal to")),
+    ("gt", _("greater than")),
+    ("gte", _("at least")),
+    ("lt", _("less than")),
+    ("lte", _("at most")),
+    ("selected", _("has selected")),
+    ("not_selected", _("has not selected")),
+    ("answered", _("answered")),
+    ("not_answered", _("not answered")),
+]
 
 
 class QuestionnaireForm(forms.Form):
@@ -60,6 +74,16 @@ def parse_choice_lines(text: str, languages: list[str]) -> tuple[list[dict[str, 
     return choices, errors
 
 
+def parse_row_lines(text: str, languages: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """`key | label in each study language` per line -> matrix rows (the same form as choices)."""
+    rows, errors = parse_choice_lines(text, languages)
+    return [{"key": row["value"], "labels": row["labels"]} for row in rows], errors
+
+
+def row_lines(rows: list[dict[str, Any]], languages: list[str]) -> str:
+    return choice_lines([{"value": row["key"], "labels": row.get("labels", {})} for row in rows], languages)
+
+
 def choice_lines(choices: list[dict[str, Any]], languages: list[str]) -> str:
     return "\n".join(
         " | ".join([str(choice["value"]), *(choice.get("labels", {}).get(language, "") for language in languages)])
@@ -86,8 +110,33 @@ class QuestionForm(forms.Form):
     )
     max_value = forms.IntegerField(label=_("Highest answer"), required=False)
     required = forms.BooleanField(label=_("Required"), required=False, initial=True)
-    show_if_key = forms.CharField(label=_("Show only if the answer to"), required=False, widget=forms.Select)
-    show_if_values = forms.CharField(label=_("is one of (comma-separated values)"), required=False)
+    rows = forms.CharField(
+        label=_("Matrix rows"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Matrix only: one row per line, its key then a label per study language, split by |."),
+    )
+    calculation = forms.CharField(
+        label=_("Calculation"),
+        required=False,
+        max_length=500,
+        help_text=_("Calculated value only: earlier answers as ${key}, numbers, + - * / and brackets."),
+    )
+    min_length = forms.IntegerField(label=_("Shortest answer (characters)"), required=False, min_value=0)
+    max_length = forms.IntegerField(label=_("Longest answer (characters)"), required=False, min_value=1)
+    pattern = forms.CharField(
+        label=_("Pattern the answer must match"),
+        required=False,
+        max_length=200,
+        help_text=_("A regular expression, such as [A-Z]{2}[0-9]{4}."),
+    )
+    condition_match = forms.ChoiceField(
+        label=_("Show this question when"),
+        choices=Question.Match.choices,
+        initial=Question.Match.ALL,
+        widget=forms.RadioSelect,
+        required=False,
+    )
     is_risk_item = forms.BooleanField(
         label=_("Risk item"),
         required=False,
@@ -108,12 +157,12 @@ class QuestionForm(forms.Form):
         if question is not None:
             kwargs.setdefault("initial", self._initial(question))
         super().__init__(*args, **kwargs)
-        self.fields = {**self._head(), **self._texts(), **self._tail()}
+        self.fields = {**self._head(), **self._texts(), **self._tail(), **self._messages(), **self._conditions()}
+        self._offer_sections()
         self.fields["choices"].help_text = _(
             "Single choice, multiple choice and Likert: one per line, the value (letters, digits, -, _ and .) then a "
             "label in each study language (%(languages)s), separated by |, such as: yes | Yes | Sí."
         ) % {"languages": ", ".join(self.languages)}
-        self._offer_earlier_questions()
 
     def _initial(self, question: Question) -> dict[str, Any]:
         fields = fields_of(question)
@@ -122,7 +171,14 @@ class QuestionForm(forms.Form):
             **{f"text_{language}": text for language, text in fields["text"].items()},
             **{f"help_{language}": text for language, text in fields["help_text"].items()},
             "choices": choice_lines(fields["choices"], self.languages),
-            "show_if_values": ", ".join(fields["show_if_values"]),
+            "rows": row_lines(fields["rows"], self.languages),
+            **{f"message_{language}": text for language, text in fields["validation_message"].items()},
+            **{
+                f"{name}_{index}": condition.get(part, "")
+                for index, condition in enumerate(fields["conditions"])
+                for name, part in (("if_key", "key"), ("if_op", "op"), ("if_value", "value"))
+            },
+            "section": fields["section_id"] or "",
             "risk_values": ", ".join(fields["risk_values"]),
         }
 
@@ -153,28 +209,65 @@ class QuestionForm(forms.Form):
             )
         return texts
 
-    def _offer_earlier_questions(self) -> None:
-        """Skip logic may read only an earlier question with set answers; a saved key that no longer fits stays
-        selected (and is refused on saving) instead of being dropped without a word."""
-        options: list[tuple[str, str]] = [("", str(_("(always shown)")))]
-        options += [
-            (q.key, question_label(q, self.languages))
-            for q in self.earlier
-            if (target := question_target(q)) is not None and target.allowed is not None
+    def _messages(self) -> dict[str, forms.Field]:
+        return {
+            f"message_{language}": forms.CharField(
+                label=_("Message when the answer does not fit (%(language)s)") % {"language": language},
+                max_length=300,
+                required=False,
+                widget=forms.TextInput(attrs={"lang": language}),
+            )
+            for language in self.languages
+        }
+
+    def condition_count(self) -> int:
+        saved = len(self.question.conditions) if self.question is not None else 0
+        return max(MIN_CONDITION_ROWS, saved + 1)
+
+    def _conditions(self) -> dict[str, forms.Field]:
+        """Rows of (earlier answer, comparison, value): any left empty are ignored. A saved name that no longer
+        fits stays offered (and is refused on saving) instead of being dropped without a word."""
+        names: list[tuple[str, str]] = [("", str(_("(no condition)")))]
+        for question in self.earlier:
+            label = question_label(question, self.languages)
+            names += [(name, label if name == question.key else f"{name} — {label}") for name in answer_names(question)]
+        saved = {c.get("key", "") for c in self.question.conditions} if self.question is not None else set()
+        names += [(name, name) for name in sorted(saved - {name for name, _label in names})]
+        fields: dict[str, forms.Field] = {}
+        for index in range(self.condition_count()):
+            fields[f"if_key_{index}"] = forms.ChoiceField(
+                label=_("Condition %(n)d: the answer to") % {"n": index + 1}, choices=names, required=False
+            )
+            fields[f"if_op_{index}"] = forms.ChoiceField(label=_("is"), choices=OPERATOR_CHOICES, required=False)
+            fields[f"if_value_{index}"] = forms.CharField(label=_("value"), max_length=60, required=False)
+        return fields
+
+    def condition_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [(self[f"if_key_{i}"], self[f"if_op_{i}"], self[f"if_value_{i}"]) for i in range(self.condition_count())]
+
+    def _offer_sections(self) -> None:
+        sections = list(self.questionnaire.sections.order_by("position", "id"))
+        if self.question is not None or not sections:
+            return  # a saved question changes section by moving (arrows or drag and drop)
+        choices = [("", str(_("(before the first section)")))]
+        choices += [
+            (str(s.pk), localized(s.title, get_language() or self.languages[0], self.languages[0])) for s in sections
         ]
-        current = self.question.show_if_key if self.question is not None else ""
-        if current and current not in dict(options):
-            options.append((current, current))
-        self.fields["show_if_key"].widget.choices = options
+        self.fields["section"] = forms.TypedChoiceField(
+            label=_("Section"), choices=choices, coerce=int, empty_value=None, required=False
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         choices, line_errors = parse_choice_lines(cleaned.get("choices", ""), self.languages)
         for message in line_errors:
             self.add_error("choices", message)
+        rows, row_errors = parse_row_lines(cleaned.get("rows", ""), self.languages)
+        for message in row_errors:
+            self.add_error("rows", message)
         if self.has_error("key") or self.has_error("kind"):
             return cleaned
-        self.question_fields = self._fields(cleaned, choices)
+        self.question_fields = self._fields(cleaned, choices, rows)
         errors = question_errors(
             fields=self.question_fields, languages=self.languages, earlier=self.earlier, others=self.others
         )
@@ -183,7 +276,20 @@ class QuestionForm(forms.Form):
                 self.add_error(field if field in self.fields else None, message)
         return cleaned
 
-    def _fields(self, cleaned: dict[str, Any], choices: list[dict[str, Any]]) -> QuestionFields:
+    def _condition_list(self, cleaned: dict[str, Any]) -> list[dict[str, Any]]:
+        conditions = []
+        for index in range(self.condition_count()):
+            key = cleaned.get(f"if_key_{index}")
+            if not key:
+                continue
+            op = cleaned.get(f"if_op_{index}") or "eq"
+            value = cleaned.get(f"if_value_{index}", "").strip()
+            conditions.append({"key": key, "op": op, "value": None if op in NO_VALUE else value})
+        return conditions
+
+    def _fields(
+        self, cleaned: dict[str, Any], choices: list[dict[str, Any]], rows: list[dict[str, Any]]
+    ) -> QuestionFields:
         helps = {language: cleaned.get(f"help_{language}", "").strip() for language in self.languages}
         return QuestionFields(
             key=cleaned["key"],
@@ -194,8 +300,19 @@ class QuestionForm(forms.Form):
             choices=choices,
             min_value=cleaned.get("min_value"),
             max_value=cleaned.get("max_value"),
-            show_if_key=cleaned.get("show_if_key", ""),
-            show_if_values=split_values(cleaned.get("show_if_values", "")),
+            conditions=self._condition_list(cleaned),
+            condition_match=cleaned.get("condition_match") or Question.Match.ALL,
+            rows=rows,
+            calculation=cleaned.get("calculation", "").strip(),
+            min_length=cleaned.get("min_length"),
+            max_length=cleaned.get("max_length"),
+            pattern=cleaned.get("pattern", "").strip(),
+            validation_message={
+                language: message
+                for language in self.languages
+                if (message := cleaned.get(f"message_{language}", "").strip())
+            },
+            section_id=cleaned.get("section") if self.question is None else self.question.section_id,
             is_risk_item=cleaned.get("is_risk_item", False),
             risk_values=split_values(cleaned.get("risk_values", "")),
             is_attention_check=cleaned.get("is_attention_check", False),

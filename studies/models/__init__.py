@@ -23,7 +23,9 @@ from studies.models.screening import (
     Question,
     Questionnaire,
     QuestionnaireNotice,
+    QuestionnaireVersion,
     ScreeningResponse,
+    Section,
     Stratum,
 )
 from studies.models.team import TeamInvitation
@@ -48,11 +50,13 @@ __all__ = [
     "Question",
     "Questionnaire",
     "QuestionnaireNotice",
+    "QuestionnaireVersion",
     "QuotaStage",
     "Role",
     "SafetyContact",
     "SafetyEvent",
     "ScreeningResponse",
+    "Section",
     "Slot",
     "Stratum",
     "Study",

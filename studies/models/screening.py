@@ -7,6 +7,7 @@ shows the current language and falls back to the study's first language.
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
@@ -35,6 +36,12 @@ class Questionnaire(TimeStampedModel):
     available_from = models.CharField(
         _("asked from the stage"), max_length=16, choices=Stage.choices, default=Stage.CONSENTED
     )
+    # The live questions are version `version`; earlier versions are frozen in QuestionnaireVersion. An edit after
+    # someone answered the current version starts the next one (studies.services.questionnaire_versions).
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # Participants see a published questionnaire only; one made in the builder or imported starts as a draft
+    # (None), one loaded from seeds or a set-up file is published as it is made.
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, default=timezone.now)
 
     class Meta:
         constraints = [
@@ -45,6 +52,43 @@ class Questionnaire(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} questionnaire of {self.study_id}"
+
+
+class Section(TimeStampedModel):
+    """A titled part of a questionnaire (an XLSForm group); participants answer it as one step."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField(default=0)
+    key = models.SlugField(_("key"), max_length=60)
+    title = models.JSONField(_("title per language"), default=dict)
+
+    class Meta:
+        ordering = ("position", "id")
+        constraints = [
+            models.UniqueConstraint(fields=("questionnaire", "key"), name="section_key_unique_in_questionnaire")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class QuestionnaireVersion(models.Model):
+    """A past version of a questionnaire, frozen when an edit started the next one: what its respondents saw."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    # {"title": {...}, "sections": [{"key", "title"}], "questions": [{...fields, "section": key}]}
+    definition = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("number",)
+        constraints = [
+            models.UniqueConstraint(fields=("questionnaire", "number"), name="questionnaire_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.number} of questionnaire {self.questionnaire_id}"
 
 
 class Question(TimeStampedModel):
@@ -60,11 +104,27 @@ class Question(TimeStampedModel):
         BIRTH_YEAR = "birth_year", _("Year of birth")
         AGE = "age", _("Age")
         CONFIRM = "confirm", _("Confirmation checkbox")
+        DATE = "date", _("Date")
+        TIME = "time", _("Time of day")
+        EMAIL = "email", _("Email address")
+        PHONE = "phone", _("Phone number")
+        MATRIX = "matrix", _("Matrix of Likert rows")
+        NOTE = "note", _("Descriptive text (no answer)")
+        SLIDER = "slider", _("Slider (0-100)")
+        CALCULATED = "calculated", _("Calculated value")
 
-    # What a person writes in their own words (a name, a city, what happened to them): sealed wherever stored.
-    FREE_TEXT_KINDS = frozenset({Kind.SHORT_TEXT, Kind.LONG_TEXT})
+    class Match(models.TextChoices):
+        ALL = "all", _("all of these hold")
+        ANY = "any", _("any of these holds")
+
+    # What a person writes in their own words (a name, a city, what happened to them), and contact details and
+    # dates someone could be found by: sealed wherever stored, never among the plain attributes.
+    FREE_TEXT_KINDS = frozenset({Kind.SHORT_TEXT, Kind.LONG_TEXT, Kind.EMAIL, Kind.PHONE, Kind.DATE, Kind.TIME})
+    # Shown, never answered: a note's text, a value the server computes.
+    UNANSWERED_KINDS = frozenset({Kind.NOTE, Kind.CALCULATED})
 
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, null=True, blank=True, related_name="questions")
     position = models.PositiveIntegerField(default=0)
     key = models.SlugField(_("key"), max_length=60, help_text=_("Short name used in rules, quotas and exports."))
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
@@ -75,9 +135,20 @@ class Question(TimeStampedModel):
     required = models.BooleanField(_("required"), default=True)
     min_value = models.IntegerField(null=True, blank=True)
     max_value = models.IntegerField(null=True, blank=True)
-    # Skip logic: shown only when the answer to `show_if_key` is one of `show_if_values`.
-    show_if_key = models.SlugField(max_length=60, blank=True)
-    show_if_values = models.JSONField(default=list, blank=True)
+    # A matrix's rows [{"key": "sleep", "labels": {...}}]; its `choices` are the columns. Row r of question q is
+    # answered as "q_r" (as an XLSForm field-list group names it).
+    rows = models.JSONField(_("rows"), default=list, blank=True)
+    # Skip logic (studies.logic): shown only when all (or any) of the conditions on earlier answers hold,
+    # [{"key": "used_chatbot", "op": "eq", "value": "yes"}]. A hidden question never keeps an answer.
+    conditions = models.JSONField(_("shown only if"), default=list, blank=True)
+    condition_match = models.CharField(max_length=3, choices=Match.choices, default=Match.ALL)
+    # A calculated value: "${a} + ${b} * 2" over earlier answers (studies.logic).
+    calculation = models.CharField(_("calculation"), max_length=500, blank=True)
+    # Validation beyond the type: length of a text, a pattern it must match, and the message when it does not.
+    min_length = models.PositiveIntegerField(_("shortest answer"), null=True, blank=True)
+    max_length = models.PositiveIntegerField(_("longest answer"), null=True, blank=True)
+    pattern = models.CharField(_("pattern (regular expression)"), max_length=200, blank=True)
+    validation_message = models.JSONField(_("message when the answer does not fit, per language"), default=dict)
     # A risk item: any answer in `risk_values` shows crisis resources and alerts the safety contact.
     is_risk_item = models.BooleanField(_("risk item"), default=False)
     risk_values = models.JSONField(default=list, blank=True)
@@ -160,6 +231,8 @@ class ScreeningResponse(TimeStampedModel):
     review = models.CharField(max_length=12, choices=Review.choices, default=Review.NOT_NEEDED, db_index=True)
     # Keyed hash of IP address + user agent: duplicate detection without storing either.
     client_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # The questionnaire's version this person answered (its questions then: QuestionnaireVersion or the live ones).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ("-submitted_at",)

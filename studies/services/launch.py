@@ -95,6 +95,9 @@ def _screening(study: Study, screening: Questionnaire | None) -> Check:
             unworded,
         ) % {"count": unworded}
         return Check("screening", title, False, message, url)
+    if screening.published_at is None:
+        message = _("The screening questionnaire is a draft: preview it, then publish it.")
+        return Check("screening", title, False, message, url)
     message = ngettext("%(count)d question.", "%(count)d questions.", count) % {"count": count}
     return Check("screening", title, True, message, url)
 

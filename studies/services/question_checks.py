@@ -11,16 +11,22 @@ from __future__ import annotations
 import re
 from typing import Any, TypedDict
 
+import regex
 from django.utils.translation import gettext as _
 
+from studies.logic import LogicError, answer_names, condition_errors, parse_calculation, references, tree_refs
 from studies.models import Question
-from studies.services.rules import CHOICE_KINDS, DERIVED_KEYS, Target, possible_values, question_target
+from studies.services.rules import CHOICE_KINDS, DERIVED_KEYS, Target, possible_values, question_target, targets_of
 
 Kind = Question.Kind
 KEY = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 # Choice values are what rules, quotas and exports hold: short and plain, like keys.
 CHOICE_VALUE = re.compile(r"[-a-zA-Z0-9_.]{1,60}")
-RANGE_KINDS = frozenset({Kind.NUMBER, Kind.LIKERT})
+RANGE_KINDS = frozenset({Kind.NUMBER, Kind.LIKERT, Kind.SLIDER})
+TEXT_KINDS = frozenset({Kind.SHORT_TEXT, Kind.LONG_TEXT})
+PATTERN_KINDS = frozenset({Kind.SHORT_TEXT, Kind.LONG_TEXT, Kind.PHONE, Kind.EMAIL})
+# What a calculation may add up: answers that are numbers, or choices whose values are.
+NUMERIC_KINDS = frozenset({Kind.NUMBER, Kind.SLIDER, Kind.AGE, Kind.BIRTH_YEAR, Kind.CALCULATED, *CHOICE_KINDS})
 MAX_SCALE_POINTS = 11
 
 
@@ -35,8 +41,15 @@ class QuestionFields(TypedDict):
     choices: list[dict[str, Any]]
     min_value: int | None
     max_value: int | None
-    show_if_key: str
-    show_if_values: list[str]
+    conditions: list[dict[str, Any]]
+    condition_match: str
+    rows: list[dict[str, Any]]
+    calculation: str
+    min_length: int | None
+    max_length: int | None
+    pattern: str
+    validation_message: dict[str, str]
+    section_id: int | None
     is_risk_item: bool
     risk_values: list[str]
     is_attention_check: bool
@@ -57,8 +70,15 @@ def fields_of(question: Question) -> QuestionFields:
         choices=[dict(choice) for choice in question.choices],
         min_value=question.min_value,
         max_value=question.max_value,
-        show_if_key=question.show_if_key,
-        show_if_values=[str(value) for value in question.show_if_values],
+        conditions=[dict(condition) for condition in question.conditions],
+        condition_match=question.condition_match,
+        rows=[dict(row) for row in question.rows],
+        calculation=question.calculation,
+        min_length=question.min_length,
+        max_length=question.max_length,
+        pattern=question.pattern,
+        validation_message=dict(question.validation_message or {}),
+        section_id=question.section_id,
         is_risk_item=question.is_risk_item,
         risk_values=[str(value) for value in question.risk_values],
         is_attention_check=question.is_attention_check,
@@ -77,7 +97,9 @@ def question_errors(
         *_text_errors(fields, languages),
         *_choice_errors(fields, languages),
         *_range_errors(fields),
-        *show_if_errors(fields, earlier),
+        *_row_errors(fields, languages, others),
+        *_validation_errors(fields, languages),
+        *logic_errors(fields, earlier),
         *_risk_errors(fields, question_target(draft)),
         *_attention_errors(fields, question_target(draft)),
     ]
@@ -101,6 +123,8 @@ def _key_errors(fields: QuestionFields, others: list[Question]) -> list[FieldErr
 
 
 def _text_errors(fields: QuestionFields, languages: list[str]) -> list[FieldError]:
+    if fields["kind"] == Kind.CALCULATED and not any(fields["text"].values()):
+        return []  # a value computed for the team, not shown to participants
     errors = [
         (f"text_{language}", _("Write the question in this language too: every study language needs it."))
         for language in languages
@@ -117,7 +141,7 @@ def _text_errors(fields: QuestionFields, languages: list[str]) -> list[FieldErro
 
 def _choice_errors(fields: QuestionFields, languages: list[str]) -> list[FieldError]:
     choices, kind = fields["choices"], fields["kind"]
-    if kind not in CHOICE_KINDS:
+    if kind not in CHOICE_KINDS and kind != Kind.MATRIX:
         message = _("Only single-choice, multiple-choice and Likert questions have choices: empty this box.")
         return [("choices", message)] if choices else []
     if not choices and kind != Kind.LIKERT:
@@ -163,22 +187,108 @@ def _range_errors(fields: QuestionFields) -> list[FieldError]:
     return []
 
 
-def show_if_errors(fields: QuestionFields, earlier: list[Question]) -> list[FieldError]:
-    key, values = fields["show_if_key"], fields["show_if_values"]
-    if not key:
-        return [("show_if_key", _("Pick the question these answers belong to."))] if values else []
-    source = next((question for question in earlier if question.key == key), None)
-    target = question_target(source) if source is not None else None
-    if target is None or target.allowed is None:
-        return [
-            (
-                "show_if_key",
-                _("Pick an earlier question with set answers: a question can depend only on one asked before it."),
+def earlier_answers(earlier: list[Question]) -> dict[str, tuple[str, frozenset[str] | None]]:
+    """Each answer name the earlier questions give (a matrix gives one per row): its type and its possible values
+    (None: any)."""
+    names: dict[str, tuple[str, frozenset[str] | None]] = {}
+    for question in earlier:
+        target = question_target(question)
+        allowed = target.allowed if target is not None else None
+        if question.kind == Kind.MATRIX:
+            row_targets = targets_of([question])
+            for name in answer_names(question):
+                names[name] = (Kind.SINGLE, row_targets[name].allowed)
+        elif question.kind != Kind.NOTE:
+            names[question.key] = (question.kind, allowed)
+    return names
+
+
+def logic_errors(fields: QuestionFields, earlier: list[Question]) -> list[FieldError]:
+    """Skip conditions, a calculation and piped answers may name only earlier answers, each in a way that fits."""
+    names = earlier_answers(earlier)
+    kinds = {name: kind for name, (kind, _allowed) in names.items()}
+    errors: list[FieldError] = []
+    if fields["condition_match"] not in ("all", "any"):
+        errors.append(("conditions", _("Say whether all or any of the conditions must hold.")))
+    values = {name: allowed for name, (_kind, allowed) in names.items()}
+    errors += [("conditions", message) for message in condition_errors(fields["conditions"], kinds, values)]
+    errors += _calculation_errors(fields, kinds)
+    for language, text in fields["text"].items():
+        unknown = [key for key in references(text) if key not in names]
+        if unknown:
+            message = _("“%(key)s” is not an earlier question, so its answer cannot be shown here.") % {
+                "key": unknown[0]
+            }
+            errors.append((f"text_{language}", message))
+    return errors
+
+
+def _calculation_errors(fields: QuestionFields, kinds: dict[str, str]) -> list[FieldError]:
+    calculation = fields["calculation"].strip()
+    if fields["kind"] != Kind.CALCULATED:
+        return [("calculation", _("Only a calculated value has a calculation: empty this box."))] if calculation else []
+    try:
+        tree = parse_calculation(calculation)
+    except LogicError as error:
+        return [("calculation", str(error))]
+    for key in tree_refs(tree):
+        if key not in kinds:
+            message = _("“%(key)s” is not an earlier question: a calculation adds up answers given before it.")
+            return [("calculation", message % {"key": key})]
+        if kinds[key] not in NUMERIC_KINDS:
+            return [("calculation", _("“%(key)s” is not answered with a number.") % {"key": key})]
+    return []
+
+
+def _row_errors(fields: QuestionFields, languages: list[str], others: list[Question]) -> list[FieldError]:
+    rows = fields["rows"]
+    if fields["kind"] != Kind.MATRIX:
+        return [("rows", _("Only a matrix has rows: empty this box."))] if rows else []
+    if not rows:
+        return [("rows", _("A matrix needs at least one row."))]
+    keys = [str(row.get("key", "")) for row in rows]
+    taken = {name for other in others for name in answer_names(other)}
+    errors = []
+    for key, row in zip(keys, rows, strict=True):
+        name = f"{fields['key']}_{key}"
+        if not CHOICE_VALUE.fullmatch(key) or "." in key:
+            errors.append(_("“%(value)s” cannot be a row key: use letters, digits, - and _ only.") % {"value": key})
+        elif keys.count(key) > 1 or name in taken:
+            errors.append(_("The row key “%(value)s” is used twice.") % {"value": key})
+        missing = [language for language in languages if not str(row.get("labels", {}).get(language, "")).strip()]
+        if missing:
+            errors.append(
+                _("The row “%(value)s” has no label in: %(languages)s.")
+                % {"value": key, "languages": ", ".join(missing)}
             )
+    return [("rows", message) for message in errors]
+
+
+def _validation_errors(fields: QuestionFields, languages: list[str]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    low, high = fields["min_length"], fields["max_length"]
+    if (low is not None or high is not None) and fields["kind"] not in TEXT_KINDS:
+        errors.append(("min_length", _("Only text answers have a shortest and longest length.")))
+    elif low is not None and high is not None and low > high:
+        errors.append(("max_length", _("The longest answer cannot be shorter than the shortest.")))
+    elif high is not None and high > (4000 if fields["kind"] == Kind.LONG_TEXT else 200):
+        errors.append(("max_length", _("A short text has at most 200 characters, a long text 4000.")))
+    if fields["pattern"]:
+        if fields["kind"] not in PATTERN_KINDS:
+            errors.append(("pattern", _("Only text, e-mail and phone answers can be checked against a pattern.")))
+        else:
+            try:
+                regex.compile(fields["pattern"])
+            except regex.error:
+                errors.append(("pattern", _("This pattern is not a valid regular expression.")))
+    messages = {language for language in languages if fields["validation_message"].get(language, "").strip()}
+    if messages and messages != set(languages):
+        errors += [
+            (f"message_{language}", _("Write the message in every study language, or in none."))
+            for language in languages
+            if language not in messages
         ]
-    if not values:
-        return [("show_if_values", _("Give the answers to “%(key)s” that show this question.") % {"key": key})]
-    return [("show_if_values", message) for message in _impossible(values, target, key)]
+    return errors
 
 
 def _risk_errors(fields: QuestionFields, target: Target | None) -> list[FieldError]:

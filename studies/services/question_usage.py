@@ -9,13 +9,15 @@ the quota pages, so a key they use is never changed from here.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from studies.logic import answer_names, question_refs, rename_refs
 from studies.models import EligibilityRule, Question, Questionnaire, ScreeningResponse, Stratum
-from studies.services.question_checks import fields_of, show_if_errors
+from studies.services.question_checks import fields_of, logic_errors
 from studies.services.rules import Target, question_target, rule_errors, rule_in_words, targets_of
 
 
@@ -60,12 +62,13 @@ def dependents_of_deletion(*, questionnaire: Questionnaire, question: Question, 
     return Dependents(
         rules=[rule for rule in questionnaire.rules.order_by("id") if rule.key in keys],
         strata=[s for s in _strata(questionnaire) if {key for key, _values in stratum_dimensions(s)} & keys],
-        questions=[other for other in after if other.show_if_key == question.key],
+        questions=[other for other in after if question_refs(other) & set(answer_names(question))],
     )
 
 
 def deletion_problems(*, questionnaire: Questionnaire, question: Question, questions: list[Question]) -> list[str]:
-    """Why the question cannot be deleted (nothing when it can): what depends on it, or the answers it holds.
+    """Why the question cannot be deleted (nothing when it can): what depends on it. Answers given to it stay with
+    the questionnaire's version they answered (studies.services.questionnaire_versions), readable and exported.
     `questions` are the questionnaire's questions, in order."""
     problems = []
     if dependents := dependents_of_deletion(questionnaire=questionnaire, question=question, before=questions):
@@ -73,8 +76,6 @@ def deletion_problems(*, questionnaire: Questionnaire, question: Question, quest
             _("%(things)s use “%(key)s”: change or delete them first.")
             % {"things": dependents.named(), "key": question.key}
         )
-    if answered(questionnaire=questionnaire, question=question):
-        problems.append(_("People have answered this question, so it cannot be deleted (their answers need it)."))
     return problems
 
 
@@ -118,16 +119,50 @@ class Edit:
             return []
         return [rule for rule in self.questionnaire.rules.order_by("id") if rule.key == self.old.key]
 
-    def carried_questions(self) -> list[Question]:
-        """Later questions whose skip logic names the renamed question (skip logic reads answers by key)."""
+    def renames(self) -> dict[str, str]:
+        """Old answer name -> new one, for each name the edit renames (a matrix's rows follow its key)."""
         if not self.renamed:
-            return []
-        return [question for question in self.after if question.show_if_key == self.old.key]
+            return {}
+        old, new = answer_names(self.old), answer_names(self.new)
+        return dict(zip(old, new, strict=False)) if len(old) == len(new) else {self.old.key: self.new.key}
+
+    def carried_questions(self) -> list[Question]:
+        """Later questions whose logic (conditions, calculation, piped answers) names the renamed question; each
+        is returned with the new names in place (studies.logic reads answers by name)."""
+        renames = self.renames()
+        carried = []
+        for question in self.after:
+            if question.pk == self.new.pk or not question_refs(question) & renames.keys():
+                continue
+            carried.append(carry_names(question, renames))
+        return carried
+
+
+def carry_names(question: Question, renames: dict[str, str]) -> Question:
+    """The question with every reference to an old name rewritten to the new one."""
+    question.conditions = [
+        {**condition, "key": renames.get(condition["key"], condition["key"])} for condition in question.conditions
+    ]
+
+    def texts(mapping: dict[str, str]) -> dict[str, str]:
+        return {language: _renamed(text, renames) for language, text in (mapping or {}).items()}
+
+    question.calculation = _renamed(question.calculation, renames)
+    question.text, question.help_text = texts(question.text), texts(question.help_text)
+    question.choices = [{**choice, "labels": texts(choice.get("labels", {}))} for choice in question.choices]
+    question.rows = [{**row, "labels": texts(row.get("labels", {}))} for row in question.rows]
+    return question
+
+
+def _renamed(text: str, renames: dict[str, str]) -> str:
+    for old, new in renames.items():
+        text = rename_refs(text, old, new)
+    return text
 
 
 def edit_problems(edit: Edit) -> list[str]:
-    """What the edit would break that was sound before it: rules, later questions' skip logic, quotas."""
-    return [*_rule_problems(edit), *_show_if_problems(edit), *_stratum_problems(edit)]
+    """What the edit would break that was sound before it: rules, later questions' logic, quotas."""
+    return [*_rule_problems(edit), *_logic_problems(edit), *_stratum_problems(edit)]
 
 
 def _rule_problems(edit: Edit) -> list[str]:
@@ -149,15 +184,17 @@ def _rule_problems(edit: Edit) -> list[str]:
     return problems
 
 
-def _show_if_problems(edit: Edit) -> list[str]:
+def _logic_problems(edit: Edit) -> list[str]:
+    """Later questions whose conditions, calculation or piped answers the edit would break (a renamed question's
+    references are carried, so only a new type or new values can break them)."""
+    names = set(answer_names(edit.old)) | set(answer_names(edit.new))
+    renames = edit.renames()
     problems = []
     for position, question in enumerate(edit.after):
-        if question.show_if_key not in (edit.old.key, edit.new.key) or question.pk == edit.new.pk:
+        if question.pk == edit.new.pk or not question_refs(question) & names:
             continue
-        fields = fields_of(question)
-        was = show_if_errors(fields, _earlier(edit.before, question))
-        fields["show_if_key"] = edit.new.key if question.show_if_key == edit.old.key else question.show_if_key
-        now = show_if_errors(fields, edit.after[:position])
+        was = logic_errors(fields_of(question), _earlier(edit.before, question))
+        now = logic_errors(fields_of(carry_names(copy.copy(question), renames)), edit.after[:position])
         if now and not was:
             problems.append(
                 _("Question “%(key)s” depends on this one: %(reason)s") % {"key": question.key, "reason": now[0][1]}

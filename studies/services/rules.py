@@ -100,10 +100,22 @@ def _targets_of(question: Question) -> dict[str, Target]:
         }
     if kind == Kind.LANGUAGE:
         return {question.key: Target("choice", _LANGUAGES)}
+    if kind == Kind.SLIDER:
+        return {question.key: Target("number", low=question.min_value or 0, high=_or(question.max_value, 100))}
+    if kind == Kind.CALCULATED:
+        return {question.key: Target("number")}
+    if kind == Kind.MATRIX:
+        values = _choice_values(question)
+        low, high = _numeric_range(values)
+        return {f"{question.key}_{row['key']}": Target("choice", values, low, high) for row in question.rows}
     if kind == Kind.CONFIRM:
         # An unticked box is no answer at all (studies.forms.screening), so the only value there is is True.
         return {question.key: Target("boolean", frozenset({"True"}))}
     return {}
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def _choice_values(question: Question) -> frozenset[str]:

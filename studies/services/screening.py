@@ -166,6 +166,7 @@ def _save(
         risk_reasons=reasons,
         review=ScreeningResponse.Review.PENDING if reasons else ScreeningResponse.Review.NOT_NEEDED,
         client_hash=found.client,
+        version=questionnaire.version,
     )
     risk_items = triggered_risk_items(questions, submission.answers)
     record_safety_events(participant=participant, question_keys=risk_items)

@@ -31,9 +31,13 @@ def _token(questionnaire: Questionnaire, participant: Participant) -> str:
 
 
 def due_questionnaires(*, participant: Participant) -> list[Questionnaire]:
-    """Later-stage questionnaires this person has reached and not answered yet."""
+    """Later-stage questionnaires this person has reached and not answered yet (published ones: never a draft)."""
     answered = set(participant.responses.values_list("questionnaire_id", flat=True))
-    candidates = participant.study.questionnaires.exclude(kind=Questionnaire.Kind.SCREENING).order_by("id")
+    candidates = (
+        participant.study.questionnaires.exclude(kind=Questionnaire.Kind.SCREENING)
+        .exclude(published_at=None)
+        .order_by("id")
+    )
     return [
         q
         for q in candidates
@@ -66,6 +70,7 @@ def answer_questionnaire(
                 attributes=stored_attributes(questions, {**answers, **scale_attributes(questions, answers)}),
                 started_at=now,
                 submitted_at=now,
+                version=questionnaire.version,
             )
             record_safety_events(participant=participant, question_keys=triggered_risk_items(questions, answers))
             return response, True

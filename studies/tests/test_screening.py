@@ -137,7 +137,10 @@ def test_skip_logic_drops_hidden_answers_and_their_required_check(study: Study) 
 
     questionnaire = build_screening(study)
     QuestionFactory(
-        questionnaire=questionnaire, key="which", kind="short_text", show_if_key="used_chatbot", show_if_values=["yes"]
+        questionnaire=questionnaire,
+        key="which",
+        kind="short_text",
+        conditions=[{"key": "used_chatbot", "op": "eq", "value": "yes"}],
     )
     hidden = submit(Client(), study, q_used_chatbot="no", q_which="ChatBot X")
     assert hidden.status_code == 302
