@@ -1,7 +1,12 @@
 """Answers and consent choices as a team member reads them on a participant's page: each question's text and each
 choice's label in the reader's language (else the study's first), instead of keys and stored values such as
 `['a', 'b']`. Reads only; the caller has checked that the reader's role may see them
-(studies.participant_views.SCREENING_READERS)."""
+(studies.participant_views.SCREENING_READERS).
+
+A response is read with the questions of the version it answered (studies.services.questionnaire_versions), so an
+answer to a question deleted or reworded since keeps the wording the person saw. A matrix row reads as
+"<question> - <row>" with the chosen column's label; a calculated value as its number; a note has no answer.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from studies.forms.screening import country_choices, language_choices, localized
+from studies.logic import answer_names, pipe
 from studies.models import Consent, Question, ScreeningResponse
 from studies.services.consent import item_label
+from studies.services.questionnaire_versions import questions_of
 
 
 @dataclass(frozen=True)
@@ -61,30 +68,50 @@ def answer_text(question: Question | None, value: Any, *, language: str, fallbac
     return ", ".join(_one(question, item, language, fallback) for item in values)
 
 
-def _answers(response: ScreeningResponse, language: str, fallback: str) -> list[ShownAnswer]:
-    questions = list(response.questionnaire.questions.all())
+def _answers(response: ScreeningResponse, questions: list[Question], language: str, fallback: str) -> list[ShownAnswer]:
     given = response.answers
-    rows = [
-        ShownAnswer(
-            localized(q.text, language, fallback) or q.key,
-            answer_text(q, given[q.key], language=language, fallback=fallback),
-        )
-        for q in questions
-        if q.key in given
-    ]
-    asked = {q.key for q in questions}
-    # Answers to a question deleted since: the key is all that is left to name it.
+    by_name = {name: question for question in questions for name in answer_names(question)}
+
+    def words(name: str, value: Any) -> str:
+        return answer_text(by_name.get(name), value, language=language, fallback=fallback)
+
+    def wording(mapping: dict[str, str], default: str) -> str:
+        # Piped-in earlier answers ("${key}") read as the person's own answers, as their page showed them.
+        text = localized(mapping or {}, language, fallback)
+        return pipe(text, given, words) if text else default
+
+    rows = []
+    for question in questions:
+        if question.kind == Question.Kind.NOTE:
+            continue
+        text = wording(question.text, question.key)
+        if question.kind == Question.Kind.MATRIX:
+            for row, name in zip(question.rows, answer_names(question), strict=True):
+                if name in given:
+                    label = wording(row.get("labels") or {}, str(row.get("key", "")))
+                    rows.append(ShownAnswer(f"{text} - {label}", words(name, given[name])))
+        elif question.key in given:
+            rows.append(ShownAnswer(text, words(question.key, given[question.key])))
+    # Answers no question of the version names (stored before versions were kept): the key is all there is.
     rows += [
         ShownAnswer(key, answer_text(None, value, language=language, fallback=fallback))
         for key, value in given.items()
-        if key not in asked
+        if key not in by_name
     ]
     return rows
 
 
 def shown_responses(responses: list[ScreeningResponse], *, language: str, fallback: str) -> list[ShownResponse]:
-    """Each response with its answers in the questionnaire's order (prefetch `questionnaire__questions`)."""
-    return [ShownResponse(response, _answers(response, language, fallback)) for response in responses]
+    """Each response with its answers in the order of the questionnaire version it answered (select_related
+    `questionnaire`). Each version's questions are read once per call, however many responses share it."""
+    versions: dict[tuple[int, int], list[Question]] = {}
+    shown = []
+    for response in responses:
+        key = (response.questionnaire_id, response.version)
+        if key not in versions:
+            versions[key] = questions_of(response.questionnaire, response.version)
+        shown.append(ShownResponse(response, _answers(response, versions[key], language, fallback)))
+    return shown
 
 
 def consent_rows(consents: list[Consent]) -> list[ConsentRow]:

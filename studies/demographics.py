@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from studies.models import Question, ScreeningResponse
+from studies.models import Question, QuestionnaireVersion, ScreeningResponse
 from studies.scales import score_columns
 
 CLOSED_KINDS = (
@@ -24,8 +24,9 @@ DERIVED_KEYS = ("age_band", "region")
 
 
 def demographic_keys(study_id: int) -> list[str]:
-    """The keys shared for a study: derived ones first, then closed screening questions in their order, then the
-    scores of its scored scales (totals and bands, not the items: a scale's answers are read through its score)."""
+    """The keys shared for a study: derived ones first, then closed screening questions in their order (then those
+    only earlier questionnaire versions had), then the scores of its scored scales (totals and bands, not the items:
+    a scale's answers are read through its score)."""
     questions = Question.objects.filter(
         questionnaire__study_id=study_id, kind__in=CLOSED_KINDS, is_risk_item=False, is_attention_check=False
     ).order_by("questionnaire_id", "position", "id")
@@ -33,8 +34,28 @@ def demographic_keys(study_id: int) -> list[str]:
     for key in questions.filter(scale_key="").values_list("key", flat=True):
         if key not in keys:
             keys.append(key)
-    scales = Question.objects.filter(questionnaire__study_id=study_id).exclude(scale_key="")
-    return keys + score_columns(scales.values_list("scale_key", flat=True))
+    scale_keys = list(
+        Question.objects.filter(questionnaire__study_id=study_id)
+        .exclude(scale_key="")
+        .values_list("scale_key", flat=True)
+    )
+    # Questions of earlier questionnaire versions only (deleted since): their answers are still shared, after the rest.
+    frozen = QuestionnaireVersion.objects.filter(questionnaire__study_id=study_id).order_by(
+        "questionnaire_id", "-number"
+    )
+    for definition in frozen.values_list("definition", flat=True):
+        for fields in definition.get("questions", []):
+            if fields.get("scale_key"):
+                scale_keys.append(fields["scale_key"])
+            elif _shared(fields) and fields["key"] not in keys:
+                keys.append(fields["key"])
+    return keys + score_columns(scale_keys)
+
+
+def _shared(fields: dict[str, object]) -> bool:
+    return (
+        fields.get("kind") in CLOSED_KINDS and not fields.get("is_risk_item") and not fields.get("is_attention_check")
+    )
 
 
 def demographics_of(participant_ids: Iterable[int], keys: list[str]) -> dict[int, dict[str, object]]:

@@ -143,12 +143,12 @@ def _slider_range(question: Question) -> tuple[int, int]:
 
 
 class SliderInput(forms.NumberInput):
-    """A range input; it always has a value, so the page starts it at the middle and says so."""
-
-    input_type = "range"
+    """A number box that participant.js pairs with a slider. A range input alone always has a value, so an
+    untouched slider would send its middle as an answer; the box stays empty until the person moves the slider or
+    types a number, and without the script the box alone works."""
 
     def __init__(self, low: int, high: int) -> None:
-        super().__init__(attrs={"min": low, "max": high, "step": 1, "class": "slider"})
+        super().__init__(attrs={"min": low, "max": high, "step": 1, "class": "slider", "inputmode": "numeric"})
 
 
 class PhoneInput(forms.TextInput):

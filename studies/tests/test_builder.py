@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from studies.models import EligibilityRule, Question, Questionnaire, Study
+from studies.services.sections import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +57,9 @@ def test_a_researcher_builds_a_screening_with_translated_choices_and_a_rule(stud
     client.post(url, country_rule)
     rules = list(EligibilityRule.objects.order_by("id").values_list("value", flat=True))
     assert rules == ["yes", ["US"]]
+    # A questionnaire made on the pages starts as a draft: participants see it once it is published.
+    assert "closed" in Client().get(reverse("participate:screening", args=[study.slug])).templates[0].name
+    publish(questionnaire=questionnaire)
     public = Client(HTTP_ACCEPT_LANGUAGE="es").get(reverse("participate:screening", args=[study.slug]))
     assert "¿Ha usado un chatbot como apoyo?" in public.content.decode()
 

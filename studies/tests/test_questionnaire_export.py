@@ -70,10 +70,10 @@ def test_the_csv_has_a_row_per_response_with_pseudonyms_and_a_column_per_questio
     page = signed_in(researcher).get(reverse("studies:questionnaire", args=[study.slug, questionnaire.pk]))
     assert reverse("studies:questionnaire_export", args=[study.slug, questionnaire.pk]) in page.content.decode()
     rows = download(signed_in(researcher), questionnaire)
-    assert rows[0] == ["participant", "submitted_at", "language", "mood", "help", "apps", "notes"]
+    assert rows[0] == ["participant", "submitted_at", "language", "version", "mood", "help", "apps", "notes"]
     assert [row[0] for row in rows[1:]] == [second.code, first.code]  # oldest first
-    assert rows[2][2:] == ["en", "-2", "yes", "yes;no", "Bien"]
-    assert rows[1][2:] == ["hi", "1", "no", "", ""]
+    assert rows[2][2:] == ["en", "1", "-2", "yes", "yes;no", "Bien"]
+    assert rows[1][2:] == ["hi", "1", "1", "no", "", ""]
     assert rows[1][1] == ScreeningResponse.objects.get(participant=second).submitted_at.isoformat()
     assert "sam@example.org" not in str(rows)
     assert "Sam Rivera" not in str(rows)
@@ -117,4 +117,4 @@ def test_a_free_text_answer_that_looks_like_a_formula_is_neutralised(study: Stud
     assert sorted(notes) == sorted(
         ["'-2+3", "'@SUM(A1)", "'+1+cmd|' /C calc'!A0", '\'=HYPERLINK("http://evil.example","x")']
     )
-    assert "-1" in [row[3] for row in download(signed_in(researcher), questionnaire)[1:]]  # a number stays one
+    assert "-1" in [row[4] for row in download(signed_in(researcher), questionnaire)[1:]]  # a number stays one

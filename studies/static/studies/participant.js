@@ -109,14 +109,31 @@
       var words = calcOut ? (answered(answers[key]) ? String(answers[key]) : "") : (answered(answers[key]) ? wordsOf(key) : "");
       span.textContent = words || "…";
     });
-    document.querySelectorAll("input.slider").forEach(function (slider) {
-      var out = slider.parentNode.querySelector("output.slider-value");
-      if (!out) {
-        out = document.createElement("output");
-        out.className = "slider-value";
-        slider.insertAdjacentElement("afterend", out);
-      }
-      out.textContent = slider.value;
+  }
+
+  // A slider beside each slider question's number box: moving either sets the other; the box stays empty (no
+  // answer) until the person moves the slider or types, so an untouched slider never answers for them.
+  function setUpSliders() {
+    document.querySelectorAll("input.slider").forEach(function (box) {
+      var range = document.createElement("input");
+      range.type = "range";
+      range.min = box.min;
+      range.max = box.max;
+      range.step = box.step || "1";
+      range.className = "slider-range";
+      var label = box.id ? document.querySelector('label[for="' + box.id + '"]') : null;
+      if (label) { range.setAttribute("aria-label", label.textContent.trim()); }
+      range.value = box.value !== "" ? box.value : String((Number(box.min) + Number(box.max)) / 2);
+      range.classList.toggle("untouched", box.value === "");
+      range.addEventListener("input", function () {
+        box.value = range.value;
+        range.classList.remove("untouched");
+        applyLogic();
+      });
+      box.addEventListener("input", function () {
+        if (box.value !== "") { range.value = box.value; range.classList.remove("untouched"); }
+      });
+      box.insertAdjacentElement("beforebegin", range);
     });
   }
 
@@ -173,5 +190,5 @@
 
   document.addEventListener("change", applyLogic);
   document.addEventListener("input", applyLogic);
-  document.addEventListener("DOMContentLoaded", function () { applyLogic(); setUpSteps(); });
+  document.addEventListener("DOMContentLoaded", function () { setUpSliders(); applyLogic(); setUpSteps(); });
 })();
