@@ -36,6 +36,7 @@ def export_participant_data(*, participant: Participant, actor: Any) -> dict[str
         "screening": [
             {
                 "questionnaire": response.questionnaire.kind,
+                "version": response.version,
                 "language": response.language,
                 "submitted_at": response.submitted_at.isoformat(),
                 "answers": response.answers,

@@ -225,6 +225,7 @@ def test_the_export_holds_bookings_questionnaires_consent_records_and_withdrawal
     assert data["screening"] == [
         {
             "questionnaire": "wellbeing",
+            "version": 1,
             "language": "es",
             "submitted_at": now.isoformat(),
             "answers": {"sleep": "poorly"},
