@@ -95,6 +95,13 @@ def _screening(study: Study, screening: Questionnaire | None) -> Check:
             unworded,
         ) % {"count": unworded}
         return Check("screening", title, False, message, url)
+    languages = study.languages or ["en"]
+    untranslated = [
+        q.key for q in screening.questions.all() if q.text and any(not q.text.get(code) for code in languages)
+    ]
+    if untranslated:
+        message = _("Some questions are not yet in every study language: %(keys)s.") % {"keys": ", ".join(untranslated)}
+        return Check("screening", title, False, message, url)
     if screening.published_at is None:
         message = _("The screening questionnaire is a draft: preview it, then publish it.")
         return Check("screening", title, False, message, url)

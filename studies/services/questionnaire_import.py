@@ -67,10 +67,17 @@ def _section_errors(sections: list[dict[str, Any]], languages: list[str]) -> lis
 
 
 def check_questionnaire(
-    *, study: Study, kind: str, sections: list[dict[str, Any]], questions: list[dict[str, Any]]
+    *,
+    study: Study,
+    kind: str,
+    sections: list[dict[str, Any]],
+    questions: list[dict[str, Any]],
+    languages: list[str] | None = None,
 ) -> list[tuple[str | None, str]]:
-    """Every problem with this questionnaire, as (question or section key, message); nothing when it can be made."""
-    languages = study.languages or ["en"]
+    """Every problem with this questionnaire, as (question or section key, message); nothing when it can be made.
+    `languages` are those the file is written in (default: every study language); the builder flags the others as
+    untranslated, and a launch waits for them (studies.services.launch)."""
+    languages = languages or study.languages or ["en"]
     errors = _section_errors(sections, languages)
     if study.status == Study.Status.ARCHIVED:
         errors.append((None, _("This study is archived: its questionnaires can no longer change.")))
@@ -115,12 +122,14 @@ def import_questionnaire(
     questions: list[dict[str, Any]],
     available_from: str = Questionnaire.Stage.CONSENTED,
     source: str = "import",
+    languages: list[str] | None = None,
     request: HttpRequest | None = None,
 ) -> Questionnaire:
     """Create the questionnaire as a draft, with its sections and questions, or raise QuestionnaireError listing
     every problem (keyed by question or section key) and create nothing. The caller has checked the role."""
     Study.objects.select_for_update().filter(pk=study.pk).first()
-    if errors := check_questionnaire(study=study, kind=kind, sections=sections, questions=questions):
+    checked = check_questionnaire(study=study, kind=kind, sections=sections, questions=questions, languages=languages)
+    if errors := checked:
         raise QuestionnaireError(errors)
     questionnaire = Questionnaire.objects.create(
         study=study, kind=kind, title=title, available_from=available_from, published_at=None

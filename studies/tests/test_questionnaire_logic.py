@@ -71,7 +71,8 @@ def _questionnaire(study: Study) -> Any:
     add(questionnaire=questionnaire, key="followup", kind="long_text", required=True,
         conditions=[{"key": "score", "op": "gte", "value": "4"}, {"key": "used_chatbot", "op": "eq", "value": "yes"}],
         condition_match="all",
-        text={"en": "You chose ${used_chatbot}. Tell us more.", "es": "Eligió ${used_chatbot}. Cuéntenos más."})  # fmt: skip
+        text={"en": "You chose ${used_chatbot}. Tell us more.",
+              "es": "Eligió ${used_chatbot}. Cuéntenos más."})  # fmt: skip
     add(
         questionnaire=questionnaire, key="visit", kind="date", required=False, text={"en": "Last visit", "es": "Visita"}
     )
@@ -151,7 +152,8 @@ def test_the_page_pipes_answers_and_titles_sections_in_the_participants_language
     questionnaire = _questionnaire(study)
     from studies.services.sections import create_section
 
-    section = create_section(questionnaire=questionnaire, key="about", title={"en": "About you", "es": "Sobre usted", "hi": "आपके बारे में"})
+    title = {"en": "About you", "es": "Sobre usted", "hi": "आपके बारे में"}
+    section = create_section(questionnaire=questionnaire, key="about", title=title)
     Question.objects.filter(questionnaire=questionnaire, key="followup").update(section=section)
     builder.renumber(builder.in_order(list(questionnaire.questions.all()), [section]))
     questions = list(questionnaire.questions.select_related("section").order_by("position"))
@@ -184,4 +186,6 @@ def test_the_builder_refuses_logic_that_reads_later_or_unknown_answers(study: St
     assert errors == [("calculation", "“country” is not answered with a number.")]
     fields.update(calculation="", kind="short_text", conditions=[{"key": "used_chatbot", "op": "eq", "value": "maybe"}])
     errors = question_errors(fields=fields, languages=["en", "es"], earlier=questions, others=questions)
-    assert errors and errors[0][0] == "conditions" and "maybe" in errors[0][1]
+    assert errors
+    assert errors[0][0] == "conditions"
+    assert "maybe" in errors[0][1]
