@@ -15,16 +15,21 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import record_event
+from studies.forms.question_layout import question_layout
 from studies.forms.questions import DuplicateQuestionForm, QuestionForm, QuestionnaireForm
 from studies.forms.rules import RuleForm
 from studies.forms.scales import ScaleForm
-from studies.models import Question, Questionnaire, Study, StudyMembership
+from studies.forms.screening import localized
+from studies.forms.sections import SectionForm
+from studies.models import Question, Questionnaire, Section, Study, StudyMembership
 from studies.permissions import ALL_ROLES, MANAGERS, study_role
 from studies.services import questionnaires as builder
+from studies.services import sections as section_service
 from studies.services.question_usage import answered, deletion_problems
 from studies.services.questionnaire_export import answers_csv
 from studies.services.rules import questionnaire_rule_errors, rule_in_words
@@ -79,6 +84,7 @@ def questionnaire_list(request: HttpRequest, membership: StudyMembership) -> Htt
                 title={language: form.cleaned_data["title"]},
                 available_from=form.cleaned_data["available_from"],
                 min_completion_seconds=form.cleaned_data["min_completion_seconds"],
+                draft=True,
                 request=request,
             )
         except IntegrityError:
@@ -92,7 +98,8 @@ def questionnaire_list(request: HttpRequest, membership: StudyMembership) -> Htt
 
 @study_role(*ALL_ROLES)
 def questionnaire_detail(request: HttpRequest, membership: StudyMembership, pk: int) -> HttpResponse:
-    """The questions and rules; managers add a question (`action=question`) or a rule (`action=rule`) here."""
+    """The builder: sections and their questions, and the rules; managers add a question (`action=question`), a
+    section (`action=section`) or a rule (`action=rule`) here."""
     questionnaire = get_questionnaire(membership, pk)
     if request.method == "POST" and refuse_post(request, membership):
         return redirect("studies:questionnaire", slug=membership.study.slug, pk=pk)
@@ -102,9 +109,12 @@ def questionnaire_detail(request: HttpRequest, membership: StudyMembership, pk: 
         return HttpResponseBadRequest(_("Add a question, or a rule to the screening questionnaire."))
     if action is not None and _added(request, questionnaire, action, forms[action]):
         return redirect("studies:questionnaire", slug=membership.study.slug, pk=pk)
+    question_form = cast(QuestionForm | None, forms.get("question"))
     context = {
         **questionnaire_context(membership, questionnaire),
-        "question_form": forms.get("question"),
+        "question_form": question_form,
+        "layout": question_layout(question_form) if question_form is not None else None,
+        "section_form": forms.get("section"),
         "rule_form": forms.get("rule"),
         "scale_form": ScaleForm(auto_id="id_scale_%s") if forms else None,
     }
@@ -115,7 +125,11 @@ def questionnaire_detail(request: HttpRequest, membership: StudyMembership, pk: 
 def _add_forms(questionnaire: Questionnaire, action: str | None, data: Any) -> dict[str, Form]:
     """The forms to add a question and (to a screening) a rule; the one named by `action` bound to `data`."""
     forms: dict[str, Form] = {
-        "question": QuestionForm(data if action == "question" else None, questionnaire=questionnaire)
+        "question": QuestionForm(data if action == "question" else None, questionnaire=questionnaire),
+        # Its own ids: the question form has a `key` field too.
+        "section": SectionForm(
+            data if action == "section" else None, questionnaire=questionnaire, auto_id="id_section_%s"
+        ),
     }
     if questionnaire.kind == Questionnaire.Kind.SCREENING:
         # Its own ids: both forms have a `key` field, and a label (or the error summary's link) must reach its own.
@@ -130,19 +144,30 @@ def _added(request: HttpRequest, questionnaire: Questionnaire, action: str, form
     try:
         if isinstance(form, QuestionForm):
             builder.create_question(questionnaire=questionnaire, fields=form.question_fields, request=request)
+        elif isinstance(form, SectionForm):
+            key, title = form.cleaned_data["key"], form.title()
+            section_service.create_section(questionnaire=questionnaire, key=key, title=title, request=request)
         else:
             builder.create_rule(questionnaire=questionnaire, request=request, **form.cleaned_data)
     except builder.QuestionnaireError as error:
         show_errors(form, error)
         return False
-    messages.success(request, _("The question was added.") if action == "question" else _("The rule was added."))
+    added = {"question": _("The question was added."), "section": _("The section was added.")}
+    messages.success(request, added.get(action, _("The rule was added.")))
     return True
 
 
 def questionnaire_context(membership: StudyMembership, questionnaire: Questionnaire) -> dict[str, Any]:
+    """What the builder shows: the status and versions, the questions under their sections (each with the study
+    languages its text lacks), the rules and what no longer holds of them."""
     rules = list(questionnaire.rules.order_by("id"))
     problems = questionnaire_rule_errors(questionnaire)
     languages = membership.study.languages or ["en"]
+    sections = list(questionnaire.sections.order_by("position", "id"))
+    questions = builder.in_order(list(questionnaire.questions.order_by("position", "id")), sections)
+    rows = [
+        (question, [language for language in languages if not question.text.get(language)]) for question in questions
+    ]
     return {
         "study": membership.study,
         "membership": membership,
@@ -150,15 +175,46 @@ def questionnaire_context(membership: StudyMembership, questionnaire: Questionna
         "manager": membership.role in MANAGERS,
         "questionnaire": questionnaire,
         "languages": languages,
-        "questions": [
-            (question, [language for language in languages if not question.text.get(language)])
-            for question in questionnaire.questions.order_by("position", "id")
-        ],
+        "earlier_versions": questionnaire.versions.count(),
+        "questions": rows,
+        "groups": _groups(rows, sections, languages[0]),
+        "edges": _edges(questions, sections),
         "rules": [
             (rule, rule_in_words(key=rule.key, operator=rule.operator, value=rule.value), problems.get(rule.id, []))
             for rule in rules
         ],
     }
+
+
+def _edges(questions: list[Question], sections: list[Section]) -> tuple[int | None, int | None]:
+    """The question that cannot move up (first, before any section) and the one that cannot move down (last, in the
+    last section): at a section's edge, a move crosses into the neighbouring section (the service does it)."""
+    if not questions:
+        return None, None
+    first, last = questions[0], questions[-1]
+    last_section = sections[-1].pk if sections else None
+    return (first.pk if first.section_id is None else None), (last.pk if last.section_id == last_section else None)
+
+
+def _groups(rows: list[tuple[Question, list[str]]], sections: list[Section], fallback: str) -> list[dict[str, Any]]:
+    """The questions before the first section (always listed: a place to drop into), then each section's, its title
+    in the page's language."""
+    language = get_language() or fallback
+    groups: list[dict[str, Any]] = [{"section": None, "questions": []}]
+    groups += [
+        {
+            "section": section,
+            "title": localized(section.title, language, fallback),
+            "questions": [],
+            "first": i == 0,
+            "last": i == len(sections) - 1,
+        }
+        for i, section in enumerate(sections)
+    ]
+    by_id = {group["section"].pk: group for group in groups[1:]}
+    for question, untranslated in rows:
+        by_id.get(question.section_id, groups[0])["questions"].append((question, untranslated))
+    return groups
 
 
 @study_role(*ALL_ROLES)
@@ -198,6 +254,7 @@ def _render_question(
         "question": question,
         "languages": membership.study.languages or ["en"],
         "form": form,
+        "layout": question_layout(form) if form is not None else None,
         "copy_form": copy_form if editable else None,
         "answered": answered(questionnaire=question.questionnaire, question=question),
     }

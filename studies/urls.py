@@ -1,6 +1,7 @@
 from django.urls import path
 
 from studies import (
+    builder_views,
     consent_setup_views,
     distress_protocol_views,
     distress_views,
@@ -22,8 +23,10 @@ from studies import (
     slot_views,
     team_views,
     views,
+    xlsform_views,
 )
 from studies.audit_views import study_audit
+from studies.dictionary_views import questionnaire_dictionary
 
 app_name = "studies"
 urlpatterns = [
@@ -56,7 +59,13 @@ urlpatterns = [
     path("<slug:slug>/slots/delete/", slot_views.slots_delete, name="slots_delete"),
     path("<slug:slug>/slots/<int:slot_id>/", slot_views.slot_page, name="slot"),
     path("<slug:slug>/questionnaires/", question_views.questionnaire_list, name="questionnaires"),
+    path("<slug:slug>/questionnaires/import/", xlsform_views.questionnaire_import, name="questionnaire_import"),
     path("<slug:slug>/questionnaires/<int:pk>/", question_views.questionnaire_detail, name="questionnaire"),
+    path(
+        "<slug:slug>/questionnaires/<int:pk>/xlsform/",
+        xlsform_views.questionnaire_xlsform,
+        name="questionnaire_xlsform",
+    ),
     path("<slug:slug>/questionnaires/<int:pk>/scales/", scale_views.questionnaire_scale, name="questionnaire_scale"),
     path(
         "<slug:slug>/questionnaires/<int:pk>/questions/<int:question_pk>/",
@@ -85,9 +94,40 @@ urlpatterns = [
         name="rule_delete",
     ),
     path(
+        "<slug:slug>/questionnaires/<int:pk>/preview/",
+        builder_views.questionnaire_preview,
+        name="questionnaire_preview",
+    ),
+    path(
+        "<slug:slug>/questionnaires/<int:pk>/publish/",
+        builder_views.questionnaire_publish,
+        name="questionnaire_publish",
+    ),
+    path(
+        "<slug:slug>/questionnaires/<int:pk>/reorder/",
+        builder_views.questionnaire_reorder,
+        name="questionnaire_reorder",
+    ),
+    path("<slug:slug>/questionnaires/<int:pk>/sections/<int:section_pk>/", builder_views.section_page, name="section"),
+    path(
+        "<slug:slug>/questionnaires/<int:pk>/sections/<int:section_pk>/move/",
+        builder_views.section_move,
+        name="section_move",
+    ),
+    path(
+        "<slug:slug>/questionnaires/<int:pk>/sections/<int:section_pk>/delete/",
+        builder_views.section_delete,
+        name="section_delete",
+    ),
+    path(
         "<slug:slug>/questionnaires/<int:pk>/answers.csv",
         question_views.questionnaire_export,
         name="questionnaire_export",
+    ),
+    path(
+        "<slug:slug>/questionnaires/<int:pk>/data-dictionary.csv",
+        questionnaire_dictionary,
+        name="questionnaire_dictionary",
     ),
     path("<slug:slug>/guide/", guide_views.guide_page, name="guide"),
     path("<slug:slug>/guide/<int:question_id>/", guide_views.guide_question, name="guide_question"),

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from studies.models import ScreeningResponse
+from studies.models import ScreeningResponse, Section
 from tests.permission_world import CONTACT, DISTRESS_NOTE, INTERVIEW_NOTE, PERSONAS, RAW_TEXT, World, build_world
 
 # Django admin (staff only, its own login) and the API (tests/test_api_permissions.py walks every router
@@ -184,7 +184,16 @@ EXPECTED_GET: dict[str, str] = {
     "studies:question_duplicate": "405 405 405 405 405 405 405",
     "studies:question_move": "405 405 405 405 405 405 405",
     "studies:questionnaire": "200 200 200 200 200 404 302",
+    "studies:questionnaire_dictionary": "200 200 403 403 403 404 302",
     "studies:questionnaire_export": "200 200 403 403 403 404 302",
+    # Importing a questionnaire file and exporting one as an XLSForm (studies/xlsform_views.py): owners, researchers.
+    "studies:questionnaire_import": "200 200 403 403 403 404 302",
+    "studies:questionnaire_xlsform": "200 200 403 403 403 404 302",
+    # The builder (studies/builder_views.py): every member reads sections and tries the preview (it saves nothing);
+    # owners and researchers publish, reorder and change sections.
+    "studies:questionnaire_preview": "200 200 200 200 200 404 302",
+    "studies:questionnaire_publish": "405 405 405 405 405 405 405",
+    "studies:questionnaire_reorder": "405 405 405 405 405 405 405",
     "studies:questionnaire_scale": "405 405 405 405 405 405 405",
     "studies:questionnaires": "200 200 200 200 200 404 302",
     "studies:quota_delete": "200 200 403 403 403 404 302",
@@ -200,6 +209,9 @@ EXPECTED_GET: dict[str, str] = {
     "studies:safety_contact_delete": "405 405 405 405 405 405 405",
     "studies:safety_contact_move": "405 405 405 405 405 405 405",
     "studies:safety_follow_up": "405 405 405 405 405 405 405",
+    "studies:section": "200 200 200 200 200 404 302",
+    "studies:section_delete": "405 405 405 405 405 405 405",
+    "studies:section_move": "405 405 405 405 405 405 405",
     "studies:safety_preview": "200 200 200 200 200 404 302",
     "studies:safety_setup": "200 200 200 200 200 404 302",
     "studies:select": "200 200 403 403 403 404 302",
@@ -305,6 +317,9 @@ EXPECTED_POST: dict[str, str] = {
     "studies:question_delete": "200 200 403 403 403 404 302",
     "studies:question_duplicate": "400 400 403 403 403 404 302",
     "studies:question_move": "400 400 403 403 403 404 302",
+    # The world's questionnaire is published already (back to the builder); an empty order is refused (400).
+    "studies:questionnaire_publish": "302 302 403 403 403 404 302",
+    "studies:questionnaire_reorder": "400 400 403 403 403 404 302",
     # An empty form names no scale: the questionnaire page again, with the reason (400).
     "studies:questionnaire_scale": "400 400 403 403 403 404 302",
     # No numbers: the reminder settings are shown again with the reasons (400), nothing changes.
@@ -315,6 +330,9 @@ EXPECTED_POST: dict[str, str] = {
     "studies:safety_contact_delete": "400 400 403 403 403 404 302",
     "studies:safety_contact_move": "400 400 403 403 403 404 302",
     "studies:safety_follow_up": "400 400 403 403 403 404 302",
+    # A first POST to delete a section shows the confirmation step; moving needs a direction.
+    "studies:section_delete": "200 200 403 403 403 404 302",
+    "studies:section_move": "400 400 403 403 403 404 302",
     "studies:slots_delete": "400 400 403 403 403 404 302",
     "studies:slots_recurring": "400 400 403 403 403 404 302",
     "studies:status": "400 403 403 403 403 404 302",
@@ -436,6 +454,9 @@ def observe(world: World, leaked: dict[str, list[str]]) -> tuple[dict[str, str],
 def test_every_route_answers_every_persona_as_expected(settings: object, tmp_path: object) -> None:
     world = build_world()
     add_screening_answers(world)
+    # An empty section of the screening, for the builder's section routes (empty POSTs there change nothing).
+    part = Section.objects.create(questionnaire_id=world.ids["pk"], key="matrix_part", title={"en": "Part"})
+    world.ids["section_pk"] = part.pk
     redacted = world.client("coder").get(
         reverse("coding:workspace", args=[world.study.slug, world.ids["assignment_id"]])
     )

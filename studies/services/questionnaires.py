@@ -163,12 +163,14 @@ def create_question(
     sections = current_sections(questionnaire)
     if fields.get("section_id") is not None and fields["section_id"] not in {s.pk for s in sections}:
         raise refuse(_("This section was deleted meanwhile."), "section")
-    # A question goes to the end of its section: the questions above it are what its logic may read.
-    placed = in_order([*questions, Question(**{**fields, "position": len(questions)})], sections)
+    # A question goes to the end of its section: the questions above it are what its logic may read. (After the
+    # last position, not at len(questions): rows from the admin or the loader may leave gaps.)
+    end = questions[-1].position + 1 if questions else 0
+    placed = in_order([*questions, Question(**{**fields, "position": end})], sections)
     index = next(i for i, q in enumerate(placed) if q.pk is None)
     _check_fields(questionnaire, fields, earlier=placed[:index], others=questions)
     start_version_if_answered(questionnaire)
-    question = add_question(questionnaire=questionnaire, **{**fields, "position": len(questions)})
+    question = add_question(questionnaire=questionnaire, **{**fields, "position": end})
     renumber(in_order([*questions, question], sections))
     _audit("question.created", request, question)
     return question
@@ -315,6 +317,10 @@ def check_order(questions: list[Question]) -> None:
         seen.update(answer_names(question))
 
 
+def _section_place(section: Section) -> tuple[int, int]:
+    return section.position, section.pk
+
+
 @transaction.atomic
 def reorder_questions(
     *, questionnaire: Questionnaire, order: list[tuple[int, int | None]], request: HttpRequest | None = None
@@ -328,16 +334,18 @@ def reorder_questions(
     ids = [pk for pk, _section in order]
     if sorted(ids) != sorted(questions) or any(s is not None and s not in sections for _pk, s in order):
         raise refuse(_("The questionnaire changed meanwhile: reload the page and try again."))
-    placed = []
+    # The sent order itself, checked against the sections' order (not re-sorted by the old positions).
+    rank = {section.pk: index for index, section in enumerate(sorted(sections.values(), key=_section_place))}
+    ranks = [-1 if section_id is None else rank[section_id] for _pk, section_id in order]
+    if ranks != sorted(ranks):
+        raise refuse(_("Keep each section's questions together, under its title."))
+    ordered = []
     for pk, section_id in order:
         question = questions[pk]
         if question.section_id != section_id:
             question.section_id = section_id
             question.save(update_fields=["section", "updated_at"])
-        placed.append(question)
-    ordered = in_order(placed, list(sections.values()))
-    if [q.pk for q in ordered] != ids:
-        raise refuse(_("Keep each section's questions together, under its title."))
+        ordered.append(question)
     check_order(ordered)
     start_version_if_answered(questionnaire)
     renumber(ordered)

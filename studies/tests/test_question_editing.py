@@ -12,12 +12,14 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry, User
 from studies.models import Question, Questionnaire, ScreeningResponse, Stratum, Study
+from studies.services.questionnaire_versions import questions_of
 from studies.tests.factories import YES_NO, ParticipantFactory, QuestionFactory, build_screening
 
 pytestmark = pytest.mark.django_db
 
 TEXTS = {"text_en": "Do you sleep well?", "text_es": "¿Duerme bien?", "text_hi": "क्या आप अच्छी नींद लेते हैं?"}
 CHOICES = "yes | Yes | Sí | हाँ\nno | No | No | नहीं"
+USED_CHATBOT = {"key": "used_chatbot", "op": "eq", "value": "yes"}
 
 
 @pytest.fixture
@@ -69,8 +71,10 @@ def test_a_manager_edits_every_field_and_the_change_is_audited(screening: Questi
     data = form_data(
         key="in_crisis",
         choices=CHOICES + "\nunsure | Not sure | No sé | पता नहीं",
-        show_if_key="used_chatbot",
-        show_if_values="yes",
+        if_key_0="used_chatbot",
+        if_op_0="eq",
+        if_value_0="yes",
+        condition_match="all",
         is_risk_item="on",
         risk_values="yes, unsure",
         help_en="Only you see this.",
@@ -85,7 +89,8 @@ def test_a_manager_edits_every_field_and_the_change_is_audited(screening: Questi
     assert question.text == {"en": "Do you sleep well?", "es": "¿Duerme bien?", "hi": "क्या आप अच्छी नींद लेते हैं?"}
     assert question.help_text["hi"] == "केवल आप इसे देखते हैं।"
     assert question.choices[2] == {"value": "unsure", "labels": {"en": "Not sure", "es": "No sé", "hi": "पता नहीं"}}
-    assert (question.required, question.show_if_key, question.show_if_values) == (True, "used_chatbot", ["yes"])
+    assert question.required is True
+    assert question.conditions == [{"key": "used_chatbot", "op": "eq", "value": "yes"}]
     assert (question.is_risk_item, question.risk_values) == (True, ["yes", "unsure"])
     entry = AuditEntry.objects.get(action="question.updated")
     assert entry.detail["question"] == question.pk
@@ -96,8 +101,7 @@ def test_a_manager_edits_every_field_and_the_change_is_audited(screening: Questi
         "help_text",
         "choices",
         "required",
-        "show_if_key",
-        "show_if_values",
+        "conditions",
         "risk_values",
     }
     assert "Do you sleep" not in str(entry.detail)
@@ -120,8 +124,9 @@ def test_bad_input_is_refused_beside_each_field_keeping_what_was_typed(
         key="used_chatbot",
         choices="yes | Yes | Sí | हाँ\nyes | Again | Otra | फिर\nno way | No | No",
         text_hi="",
-        show_if_key="attention",
-        show_if_values="no",
+        if_key_0="age",
+        if_op_0="eq",
+        if_value_0="",
         risk_values="maybe",
     )
     response = signed_in(researcher).post(url(question), data)
@@ -129,7 +134,7 @@ def test_bad_input_is_refused_beside_each_field_keeping_what_was_typed(
     assert response.status_code == 400
     assert "Line 3: write the value, then a label per study language (en, es, hi), split by |." in body
     assert "This field is required." in body  # the Hindi text
-    assert "Pick an earlier question with set answers" in body
+    assert "Give the value “age” is compared with." in body
     assert "Tick “Risk item”, or leave these answers empty." in body
     assert 'href="#id_text_hi"' in body
     assert "Otra" in body  # what was typed stays
@@ -152,8 +157,8 @@ def test_bad_input_is_refused_beside_each_field_keeping_what_was_typed(
         ({"is_attention_check": "on"}, "Give the answer that shows the person is reading."),
         ({"is_attention_check": "on", "attention_answer": "si"}, "No answer to “sleep” can be si"),
         ({"kind": "multiple", "is_attention_check": "on", "attention_answer": "yes"}, "cannot be an attention check"),
-        ({"show_if_key": "used_chatbot", "show_if_values": "perhaps"}, "No answer to “used_chatbot” can be perhaps"),
-        ({"show_if_key": "used_chatbot"}, "Give the answers to “used_chatbot” that show this question."),
+        ({"if_key_0": "used_chatbot", "if_op_0": "eq", "if_value_0": "perhaps"}, "No answer to “used_chatbot” can be"),
+        ({"if_key_0": "used_chatbot", "if_op_0": "eq"}, "Give the value “used_chatbot” is compared with."),
         ({"key": "age"}, "Another question already uses this key."),
         ({"key": "region"}, "a value the platform derives from the answers"),
         ({"help_en": "Only in English"}, "Write the help in every study language, or in none."),
@@ -177,12 +182,12 @@ def test_a_checked_question_is_appended_and_audited(screening: Questionnaire, ow
 
 def test_renaming_a_key_carries_the_rules_and_skip_logic_that_use_it(screening: Questionnaire, owner: User) -> None:
     question = screening.questions.get(key="used_chatbot")
-    later = QuestionFactory(questionnaire=screening, key="which", show_if_key="used_chatbot", show_if_values=["yes"])
+    later = QuestionFactory(questionnaire=screening, key="which", conditions=[USED_CHATBOT])
     response = signed_in(owner).post(url(question), form_data(key="chatbot_use"))
     assert response.status_code == 302
     assert screening.rules.get(value="yes").key == "chatbot_use"
     later.refresh_from_db()
-    assert later.show_if_key == "chatbot_use"
+    assert later.conditions == [{**USED_CHATBOT, "key": "chatbot_use"}]
     assert AuditEntry.objects.filter(action="rule.updated", detail__renamed_from="used_chatbot").count() == 1
     assert AuditEntry.objects.filter(action="question.updated", target_id=str(later.pk)).count() == 1
 
@@ -265,7 +270,7 @@ def test_deleting_what_rules_quotas_or_skip_logic_use_is_refused_naming_them(
     screening: Questionnaire, owner: User
 ) -> None:
     Stratum.objects.create(study=screening.study, name="Europe", key="region", values=["europe"], target=1, maximum=2)
-    QuestionFactory(questionnaire=screening, key="which", show_if_key="used_chatbot", show_if_values=["yes"])
+    QuestionFactory(questionnaire=screening, key="which", conditions=[USED_CHATBOT])
     client = signed_in(owner)
     country = screening.questions.get(key="country")
     shown = client.post(url(country, "studies:question_delete")).content.decode()
@@ -278,12 +283,23 @@ def test_deleting_what_rules_quotas_or_skip_logic_use_is_refused_naming_them(
     assert not AuditEntry.objects.filter(action="question.deleted").exists()
 
 
-def test_an_answered_question_is_not_deleted(screening: Questionnaire, owner: User) -> None:
+def test_an_answered_question_is_deleted_from_a_new_version_and_its_answers_stay_readable(
+    screening: Questionnaire, owner: User
+) -> None:
     answer(screening, {"crisis": "no"})
     question = screening.questions.get(key="crisis")
     response = signed_in(owner).post(url(question, "studies:question_delete"), {"confirm": "yes"}, follow=True)
-    assert "People have answered this question, so it cannot be deleted" in response.content.decode()
-    assert "crisis" in keys(screening)
+    assert "The question was deleted." in response.content.decode()
+    assert "Version 2" in response.content.decode()
+    assert "crisis" not in keys(screening)
+    screening.refresh_from_db()
+    assert screening.version == 2
+    kept = ScreeningResponse.objects.get(questionnaire=screening)
+    assert (kept.version, kept.answers["crisis"]) == (1, "no")
+    answered_then = questions_of(screening, kept.version)
+    crisis = next(question for question in answered_then if question.key == "crisis")
+    assert crisis.text == question.text
+    assert crisis.choices == question.choices
 
 
 def test_questions_move_up_and_down_but_never_above_what_they_depend_on(
@@ -300,9 +316,9 @@ def test_questions_move_up_and_down_but_never_above_what_they_depend_on(
     client.post(url(first, "studies:question_move"), {"direction": "up"})  # already first: nothing happens
     assert keys(screening)[0] == "age"
     assert client.post(url(first, "studies:question_move"), {"direction": "sideways"}).status_code == 400
-    Question.objects.filter(pk=crisis.pk).update(show_if_key="used_chatbot", show_if_values=["yes"])
+    Question.objects.filter(pk=crisis.pk).update(conditions=[USED_CHATBOT])
     refused = client.post(url(crisis, "studies:question_move"), {"direction": "up"}, follow=True)
-    assert "“crisis” is shown only after an answer to “used_chatbot”" in refused.content.decode()
+    assert "“crisis” reads the answer to “used_chatbot”, so it must stay below it." in refused.content.decode()
     assert keys(screening) == ["age", "country", "used_chatbot", "crisis", "attention"]
 
 
