@@ -205,7 +205,7 @@ def owner_pages(scenario: Scenario) -> dict[str, str]:
         **{name: reverse(name, args=[slug]) for name in STUDY_PAGES},
         "participant": reverse("studies:participant", args=[slug, scenario.people["kenya"].code]),
         "questionnaire": reverse("studies:questionnaire", args=[slug, screening.pk]),
-        "question": reverse("studies:question", args=[slug, screening.pk, screening.questions.first().pk]),
+        "question": reverse("studies:question", args=[slug, screening.pk, screening.questions.earliest("position").pk]),
         "questionnaire preview": reverse("studies:questionnaire_preview", args=[slug, screening.pk]) + "?lang=es",
         "questionnaire import": reverse("studies:questionnaire_import", args=[slug]),
         "redaction": reverse("review:redaction", args=[slug, transcript.pk]),

@@ -83,9 +83,7 @@ class QuestionnaireVersion(models.Model):
 
     class Meta:
         ordering = ("number",)
-        constraints = [
-            models.UniqueConstraint(fields=("questionnaire", "number"), name="questionnaire_version_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=("questionnaire", "number"), name="questionnaire_version_unique")]
 
     def __str__(self) -> str:
         return f"version {self.number} of questionnaire {self.questionnaire_id}"

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from studies.iso_names import country_name, language_name
-from studies.models import ConsentDocument, DistressProtocol, Interview, Questionnaire, Study
+from studies.models import ConsentDocument, DistressProtocol, Interview, Question, Questionnaire, Study
 from studies.services.rules import questionnaire_rule_errors
 from studies.services.safety_setup import recruiting_countries
 from studies.services.scheduling import open_slots
@@ -57,6 +57,7 @@ def launch_checklist(*, study: Study) -> list[Check]:
         _retention(study),
         _quotas(study),
         _distress_protocol(study),
+        _translations(study),
     ]
 
 
@@ -95,18 +96,31 @@ def _screening(study: Study, screening: Questionnaire | None) -> Check:
             unworded,
         ) % {"count": unworded}
         return Check("screening", title, False, message, url)
-    languages = study.languages or ["en"]
-    untranslated = [
-        q.key for q in screening.questions.all() if q.text and any(not q.text.get(code) for code in languages)
-    ]
-    if untranslated:
-        message = _("Some questions are not yet in every study language: %(keys)s.") % {"keys": ", ".join(untranslated)}
-        return Check("screening", title, False, message, url)
     if screening.published_at is None:
         message = _("The screening questionnaire is a draft: preview it, then publish it.")
         return Check("screening", title, False, message, url)
     message = ngettext("%(count)d question.", "%(count)d questions.", count) % {"count": count}
     return Check("screening", title, True, message, url)
+
+
+def _translations(study: Study) -> Check:
+    """A warning, not a hold: a question not yet written in a study language shows in the study's first language
+    to the people who chose it (an import from a one-language file, a language added later)."""
+    title = _("Translations")
+    languages = study.languages or ["en"]
+    missing = [
+        question
+        for question in Question.objects.filter(questionnaire__study=study).select_related("questionnaire")
+        if question.text and any(not question.text.get(code) for code in languages)
+    ]
+    if not missing:
+        return Check("translations", title, True, _("Every question is written in every study language."), "", False)
+    first = missing[0].questionnaire
+    message = _(
+        "Some questions are not yet in every study language (%(keys)s): people who chose another language see them in "
+        "the study's first language."
+    ) % {"keys": ", ".join(question.key for question in missing[:10])}
+    return Check("translations", title, False, message, _url("studies:questionnaire", study, first.pk), False)
 
 
 def _eligibility(study: Study, screening: Questionnaire | None) -> Check:

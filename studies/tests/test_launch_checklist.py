@@ -64,8 +64,20 @@ def client_for(user: User) -> Client:
 
 def test_a_study_with_everything_in_place_passes_every_item() -> None:
     checks = launch_checklist(study=ready_study())
-    assert [check.code for check in checks] == [*REQUIRED, "quotas", "distress_protocol"]
+    assert [check.code for check in checks] == [*REQUIRED, "quotas", "distress_protocol", "translations"]
     assert [check.code for check in checks if not check.ok] == []
+    assert summarize(checks).can_launch
+
+
+def test_a_question_missing_a_study_language_is_a_warning_that_names_it() -> None:
+    study = ready_study()
+    question = study.questionnaires.get().questions.get(key="country")
+    question.text = {"en": question.text["en"]}
+    question.save(update_fields=["text"])
+    checks = launch_checklist(study=study)
+    translations = by_code(study)["translations"]
+    assert (translations.ok, translations.blocking) == (False, False)
+    assert "(country)" in translations.message
     assert summarize(checks).can_launch
 
 
@@ -217,7 +229,7 @@ def test_the_owner_of_a_ready_study_sees_every_item_ready_and_the_start_button()
     owner = MembershipFactory(study=study, role=Role.OWNER).user
     page = client_for(owner).get(reverse("studies:checklist", args=[study.slug])).content.decode()
     assert "7 of 7 required items ready." in page
-    assert page.count("✓ Ready") == 9  # the 7 required, quotas and the distress protocol (warnings only)
+    assert page.count("✓ Ready") == 10  # the 7 required; quotas, the distress protocol and translations (warnings)
     assert reverse("studies:status", args=[study.slug]) in page
     assert "Start recruiting" in page
 
@@ -242,6 +254,6 @@ def test_other_members_read_the_checklist_without_any_form(role: Role) -> None:
     response = client_for(user).get(reverse("studies:checklist", args=[study.slug]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert page.count("✓ Ready") == 9  # the 7 required, quotas and the distress protocol (warnings only)
+    assert page.count("✓ Ready") == 10  # the 7 required; quotas, the distress protocol and translations (warnings)
     assert '<form method="post" action="' + reverse("studies:status", args=[study.slug]) not in page
     assert "An owner of the study starts recruiting once every required item is ready." in page

@@ -176,15 +176,16 @@ def test_the_builder_refuses_logic_that_reads_later_or_unknown_answers(study: St
     questionnaire = build_screening(study)
     fields = fields_of(QuestionFactory.build(questionnaire=questionnaire, key="x", kind="calculated"))
     questions = list(questionnaire.questions.order_by("position"))
-    fields.update(calculation="${age} + ${nowhere}", text={"en": "X", "es": "X"})
+    fields["calculation"], fields["text"] = "${age} + ${nowhere}", {"en": "X", "es": "X"}
     errors = question_errors(fields=fields, languages=["en", "es"], earlier=questions, others=questions)
     assert errors == [
         ("calculation", "“nowhere” is not an earlier question: a calculation adds up answers given before it.")
     ]
-    fields.update(calculation="${country} + 1")
+    fields["calculation"] = "${country} + 1"
     errors = question_errors(fields=fields, languages=["en", "es"], earlier=questions, others=questions)
     assert errors == [("calculation", "“country” is not answered with a number.")]
-    fields.update(calculation="", kind="short_text", conditions=[{"key": "used_chatbot", "op": "eq", "value": "maybe"}])
+    fields["calculation"], fields["kind"] = "", "short_text"
+    fields["conditions"] = [{"key": "used_chatbot", "op": "eq", "value": "maybe"}]
     errors = question_errors(fields=fields, languages=["en", "es"], earlier=questions, others=questions)
     assert errors
     assert errors[0][0] == "conditions"

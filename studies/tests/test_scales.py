@@ -307,6 +307,8 @@ def test_a_scale_without_wording_holds_the_launch(study: Study) -> None:
     [check] = [check for check in launch_checklist(study=study) if check.code == "screening"]
     assert not check.ok
     assert "9 questions have no wording yet" in check.message
-    questionnaire.questions.filter(scale_key="phq9").update(text={"en": "Licensed wording", "es": "Texto con licencia"})
+    questionnaire.questions.filter(scale_key="phq9").update(
+        text={"en": "Licensed wording", "es": "Texto con licencia", "hi": "लाइसेंस प्राप्त शब्द"}
+    )
     [check] = [check for check in launch_checklist(study=study) if check.code == "screening"]
     assert check.ok

@@ -175,7 +175,7 @@ def map_redcap(data: bytes, *, languages: list[str], fallback_title: str) -> Pla
     if len(languages) > 1:
         message = _(
             "A REDCap data dictionary has one language: the questions are in %(language)s. Translate them into "
-            "%(others)s in the builder before publishing; the study cannot recruit with untranslated questions."
+            "%(others)s in the builder; until then the launch checklist lists them."
         ) % {"language": languages[0], "others": ", ".join(languages[1:])}
         notes.append(Problem(message))
     return Plan({languages[0]: fallback_title}, sections, questions, context.rows, notes)
