@@ -6,7 +6,9 @@ coder has not coded at all (not in their mapping) is missing, not 0. On these bi
 and for each pair of coders:
 
 - percent agreement: the share of segments both coders rated on which they made the same decision;
-- Cohen's kappa (scikit-learn's `cohen_kappa_score`), which corrects that share for chance agreement;
+- Cohen's kappa, which corrects that share for chance agreement (NumPy, the formula of scikit-learn's
+  `cohen_kappa_score`, which coding/tests/test_agreement_oracle.py checks it against where scikit-learn is
+  installed: a development requirement only);
 
 and per code across all coders, Krippendorff's alpha for nominal data (the `krippendorff` package), which allows
 any number of coders and missing decisions. "Overall" pools every (segment, code) decision into one set of units.
@@ -67,13 +69,13 @@ def cohen_kappa(a: Sequence[Category | None], b: Sequence[Category | None]) -> S
         return Statistic(None, NO_UNITS)
     if len({category for pair in pairs for category in pair}) < 2:
         return Statistic(None, NO_VARIATION)
-    # Imported here: scikit-learn takes a second to import and only agreement pages need it.
-    from sklearn.metrics import cohen_kappa_score  # type: ignore[import-untyped]
-
     index = {category: number for number, category in enumerate({c for pair in pairs for c in pair})}
-    first = [index[x] for x, _ in pairs]
-    second = [index[y] for _, y in pairs]
-    return Statistic(float(cohen_kappa_score(first, second)))
+    confusion = np.zeros((len(index), len(index)))
+    np.add.at(confusion, ([index[x] for x, _ in pairs], [index[y] for _, y in pairs]), 1.0)
+    # Cohen (1960): kappa = 1 - observed disagreement / disagreement expected from the two coders' own margins.
+    expected = np.outer(confusion.sum(axis=1), confusion.sum(axis=0)) / len(pairs)
+    disagreement = 1.0 - np.eye(len(index))
+    return Statistic(float(1.0 - np.sum(disagreement * confusion) / np.sum(disagreement * expected)))
 
 
 def krippendorff_alpha_nominal(reliability_data: Sequence[Sequence[Category | None]]) -> Statistic:

@@ -22,6 +22,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from transcription.checkpoint import load_legacy_checkpoint
+from transcription.spectral import spectral_labels
 
 SAMPLE_RATE = 16_000
 # Resemblyzer's front end: 40 mel bands over 25 ms windows every 10 ms at 16 kHz.
@@ -200,20 +201,17 @@ def mel_spectrogram(wav: np.ndarray) -> np.ndarray:
 def voice_centroids(embeddings: np.ndarray, speakers: int) -> np.ndarray:
     """One L2-normed centroid per voice (speakers x 256) from short-window embeddings, in no particular order.
 
-    Spectral clustering on the cosine affinities: on bench/speaker_bench.py it told four voices apart where
-    average linkage merged two of them (a few windows that straddle a turn bridge two clusters, which a graph
-    cut ignores). It works on an even sample of at most MAX_CLUSTER_WINDOWS windows, so
-    memory stays flat however long the recording; centroids stand for the voices across the whole of it.
+    Spectral clustering on the cosine affinities (transcription.spectral): on bench/speaker_bench.py it told four
+    voices apart where average linkage merged two of them (a few windows that straddle a turn bridge two clusters,
+    which a graph cut ignores). It works on an even sample of at most MAX_CLUSTER_WINDOWS windows, so memory stays
+    flat however long the recording; centroids stand for the voices across the whole of it.
     """
-    from sklearn.cluster import SpectralClustering  # type: ignore[import-untyped]
-
     count = min(len(embeddings), MAX_CLUSTER_WINDOWS)
     sample = embeddings[np.unique(np.linspace(0, len(embeddings) - 1, count).round().astype(int))]
     if speakers < 2 or len(sample) <= speakers:
         return _normed(sample.mean(axis=0, keepdims=True))
     affinity = np.maximum(sample @ sample.T, 0.0)
-    model = SpectralClustering(n_clusters=speakers, affinity="precomputed", random_state=0)
-    labels = model.fit_predict(affinity)
+    labels = spectral_labels(affinity, speakers)
     centroids = [sample[labels == label].mean(axis=0) for label in range(speakers) if np.any(labels == label)]
     return _merge_alike(_normed(np.stack(centroids)))
 
