@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -24,7 +24,14 @@ from studies.forms.screening import QuestionsForm, localized
 from studies.forms.sections import SectionForm
 from studies.models import Section, StudyMembership
 from studies.permissions import ALL_ROLES, MANAGERS, study_role
-from studies.question_views import can_edit, confirm_delete, get_questionnaire, refuse_post, show_errors
+from studies.question_views import (
+    can_edit,
+    confirm_delete,
+    get_questionnaire,
+    questionnaire_part,
+    refuse_post,
+    show_errors,
+)
 from studies.services import questionnaires as builder
 from studies.services import sections as section_service
 
@@ -35,12 +42,7 @@ def _builder(membership: StudyMembership, pk: int, anchor: str = "") -> str:
 
 
 def _section(membership: StudyMembership, pk: int, section_pk: int) -> Section:
-    return get_object_or_404(
-        Section.objects.select_related("questionnaire__study"),
-        pk=section_pk,
-        questionnaire__pk=pk,
-        questionnaire__study=membership.study,
-    )
+    return questionnaire_part(Section, membership, pk, section_pk)
 
 
 @study_role(*ALL_ROLES)

@@ -6,7 +6,7 @@ anyone else), never in an archived study. Each change is one service call (studi
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -35,6 +35,7 @@ from studies.services.questionnaire_export import answers_csv
 from studies.services.rules import questionnaire_rule_errors, rule_in_words
 
 ARCHIVED = Study.Status.ARCHIVED
+PartT = TypeVar("PartT", Question, Section)
 
 
 def can_edit(membership: StudyMembership) -> bool:
@@ -60,13 +61,18 @@ def get_questionnaire(membership: StudyMembership, pk: int) -> Questionnaire:
     return get_object_or_404(Questionnaire.objects.select_related("study"), pk=pk, study=membership.study)
 
 
-def _question(membership: StudyMembership, pk: int, question_pk: int) -> Question:
+def questionnaire_part(model: type[PartT], membership: StudyMembership, pk: int, part_pk: int) -> PartT:
+    """A question or section of questionnaire `pk` of the member's study, or 404."""
     return get_object_or_404(
-        Question.objects.select_related("questionnaire__study"),
-        pk=question_pk,
+        model.objects.select_related("questionnaire__study"),
+        pk=part_pk,
         questionnaire__pk=pk,
         questionnaire__study=membership.study,
     )
+
+
+def _question(membership: StudyMembership, pk: int, question_pk: int) -> Question:
+    return questionnaire_part(Question, membership, pk, question_pk)
 
 
 @study_role(*ALL_ROLES)

@@ -56,6 +56,34 @@ class QuestionFields(TypedDict):
     attention_answer: str
 
 
+def blank_fields(key: str, kind: str) -> QuestionFields:
+    """A question's fields at their defaults (not required, no texts, no logic): importers and tests fill in the
+    rest."""
+    return QuestionFields(
+        key=key,
+        kind=kind,
+        required=False,
+        text={},
+        help_text={},
+        choices=[],
+        min_value=None,
+        max_value=None,
+        conditions=[],
+        condition_match="all",
+        rows=[],
+        calculation="",
+        min_length=None,
+        max_length=None,
+        pattern="",
+        validation_message={},
+        section_id=None,
+        is_risk_item=False,
+        risk_values=[],
+        is_attention_check=False,
+        attention_answer="",
+    )
+
+
 FieldError = tuple[str, str]  # (form field name, message); "text_<language>" for a text in one language
 
 

@@ -15,29 +15,13 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from studies.models import Question, Questionnaire, Section, Study
-from studies.services.question_checks import QuestionFields, question_errors
+from studies.services.question_checks import QuestionFields, blank_fields, question_errors
 from studies.services.questionnaires import QuestionnaireError
 from studies.services.sections import SECTION_KEY
 
+# Every field a question dict may carry besides its key, kind and section, at its default.
 DEFAULTS: dict[str, Any] = {
-    "required": False,
-    "text": {},
-    "help_text": {},
-    "choices": [],
-    "min_value": None,
-    "max_value": None,
-    "conditions": [],
-    "condition_match": "all",
-    "rows": [],
-    "calculation": "",
-    "min_length": None,
-    "max_length": None,
-    "pattern": "",
-    "validation_message": {},
-    "is_risk_item": False,
-    "risk_values": [],
-    "is_attention_check": False,
-    "attention_answer": "",
+    name: value for name, value in blank_fields("", "").items() if name not in ("key", "kind", "section_id")
 }
 MAX_QUESTIONS = 500
 

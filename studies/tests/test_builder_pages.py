@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEntry, User
 from studies.models import Question, Questionnaire, ScreeningResponse, Study
-from studies.services.question_checks import QuestionFields
+from studies.services.question_checks import QuestionFields, blank_fields
 from studies.services.questionnaires import create_question, create_questionnaire
 from studies.services.sections import create_section
 
@@ -33,27 +33,9 @@ def signed_in(user: User) -> Client:
 
 def fields(key: str, kind: str, text: tuple[str, str, str], **overrides: Any) -> QuestionFields:
     values: dict[str, Any] = {
-        "key": key,
-        "kind": kind,
+        **blank_fields(key, kind),
         "required": True,
         "text": dict(zip(("en", "es", "hi"), text, strict=True)),
-        "help_text": {},
-        "choices": [],
-        "min_value": None,
-        "max_value": None,
-        "conditions": [],
-        "condition_match": "all",
-        "rows": [],
-        "calculation": "",
-        "min_length": None,
-        "max_length": None,
-        "pattern": "",
-        "validation_message": {},
-        "section_id": None,
-        "is_risk_item": False,
-        "risk_values": [],
-        "is_attention_check": False,
-        "attention_answer": "",
         **overrides,
     }
     return QuestionFields(**values)  # type: ignore[typeddict-item]

@@ -19,6 +19,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from studies.services.question_checks import blank_fields
 from studies.xlsform.expressions import ExpressionError, parse_calculation, parse_constraint, parse_relevant
 from studies.xlsform.groups import Group, build_tree, matrix_rows, type_words
 from studies.xlsform.languages import code_of
@@ -69,30 +70,7 @@ PARAMETER = re.compile(r"([a-z_]+)\s*=\s*(-?\d+(?:\.\d+)?)")
 
 def blank_question(key: str, kind: str) -> dict[str, Any]:
     """A question dict with every field import_questionnaire reads, at its default."""
-    return {
-        "key": key,
-        "kind": kind,
-        "required": False,
-        "text": {},
-        "help_text": {},
-        "choices": [],
-        "min_value": None,
-        "max_value": None,
-        "conditions": [],
-        "condition_match": "all",
-        "rows": [],
-        "calculation": "",
-        "min_length": None,
-        "max_length": None,
-        "pattern": "",
-        "validation_message": {},
-        "section_id": None,
-        "is_risk_item": False,
-        "risk_values": [],
-        "is_attention_check": False,
-        "attention_answer": "",
-        "section": "",
-    }
+    return {**blank_fields(key, kind), "section": ""}
 
 
 @dataclass
