@@ -25,6 +25,7 @@ from studies.models import (
     EligibilityRule,
     OutboxMessage,
     Question,
+    Questionnaire,
     Role,
     Stratum,
     Study,
@@ -337,6 +338,10 @@ def build_the_screening(lead: Lead) -> None:
         ("country", "in", ["ES", "MX", "IN"]),
         ("used_for_mental_health", "eq", "yes"),
     ]
+    # A questionnaire made on the pages is a draft until published: participants never see a draft.
+    submit(page.get_by_role("button", name="Publish"))
+    see(page, "The questionnaire is published")
+    assert Questionnaire.objects.get(study__slug=lead.slug, kind="screening").published_at is not None
 
 
 def add_stratum(

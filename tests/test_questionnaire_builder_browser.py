@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts.models import User
 from studies.models import Participant, Questionnaire, QuestionnaireVersion, ScreeningResponse, Study
@@ -162,7 +164,9 @@ def preview_in_spanish(page: Any) -> None:
     page.get_by_role("link", name="Preview in es").click()
     page.wait_for_url(re.compile(r".*/preview/\?lang=es$"))
     assert page.locator("html").get_attribute("lang") == "es"
-    assert "Preview - answers are not saved" in str(page.locator(".preview-banner").text_content())
+    with translation.override("es"):  # the preview's own words are in the previewed language too
+        banner, back = gettext("Preview - answers are not saved"), gettext("Back to the builder")
+    assert banner in str(page.locator(".preview-banner").text_content())
     assert page.get_by_text("¿Cómo quiere que le llamemos?").is_visible()
     assert page.get_by_role("heading", name="Sobre usted").is_visible()
     page.get_by_label("¿Cómo quiere que le llamemos?").fill("Ana")
@@ -173,7 +177,7 @@ def preview_in_spanish(page: Any) -> None:
     assert piped.count() == 1
     assert piped.text_content() == "Ana"
     assert "¿Algo más, Ana?" in str(page.locator("main").text_content())
-    page.get_by_role("link", name="Back to the builder").click()
+    page.get_by_role("link", name=back).click()
 
 
 def publish(page: Any) -> None:
