@@ -18,7 +18,9 @@ from studies.services.stage_questionnaires import REACHED, due_questionnaires
 
 def _later_stage_questionnaires() -> QuerySet[Questionnaire]:
     # A closed study asks nothing more of its participants.
-    return Questionnaire.objects.exclude(kind=Questionnaire.Kind.SCREENING).exclude(study__status=Study.Status.CLOSED)
+    # A draft is not asked yet: it is announced once published.
+    later = Questionnaire.objects.exclude(kind=Questionnaire.Kind.SCREENING).exclude(published_at=None)
+    return later.exclude(study__status=Study.Status.CLOSED)
 
 
 def unannounced_pairs(*, participant_id: int | None = None) -> list[tuple[int, int]]:

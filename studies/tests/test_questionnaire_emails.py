@@ -15,10 +15,19 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from studies.models import ContactDetails, Participant, Questionnaire, QuestionnaireNotice, ScreeningResponse, Study
+from studies.models import (
+    ContactDetails,
+    OutboxMessage,
+    Participant,
+    Questionnaire,
+    QuestionnaireNotice,
+    ScreeningResponse,
+    Study,
+)
 from studies.services.emails import NotSendable, send_questionnaire_due_email
 from studies.services.portal import read_link
 from studies.services.scheduling import book_slot, complete_interview
+from studies.services.sections import publish
 from studies.tasks import queue_due_questionnaire_emails
 from studies.tests.factories import ParticipantFactory, QuestionFactory, QuestionnaireFactory, SlotFactory
 from studies.tests.mailkit import send_queued
@@ -159,3 +168,15 @@ def test_signing_the_consent_form_in_the_portal_announces_a_questionnaire_asked_
     token = parse_qs(urlsplit(link_in(message)).query)["t"][0]
     assert read_link(token=token).questionnaire_id == background.pk
     assert QuestionnaireNotice.objects.get().participant == participant
+
+
+def test_a_draft_is_announced_only_once_published(study: Study) -> None:
+    person(study, status=Participant.Status.INTERVIEWED)
+    questionnaire = after_booking(study)
+    Questionnaire.objects.filter(pk=questionnaire.pk).update(published_at=None)
+    sweep()
+    assert due_emails() == []
+    assert not OutboxMessage.objects.filter(kind=OutboxMessage.Kind.QUESTIONNAIRE_DUE).exists()
+    publish(questionnaire=questionnaire)
+    sweep()
+    assert [message.to for message in due_emails()] == [["sam@example.org"]]
