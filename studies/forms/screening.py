@@ -360,4 +360,5 @@ class ScreeningForm(QuestionsForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The page's order (questions, then contact details), which the error summary follows.
-        self.order_fields([*(f"q_{question.key}" for question in self.questions), "name", "email", "phone"])
+        questions = [name for name in self.fields if name.startswith("q_")]  # a matrix's rows included, in order
+        self.order_fields([*questions, "name", "email", "phone"])
