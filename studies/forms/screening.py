@@ -232,9 +232,6 @@ class QuestionsForm(forms.Form):
             elif question.kind not in Question.UNANSWERED_KINDS:
                 self.fields[f"q_{question.key}"] = question_field(question, language, fallback)
 
-    def question_fields(self) -> list[tuple[Question, forms.BoundField]]:
-        return [(q, self[f"q_{q.key}"]) for q in self.questions if f"q_{q.key}" in self.fields]
-
     # -- what the page shows ------------------------------------------------------------------------------------
 
     def _given(self) -> dict[str, Any]:
@@ -304,7 +301,8 @@ class QuestionsForm(forms.Form):
         except (regex.error, TimeoutError):
             return True
 
-    def _store(self, question: Question, value: Any) -> Any:
+    @staticmethod
+    def _store(value: Any) -> Any:
         if isinstance(value, date | time):
             return value.isoformat(timespec="minutes") if isinstance(value, time) else value.isoformat()
         return value
@@ -322,7 +320,7 @@ class QuestionsForm(forms.Form):
         if self._pattern_fails(question, value):
             self.add_error(name, message or _("This answer does not have the expected form."))
             return
-        answers[question.key if name == f"q_{question.key}" else name[2:]] = self._store(question, value)
+        answers[question.key if name == f"q_{question.key}" else name[2:]] = self._store(value)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -261,9 +261,9 @@ def move_question(*, question: Question, up: bool, request: HttpRequest | None =
     moving = questions[index]
     if not 0 <= other < len(questions):
         # First (or last) of the questionnaire, or of the last section: into the section before (or after).
-        return _cross(questions, sections, moving, up=up, request=request)
+        return _cross(questionnaire, questions, sections, moving, up=up, request=request)
     if questions[other].section_id != moving.section_id:
-        return _cross(questions, sections, moving, up=up, request=request)
+        return _cross(questionnaire, questions, sections, moving, up=up, request=request)
     upper, lower = sorted((index, other))
     questions[upper], questions[lower] = questions[lower], questions[upper]
     check_order(questions)
@@ -274,7 +274,13 @@ def move_question(*, question: Question, up: bool, request: HttpRequest | None =
 
 
 def _cross(
-    questions: list[Question], sections: list[Section], moving: Question, *, up: bool, request: HttpRequest | None
+    questionnaire: Questionnaire,
+    questions: list[Question],
+    sections: list[Section],
+    moving: Question,
+    *,
+    up: bool,
+    request: HttpRequest | None,
 ) -> bool:
     """Move a question at the edge of its section into the neighbouring section (at its end, or its start)."""
     order: list[Section | None] = [None, *sections]
@@ -283,7 +289,7 @@ def _cross(
     if not 0 <= there < len(order):
         return False
     target = order[there]
-    start_version_if_answered(Questionnaire.objects.get(pk=moving.questionnaire_id))
+    start_version_if_answered(questionnaire)
     moving.section_id = target.pk if target else None
     moving.save(update_fields=["section", "updated_at"])
     questions = in_order(questions, sections)
