@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -20,7 +20,9 @@ import faster_whisper
 import numpy as np
 from django.conf import settings
 from faster_whisper import BatchedInferencePipeline, WhisperModel
+from faster_whisper.audio import pad_or_trim
 
+from transcription import vad
 from transcription.bundled_model import BUNDLED_NAME, ensure_bundled_model
 from transcription.guards import COMPRESSION_RATIO_THRESHOLD, LOG_PROB_THRESHOLD, NO_SPEECH_THRESHOLD
 
@@ -40,6 +42,11 @@ MAX_AUTO_STREAMS = 4
 # default 5 (WER 0.019 both) in 15% less CPU time; greedy (1) was worse (0.023). GPUs have the room for 5.
 GPU_BEAM_SIZE = 5
 CPU_BEAM_SIZE = 2
+# A language check encodes its clip and this many 10 ms frames after it (Whisper's window is 3,000). Measured on the
+# 13 sentence checks of bench/transcription_bench.py's interview speech: 0.05 to 0.39 s each against 1.3 to 2.4 s for
+# the whole window, the same language in 12; the 13th was unsure (below pipeline.SEGMENT_LANGUAGE_CONFIDENT) either way.
+DETECTION_PADDING_FRAMES = 100
+WINDOW_FRAMES = 3_000
 
 
 class EngineOutOfMemory(Exception):
@@ -90,6 +97,12 @@ class RawSegment:
     # where an unsure chunk was decoded in the recording's hint instead: evidence of the spoken language must not
     # come from the hint (spoken_language.py), or the same file would get a different language per hint.
     heard: str = ""
+
+    def on_clock(self, clock: Callable[..., float]) -> RawSegment:
+        """The same segment with its times passed through `clock(seconds, end=...)` (spliced speech back to the
+        recording's clock: vad.Spliced.original)."""
+        words = tuple(replace(w, start=clock(w.start), end=clock(w.end, end=True)) for w in self.words)
+        return replace(self, start=clock(self.start), end=clock(self.end, end=True), words=words)
 
     def shifted(self, seconds: float) -> RawSegment:
         """The same segment on a clock `seconds` later (a re-decoded clip back on its window's clock)."""
@@ -175,13 +188,11 @@ class _StreamedPipeline(BatchedInferencePipeline):
         self.last_speech_timestamp: float = 0.0
         self.fallback_language: str | None = None
         self.languages: dict[int, tuple[str, float, str]] = {}  # seek: (decoded in, detector's probability, heard)
-        self.speech: list[tuple[float, float]] = []  # VAD speech regions (seconds) of the chunks decoded so far
+        self.previous_tokens: list[int] = []  # the text of the last chunk of the batch before, as tokens
         self._streams = [_ChunkLanguageStream(model, self) for _ in range(streams)]
         self._pool = ThreadPoolExecutor(streams, thread_name_prefix="whisper-stream") if streams > 1 else None
 
     def forward(self, features: Any, tokenizer: Any, chunks_metadata: Any, options: Any) -> Any:
-        for chunk in chunks_metadata:
-            self.speech += [(clip["start"] / SAMPLE_RATE, clip["end"] / SAMPLE_RATE) for clip in chunk["segments"]]
         shares = [part for part in np.array_split(np.arange(len(chunks_metadata)), len(self._streams)) if len(part)]
         for stream in self._streams:  # word timing looks back to the speech before this batch
             stream.last_speech_timestamp = self.last_speech_timestamp
@@ -196,7 +207,10 @@ class _StreamedPipeline(BatchedInferencePipeline):
             ]
             outputs = [future.result() for future in futures]  # in chunk order
         self.last_speech_timestamp = max(stream.last_speech_timestamp or 0.0 for stream in self._streams)
-        return [chunk for output in outputs for chunk in output]
+        chunks = [chunk for output in outputs for chunk in output]
+        if chunks and chunks[-1]:
+            self.previous_tokens = [token for segment in chunks[-1] for token in segment["tokens"]]
+        return chunks
 
 
 class _ChunkLanguageStream(BatchedInferencePipeline):
@@ -214,7 +228,9 @@ class _ChunkLanguageStream(BatchedInferencePipeline):
 
     def generate_segment_batched(self, features: Any, tokenizer: Any, options: Any) -> Any:
         encoder_output = self.model.encode(features)
-        prompt = self.model.get_prompt(tokenizer, previous_tokens=[], without_timestamps=options.without_timestamps)
+        prompt = self.model.get_prompt(
+            tokenizer, previous_tokens=self.owner.previous_tokens, without_timestamps=options.without_timestamps
+        )
         prompts = [list(prompt) for _ in range(features.shape[0])]
         index = prompt.index(tokenizer.language)
         for position, ranked in enumerate(self.model.model.detect_language(encoder_output)):
@@ -305,11 +321,16 @@ class Engine:
         can find speech the decoder skipped.
         """
         pipeline = self._batched
-        pipeline.fallback_language, pipeline.languages = language_hint, {}
-        pipeline.speech = speech if speech is not None else []
+        pipeline.fallback_language, pipeline.languages, pipeline.previous_tokens = language_hint, {}, []
+        regions = vad.speech_regions(vad.speech_probabilities(audio), len(audio) / SAMPLE_RATE)
+        if speech is not None:
+            speech[:] = regions
+        if not regions:
+            return
+        spliced = vad.splice(audio, regions)
         with _out_of_memory_is_transient():
             segments, info = pipeline.transcribe(
-                audio,
+                spliced.audio,
                 # The tokenizer needs some language; every chunk's prompt is rewritten with its own.
                 language=language_hint or "en",
                 task=task,
@@ -318,7 +339,10 @@ class Engine:
                 # Word times, not timestamp tokens, cut chunks into sentences: in batched decoding timestamp
                 # tokens cost speed and drop words (measured: WER 0.02 -> 0.13 on the benchmark speech).
                 word_timestamps=True,
-                vad_filter=True,
+                # The speech our detector heard, spliced into chunks (transcription/vad.py): faster-whisper's
+                # own detector would do the same but needs onnxruntime.
+                clip_timestamps=[{"start": start, "end": end} for start, end in spliced.chunks],
+                vad_filter=False,
                 condition_on_previous_text=False,
                 compression_ratio_threshold=COMPRESSION_RATIO_THRESHOLD,
                 log_prob_threshold=LOG_PROB_THRESHOLD,
@@ -327,13 +351,21 @@ class Engine:
             for segment in segments:
                 # No entry: no detection ran for this chunk, so the language is only the tokenizer's default.
                 language, probability, heard = pipeline.languages.get(segment.seek, (info.language, 0.0, ""))
-                yield _raw(segment, language, probability, heard)
+                yield _raw(segment, language, probability, heard).on_clock(spliced.original)
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
-        """The most likely language of a short stretch of speech, and Whisper's probability for it."""
+        """The most likely language of a short stretch of speech (at most 30 s), and Whisper's probability for it.
+
+        Only the stretch and a second after it are encoded, not Whisper's whole 30 s window: CTranslate2's encoder
+        takes a shorter input, and a sentence's language check costs a tenth of the time (see
+        DETECTION_PADDING_FRAMES).
+        """
+        features = self.model.feature_extractor(audio)[..., :-1]
+        frames = min(features.shape[-1] + DETECTION_PADDING_FRAMES, WINDOW_FRAMES)
         with _out_of_memory_is_transient():
-            language, probability, _ = self.model.detect_language(audio)
-        return str(language), float(probability)
+            ranked = self.model.model.detect_language(self.model.encode(pad_or_trim(features, frames)))[0]
+        token, probability = ranked[0]
+        return token[2:-2], float(probability)
 
     def redecode(
         self,
