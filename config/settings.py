@@ -204,6 +204,13 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 AWS_STORAGE_BUCKET_NAME = envstr("AWS_STORAGE_BUCKET_NAME", "")
 if AWS_STORAGE_BUCKET_NAME:
+    try:  # S3 is optional: its packages (33 MB) are in requirements-s3.txt, not in the default install
+        import storages.backends.s3  # noqa: F401
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            "AWS_STORAGE_BUCKET_NAME is set, but the S3 storage packages are not installed: "
+            "run .venv/bin/pip install -r requirements-s3.txt (the Docker images have them)."
+        ) from error
     _media_storage: dict[str, object] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {

@@ -55,6 +55,21 @@ def test_it_refuses_to_start_without_encryption_keys(tmp_path: Path) -> None:
     assert "MEDIA_ENCRYPTION_KEYS" in result.stderr
 
 
+def test_a_bucket_without_the_s3_packages_is_refused_with_what_to_install(tmp_path: Path) -> None:
+    # boto3 is hidden from this process whether or not the test machine has requirements-s3.txt installed.
+    clean = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
+    clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path), "DEBUG": "1"})
+    clean["AWS_STORAGE_BUCKET_NAME"] = "study-recordings"
+    hide = (
+        "import sys, runpy; sys.modules['boto3'] = None; sys.argv = ['manage.py', 'check']; runpy.run_path('manage.py')"
+    )
+    command = [sys.executable, "-c", hide]
+    result = subprocess.run(command, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "pip install -r requirements-s3.txt" in result.stderr
+    assert "study-recordings" not in result.stderr
+
+
 def test_debug_mode_starts_on_embedded_defaults(tmp_path: Path) -> None:
     result = run_django(tmp_path, ["check"], DEBUG="1")
     assert result.returncode == 0, result.stderr
