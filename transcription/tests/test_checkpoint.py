@@ -25,7 +25,7 @@ class _RunsACommand:
 
 
 def test_it_reads_every_tensor_of_the_packaged_voice_encoder() -> None:
-    state = load_legacy_checkpoint(diarization.weights_file().read_bytes())["model_state"]
+    state = load_legacy_checkpoint(diarization.source_checkpoint().read_bytes())["model_state"]
 
     assert state["lstm.weight_ih_l0"].shape == (1024, 40)
     assert state["lstm.weight_hh_l2"].shape == (1024, 256)
@@ -43,7 +43,7 @@ def test_it_refuses_a_pickle_that_asks_for_anything_but_a_state_dict(capsys: pyt
 
 @pytest.mark.parametrize("keep", [0, 10, 1_000])
 def test_a_cut_or_foreign_file_is_refused_with_a_checkpoint_error(keep: int) -> None:
-    raw = diarization.weights_file().read_bytes()
+    raw = diarization.source_checkpoint().read_bytes()
     with pytest.raises(CheckpointError):
         load_legacy_checkpoint(raw[:keep] if keep else b"PK\x03\x04 a zip file")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from transcription.tests.conftest import Transcribe
 # Reference outputs recorded once from the originals (Resemblyzer 0.1.4's VoiceEncoder on PyTorch 2.13.0, and
 # librosa 0.11.0's melspectrogram) on the inputs the tests below build, so the suite needs neither library.
 REFERENCE = Path(__file__).parent / "data"
+SPEAKER_WEIGHTS_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "speaker_weights.py"
 
 QUESTIONS = ("Thank you for coming in today. Can you tell me about your work?", "How long have you done that job?")
 ANSWERS = (
@@ -137,11 +139,26 @@ def test_the_numpy_voice_encoder_matches_resemblyzers_network() -> None:
 
 
 def test_the_weights_are_refused_when_the_file_is_not_the_pinned_one(tmp_path: Path) -> None:
-    swapped = tmp_path / "pretrained.pt"
-    swapped.write_bytes(diarization.weights_file().read_bytes()[:-1] + b"\0")
+    swapped = tmp_path / "voice_encoder.npz"
+    raw = bytearray(diarization.WEIGHTS.read_bytes())
+    raw[len(raw) // 2] ^= 1  # one bit of one weight
+    swapped.write_bytes(bytes(raw))
 
     with pytest.raises(diarization.WeightsError):
         diarization.load_encoder(swapped)
+
+
+def test_the_weights_are_what_the_script_takes_from_resemblyzers_checkpoint() -> None:
+    spec = importlib.util.spec_from_file_location("speaker_weights", SPEAKER_WEIGHTS_SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    fresh = script.build()
+    with np.load(diarization.WEIGHTS, allow_pickle=False) as committed:
+        assert set(committed.files) == set(fresh)
+        for name, value in fresh.items():
+            assert np.array_equal(committed[name], value), f"{name} is stale: run python scripts/speaker_weights.py"
 
 
 def test_voices_of_a_long_recording_are_found_from_a_sample_of_its_windows() -> None:
