@@ -1,6 +1,7 @@
 """Transcription benchmark: the real pipeline on ≥10 minutes of espeak-ng speech, against plain faster-whisper.
 
-    .venv/bin/python bench/transcription_bench.py speed [--minutes 10] [--rounds 3] [--speech both] [--set K=V ...]
+    .venv/bin/python bench/transcription_bench.py speed [--minutes 10] [--rounds 3] [--speech both] [--seeds 1]
+        [--set K=V ...]
     .venv/bin/python bench/transcription_bench.py memory [--long-minutes 120]
 
 `speed` prints audio-seconds per wall-second, word error rate (jiwer, case and punctuation folded) and peak
@@ -12,7 +13,9 @@ voices taking turns, short answers, pauses of 0.3 to 2 s, a little noise mixed i
 (any environment setting, repeatable) changes the pipeline's settings, to measure what costs time or accuracy.
 `memory` compares the pipeline's peak memory on a 10-minute and a long (default 2-hour) recording.
 Each measurement runs in its own subprocess, so peak RSS (ru_maxrss) belongs to that measurement alone.
-The speech is synthesized here (a fixed seed), so the reference text is known exactly.
+The speech is synthesized here (a fixed seed), so the reference text is known exactly. One synthetic speech is a
+narrow sample (its sentences repeat, so one misheard phrase counts many times): `--seeds 3` draws three speeches of
+each kind, alternates pipeline and plain on each, and scores each side's word error rate over all their words.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ CLAUSES = [
     "that the new road changed how people travelled",
 ]
 ENDINGS = ["and I agreed with that.", "but I was not so sure.", "and it turned out to be true.", "so we moved away."]
+SEEDS = {"monologue": 11, "interview": 12}  # the standard speeches; --seeds N adds 21, 31, ... (22, 32, ...)
 
 
 def reference_sentences(minutes: float, seed: int = 11) -> list[str]:
@@ -212,7 +216,8 @@ def measure(
     return dict(json.loads(shown.stdout.strip().splitlines()[-1]))
 
 
-def word_error_rate(reference: str, hypothesis: str) -> float:
+def word_error_rate(reference: str | list[str], hypothesis: str | list[str]) -> float:
+    """Case and punctuation folded; lists are scored as one text (errors over all their words)."""
     import re
 
     import jiwer
@@ -220,7 +225,9 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     def fold(text: str) -> str:
         return re.sub(r"[^\w\s']", " ", text.casefold())
 
-    return float(jiwer.wer(fold(reference), fold(hypothesis)))
+    if isinstance(reference, str):
+        return float(jiwer.wer(fold(reference), fold(str(hypothesis))))
+    return float(jiwer.wer([fold(text) for text in reference], [fold(text) for text in hypothesis]))
 
 
 def _report(label: str, result: dict[str, object], duration: float, reference: str, wers: list[float]) -> float:
@@ -239,36 +246,48 @@ def _load() -> str:
     return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
-def _speech(kind: str, minutes: float, folder: str) -> tuple[Path, float, str]:
-    path = Path(folder) / f"{kind}.wav"
+def _speech(kind: str, minutes: float, folder: str, seed: int) -> tuple[Path, float, str]:
+    path = Path(folder) / f"{kind}-{seed}.wav"
     if kind == "monologue":
-        sentences = reference_sentences(minutes)
+        sentences = reference_sentences(minutes, seed)
         return path, synthesize_file(sentences, path), " ".join(sentences)
-    turns = interview_sentences(minutes)
-    return path, synthesize_interview(turns, path), " ".join(text for _, text in turns)
+    turns = interview_sentences(minutes, seed)
+    return path, synthesize_interview(turns, path, seed), " ".join(text for _, text in turns)
 
 
-def run_speed(minutes: float, speakers: str, rounds: int, speeches: list[str], settings: dict[str, str]) -> None:
+def run_speed(
+    minutes: float, speakers: str, rounds: int, speeches: list[str], settings: dict[str, str], seeds: int = 1
+) -> None:
     print(f"{os.cpu_count()} CPUs; pipeline settings changed: {settings or 'none'}; {_load()}")
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         for kind in speeches:
-            path, duration, reference = _speech(kind, minutes, folder)
-            print(f"\n{kind}: {duration / 60:.1f} min of espeak-ng speech, {len(reference.split())} words")
+            # The first speech is the standard one (seed 11 or 12); --seeds adds others drawn the same way.
+            drawn = [_speech(kind, minutes, folder, SEEDS[kind] + 10 * n) for n in range(seeds)]
+            words = sum(len(reference.split()) for _, _, reference in drawn)
+            total = sum(duration for _, duration, _ in drawn)
+            print(f"\n{kind}: {len(drawn)} speech(es), {total / 60:.1f} min of espeak-ng speech, {words} words")
             ratios: list[float] = []
             wers: dict[str, list[float]] = {"pipeline": [], "plain": []}
+            texts: dict[str, dict[int, str]] = {"pipeline": {}, "plain": {}}
             for number in range(1, rounds + 1):
-                pipeline = measure("pipeline", path, speakers, settings)
-                if number == 1:
-                    print(f"settings: {pipeline['config']}, speakers: {speakers}")
-                fast = _report(f"round {number}: pipeline", pipeline, duration, reference, wers["pipeline"])
-                slow = _report(
-                    f"round {number}: plain transcribe()", measure("plain", path), duration, reference, wers["plain"]
-                )
-                ratios.append(slow / fast)
-                print(f"round {number}: speed-up {slow / fast:.2f}x; {_load()}")
+                for index, (path, duration, reference) in enumerate(drawn):
+                    label = f"round {number}" + (f", speech {index + 1}" if seeds > 1 else "")
+                    pipeline = measure("pipeline", path, speakers, settings)
+                    if number == 1 and index == 0:
+                        print(f"settings: {pipeline['config']}, speakers: {speakers}")
+                    fast = _report(f"{label}: pipeline", pipeline, duration, reference, wers["pipeline"])
+                    plain = measure("plain", path)
+                    slow = _report(f"{label}: plain transcribe()", plain, duration, reference, wers["plain"])
+                    texts["pipeline"][index], texts["plain"][index] = str(pipeline["text"]), str(plain["text"])
+                    ratios.append(slow / fast)
+                    print(f"{label}: speed-up {slow / fast:.2f}x; {_load()}")
+            references = [reference for _, _, reference in drawn]
+            pooled = {name: word_error_rate(references, [texts[name][i] for i in range(len(drawn))]) for name in texts}
             print(
-                f"{kind}: median speed-up {median(ratios):.2f}x over {rounds} alternating rounds; median WER "
-                f"pipeline {median(wers['pipeline']):.3f}, plain {median(wers['plain']):.3f}; {_load()}"
+                f"{kind}: median speed-up {median(ratios):.2f}x over {len(ratios)} alternating rounds; WER "
+                f"pipeline {pooled['pipeline']:.3f}, plain {pooled['plain']:.3f}"
+                + (f" (all {len(drawn)} speeches' words)" if seeds > 1 else "")
+                + f"; {_load()}"
             )
 
 
@@ -301,6 +320,9 @@ def main() -> None:
     parser.add_argument("--speech", choices=("monologue", "interview", "both"), default="both")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a pipeline setting")
     parser.add_argument(
+        "--seeds", type=int, default=1, help="speeches per kind: the standard one and others drawn the same way"
+    )
+    parser.add_argument(
         "--speakers",
         choices=("cluster", "track"),
         default="cluster",
@@ -310,7 +332,7 @@ def main() -> None:
     if arguments.mode == "speed":
         speeches = ["monologue", "interview"] if arguments.speech == "both" else [arguments.speech]
         settings = dict(item.split("=", 1) for item in arguments.set)
-        run_speed(arguments.minutes, arguments.speakers, arguments.rounds, speeches, settings)
+        run_speed(arguments.minutes, arguments.speakers, arguments.rounds, speeches, settings, arguments.seeds)
     else:
         run_memory(arguments.long_minutes, arguments.speakers)
 

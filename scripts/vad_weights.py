@@ -13,7 +13,6 @@ checks it against the installed faster-whisper, so an upgrade that changes the m
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from transcription.vad import WEIGHT_NAMES, WEIGHTS, onnx_path  # noqa: E402
+from transcription.weights import rebuild  # noqa: E402
 
 
 def build() -> dict[str, np.ndarray]:
@@ -42,19 +42,5 @@ def build() -> dict[str, np.ndarray]:
     return arrays
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="compare the committed file with a fresh build")
-    fresh = build()
-    if parser.parse_args().check:
-        with np.load(WEIGHTS, allow_pickle=False) as committed:
-            same = set(committed.files) == set(fresh) and all(np.array_equal(committed[k], v) for k, v in fresh.items())
-        print("up to date" if same else f"{WEIGHTS.name} is stale: run python scripts/vad_weights.py")
-        return 0 if same else 1
-    np.savez(WEIGHTS, **fresh)  # type: ignore[arg-type]
-    print(f"wrote {WEIGHTS.relative_to(ROOT)} ({WEIGHTS.stat().st_size:,} bytes)")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(rebuild(build, WEIGHTS, __doc__.splitlines()[0]))

@@ -38,10 +38,11 @@ GPU_BATCH_SIZE = 16
 # CTranslate2's intra-op threads leave cores idle in the decoder's small matrix products; separate streams,
 # each decoding its own 30 s chunks on a model replica, keep every core busy (measured on 2 cores: 1.5x).
 MAX_AUTO_STREAMS = 4
-# Beam sizes for WHISPER_BEAM_SIZE=0. On CPU a beam of 2 decodes the benchmark speech as well as faster-whisper's
-# default 5 (WER 0.019 both) in 15% less CPU time; greedy (1) was worse (0.023). GPUs have the room for 5.
+# Beam sizes for WHISPER_BEAM_SIZE=0: faster-whisper's default 5 on GPU and CPU. On 2 CPU cores (bench/
+# transcription_bench.py --seeds 3, 2026-12-07) beam 2 was 15 % faster but less accurate: WER 0.024 against 0.020 on
+# the monologues, 0.145 against 0.122 on the interview speeches.
 GPU_BEAM_SIZE = 5
-CPU_BEAM_SIZE = 2
+CPU_BEAM_SIZE = 5
 # A language check encodes its clip and this many 10 ms frames after it (Whisper's window is 3,000). Measured on the
 # 13 sentence checks of bench/transcription_bench.py's interview speech: 0.05 to 0.39 s each against 1.3 to 2.4 s for
 # the whole window, the same language in 12; the 13th was unsure (below pipeline.SEGMENT_LANGUAGE_CONFIDENT) either way.
@@ -188,7 +189,6 @@ class _StreamedPipeline(BatchedInferencePipeline):
         self.last_speech_timestamp: float = 0.0
         self.fallback_language: str | None = None
         self.languages: dict[int, tuple[str, float, str]] = {}  # seek: (decoded in, detector's probability, heard)
-        self.previous_tokens: list[int] = []  # the text of the last chunk of the batch before, as tokens
         self._streams = [_ChunkLanguageStream(model, self) for _ in range(streams)]
         self._pool = ThreadPoolExecutor(streams, thread_name_prefix="whisper-stream") if streams > 1 else None
 
@@ -207,10 +207,7 @@ class _StreamedPipeline(BatchedInferencePipeline):
             ]
             outputs = [future.result() for future in futures]  # in chunk order
         self.last_speech_timestamp = max(stream.last_speech_timestamp or 0.0 for stream in self._streams)
-        chunks = [chunk for output in outputs for chunk in output]
-        if chunks and chunks[-1]:
-            self.previous_tokens = [token for segment in chunks[-1] for token in segment["tokens"]]
-        return chunks
+        return [chunk for output in outputs for chunk in output]
 
 
 class _ChunkLanguageStream(BatchedInferencePipeline):
@@ -228,9 +225,7 @@ class _ChunkLanguageStream(BatchedInferencePipeline):
 
     def generate_segment_batched(self, features: Any, tokenizer: Any, options: Any) -> Any:
         encoder_output = self.model.encode(features)
-        prompt = self.model.get_prompt(
-            tokenizer, previous_tokens=self.owner.previous_tokens, without_timestamps=options.without_timestamps
-        )
+        prompt = self.model.get_prompt(tokenizer, previous_tokens=[], without_timestamps=options.without_timestamps)
         prompts = [list(prompt) for _ in range(features.shape[0])]
         index = prompt.index(tokenizer.language)
         for position, ranked in enumerate(self.model.model.detect_language(encoder_output)):
@@ -321,7 +316,7 @@ class Engine:
         can find speech the decoder skipped.
         """
         pipeline = self._batched
-        pipeline.fallback_language, pipeline.languages, pipeline.previous_tokens = language_hint, {}, []
+        pipeline.fallback_language, pipeline.languages = language_hint, {}
         regions = vad.speech_regions(vad.speech_probabilities(audio), len(audio) / SAMPLE_RATE)
         if speech is not None:
             speech[:] = regions

@@ -200,8 +200,8 @@ class Spliced:
 def splice(audio: np.ndarray, regions: list[tuple[float, float]], settings: Settings = Settings()) -> Spliced:
     """The regions' audio end to end (the pauses between them left out), in chunks of whole regions up to 30 s.
 
-    Measured on bench/transcription_bench.py's speeches (beam 2, 2 cores): spliced speech gave WER 0.024 and 0.161
-    where the same regions decoded as stretches of the recording, pauses included, gave 0.031 and 0.198.
+    Measured on bench/transcription_bench.py's standard speeches (beam 2, 2 cores): spliced speech gave WER 0.024 and
+    0.161 where the same regions decoded as stretches of the recording, pauses included, gave 0.031 and 0.198.
     """
     bounds = [(round(start * SAMPLE_RATE), round(end * SAMPLE_RATE)) for start, end in regions]
     lengths = np.array([end - start for start, end in bounds], dtype=np.int64)

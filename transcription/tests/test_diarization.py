@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from transcription import diarization
+from transcription import diarization, weights
 from transcription.diarization import label_for, mel_spectrogram
 from transcription.pipeline import transcribe
 from transcription.results import Segment, TranscriptionRequest
 from transcription.tests import speech
 from transcription.tests.conftest import Transcribe
+from transcription.tests.scripts import load_script
 
 # Reference outputs recorded once from the originals (Resemblyzer 0.1.4's VoiceEncoder on PyTorch 2.13.0, and
 # librosa 0.11.0's melspectrogram) on the inputs the tests below build, so the suite needs neither library.
 REFERENCE = Path(__file__).parent / "data"
-SPEAKER_WEIGHTS_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "speaker_weights.py"
 
 QUESTIONS = ("Thank you for coming in today. Can you tell me about your work?", "How long have you done that job?")
 ANSWERS = (
@@ -149,16 +148,8 @@ def test_the_weights_are_refused_when_the_file_is_not_the_pinned_one(tmp_path: P
 
 
 def test_the_weights_are_what_the_script_takes_from_resemblyzers_checkpoint() -> None:
-    spec = importlib.util.spec_from_file_location("speaker_weights", SPEAKER_WEIGHTS_SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    fresh = script.build()
-    with np.load(diarization.WEIGHTS, allow_pickle=False) as committed:
-        assert set(committed.files) == set(fresh)
-        for name, value in fresh.items():
-            assert np.array_equal(committed[name], value), f"{name} is stale: run python scripts/speaker_weights.py"
+    fresh = load_script("speaker_weights").build()
+    assert weights.stale(diarization.WEIGHTS, fresh) == [], "stale: run python scripts/speaker_weights.py"
 
 
 def test_voices_of_a_long_recording_are_found_from_a_sample_of_its_windows() -> None:

@@ -5,7 +5,6 @@ onnxruntime is a development requirement only, kept as the oracle; the runtime i
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 from pathlib import Path
 
@@ -13,10 +12,9 @@ import numpy as np
 import pytest
 from faster_whisper.vad import SileroVADModel, VadOptions, get_speech_timestamps
 
-from transcription import vad
+from transcription import vad, weights
 from transcription.tests import speech
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "vad_weights.py"
+from transcription.tests.scripts import load_script
 
 
 def _recording() -> np.ndarray:
@@ -111,16 +109,8 @@ def test_spliced_speech_is_chunked_by_whole_regions_and_its_times_map_back() -> 
 
 
 def test_the_weights_are_what_the_script_builds_from_the_installed_model() -> None:
-    spec = importlib.util.spec_from_file_location("vad_weights", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    fresh = script.build()
-    with np.load(vad.WEIGHTS, allow_pickle=False) as committed:
-        assert set(committed.files) == set(fresh)
-        for name, value in fresh.items():
-            assert np.array_equal(committed[name], value), f"{name} is stale: run python scripts/vad_weights.py"
+    fresh = load_script("vad_weights").build()
+    assert weights.stale(vad.WEIGHTS, fresh) == [], "stale: run python scripts/vad_weights.py"
 
 
 def test_a_changed_model_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
