@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -99,11 +99,15 @@ class RawSegment:
     # come from the hint (spoken_language.py), or the same file would get a different language per hint.
     heard: str = ""
 
-    def on_clock(self, clock: Callable[..., float]) -> RawSegment:
-        """The same segment with its times passed through `clock(seconds, end=...)` (spliced speech back to the
-        recording's clock: vad.Spliced.original)."""
-        words = tuple(replace(w, start=clock(w.start), end=clock(w.end, end=True)) for w in self.words)
-        return replace(self, start=clock(self.start), end=clock(self.end, end=True), words=words)
+    def on_clock(self, spliced: vad.Spliced) -> RawSegment:
+        """The same segment decoded from spliced speech, with its times on the recording's clock."""
+        words = tuple(
+            replace(w, start=start, end=end) for w in self.words for start, end in [spliced.span(w.start, w.end)]
+        )
+        start, end = spliced.original(self.start), spliced.original(self.end, end=True)
+        if words:
+            start, end = min(start, words[0].start), max(end, words[-1].end)
+        return replace(self, start=start, end=end, words=words)
 
     def shifted(self, seconds: float) -> RawSegment:
         """The same segment on a clock `seconds` later (a re-decoded clip back on its window's clock)."""
@@ -346,7 +350,7 @@ class Engine:
             for segment in segments:
                 # No entry: no detection ran for this chunk, so the language is only the tokenizer's default.
                 language, probability, heard = pipeline.languages.get(segment.seek, (info.language, 0.0, ""))
-                yield _raw(segment, language, probability, heard).on_clock(spliced.original)
+                yield _raw(segment, language, probability, heard).on_clock(spliced)
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
         """The most likely language of a short stretch of speech (at most 30 s), and Whisper's probability for it.

@@ -192,9 +192,22 @@ class Spliced:
 
     def original(self, seconds: float, *, end: bool = False) -> float:
         """A time on the spliced audio on the recording's clock; an `end` on a joint belongs to the region before."""
+        return float(self.origins[self._region(seconds, end)] + seconds - self.starts[self._region(seconds, end)])
+
+    def span(self, start: float, end: float) -> tuple[float, float]:
+        """A word's (start, end) on the recording's clock, both in the region that holds its middle.
+
+        Word timings near a joint are approximate; mapped one by one, a word's start could land before the pause
+        the splice removed and its end after it, and the pause between two sentences would vanish.
+        """
+        index = self._region((start + end) / 2, False)
+        after = self.starts[index + 1] if index + 1 < len(self.starts) else float("inf")
+        offset = self.origins[index] - self.starts[index]
+        return float(max(start, self.starts[index]) + offset), float(min(end, after) + offset)
+
+    def _region(self, seconds: float, end: bool) -> int:
         index = int(np.searchsorted(self.starts, seconds, side="left" if end else "right")) - 1
-        index = min(max(index, 0), len(self.starts) - 1)
-        return float(self.origins[index] + seconds - self.starts[index])
+        return min(max(index, 0), len(self.starts) - 1)
 
 
 def splice(audio: np.ndarray, regions: list[tuple[float, float]], settings: Settings = Settings()) -> Spliced:

@@ -106,6 +106,10 @@ def test_spliced_speech_is_chunked_by_whole_regions_and_its_times_map_back() -> 
     assert spliced.original(4.0) == 7.5  # a start on the joint is the next region's
     assert spliced.original(4.0, end=True) == 5.0  # an end on it, the region before's
     assert spliced.original(31.0) == 50.5
+    # A word across the joint at 16.5 s (the recording's 20.0 s before it, 21.0 s after: 1 s of pause cut out) is
+    # placed whole in the region that holds its middle, so the pause stays between two words on either side.
+    assert spliced.span(16.1, 16.6) == pytest.approx((19.6, 20.0))
+    assert spliced.span(16.4, 17.0) == pytest.approx((21.0, 21.5))
 
 
 def test_the_weights_are_what_the_script_builds_from_the_installed_model() -> None:
