@@ -153,11 +153,11 @@ def _transcribe_window(
 ) -> list[_Decoded]:
     """Decode one window with batched Whisper; loops are checked per chunk, language per sentence.
 
-    A sentence's language check encodes its clip again (a second of CPU per check on one core). The checks run in
-    threads of their own, one per model replica (engine streams), while the decoder goes on with the next chunks:
-    each check would otherwise hold up the decoding and leave the other core idle. Measured on the 2-minute
-    interview speech of bench/transcription_bench.py (11 checks), alternating runs on 2 shared cores: 16.2 and
-    19.8 s wall with the checks in threads, 24.3 and 23.8 s one after another; same text.
+    A sentence's language check encodes its clip again (0.05 to 0.4 s of CPU on one core: Engine.detect_language).
+    The checks run in threads of their own, one per model replica (engine streams), while the decoder goes on with
+    the next chunks: each check would otherwise hold up the decoding and leave the other core idle. Measured when a
+    check still encoded a whole 30 s window, on the 2-minute interview speech of bench/transcription_bench.py (11
+    checks), alternating runs on 2 shared cores: 16.2 and 19.8 s wall in threads, 24.3 and 23.8 s one after another.
     """
     sentences: list[tuple[Future[RawSegment], tuple[str, ...]]] = []
     speech: list[tuple[float, float]] = []
