@@ -61,7 +61,8 @@ def test_a_bucket_without_the_s3_packages_is_refused_with_what_to_install(tmp_pa
     clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path), "DEBUG": "1"})
     clean["AWS_STORAGE_BUCKET_NAME"] = "study-recordings"
     hide = (
-        "import sys, runpy; sys.modules['boto3'] = None; sys.argv = ['manage.py', 'check']; runpy.run_path('manage.py')"
+        "import sys, runpy; sys.modules['boto3'] = None; sys.argv = ['manage.py', 'check']; "
+        "runpy.run_path('manage.py', run_name='__main__')"
     )
     command = [sys.executable, "-c", hide]
     result = subprocess.run(command, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
