@@ -192,7 +192,8 @@ class Spliced:
 
     def original(self, seconds: float, *, end: bool = False) -> float:
         """A time on the spliced audio on the recording's clock; an `end` on a joint belongs to the region before."""
-        return float(self.origins[self._region(seconds, end)] + seconds - self.starts[self._region(seconds, end)])
+        index = self._region(seconds, end)
+        return float(self.origins[index] + seconds - self.starts[index])
 
     def span(self, start: float, end: float) -> tuple[float, float]:
         """A word's (start, end) on the recording's clock, both in the region that holds its middle.
