@@ -1,16 +1,17 @@
 """Transcription benchmark: the real pipeline on ≥10 minutes of espeak-ng speech, against plain faster-whisper.
 
     .venv/bin/python bench/transcription_bench.py speed [--minutes 10] [--rounds 3] [--speech both] [--seeds 1]
-        [--set K=V ...]
+        [--set K=V ...] [--save DIR]
     .venv/bin/python bench/transcription_bench.py memory [--long-minutes 120]
 
-`speed` prints audio-seconds per wall-second, word error rate (jiwer, case and punctuation folded) and peak
-memory for (a) transcription.pipeline.transcribe and (b) one plain sequential WhisperModel.transcribe call
-with faster-whisper's defaults, on the same audio and the same model, in alternating rounds (pipeline, plain,
-pipeline, plain, ...), and the medians with the load average: timings on a shared machine drift, the ratios of
-neighbouring runs much less. Two speeches: `monologue` (one voice, sentences 0.5 s apart) and `interview` (two
-voices taking turns, short answers, pauses of 0.3 to 2 s, a little noise mixed in). `--set WHISPER_BEAM_SIZE=1`
-(any environment setting, repeatable) changes the pipeline's settings, to measure what costs time or accuracy.
+`speed` prints audio-seconds per wall-second, word error rate (jiwer, after Whisper's English text normaliser;
+"folded only": case and punctuation alone) and peak memory for (a) transcription.pipeline.transcribe and (b) one
+plain sequential WhisperModel.transcribe call with faster-whisper's defaults, on the same audio and the same
+model, in alternating rounds (pipeline, plain, pipeline, plain, ...), and the medians with the load average:
+timings on a shared machine drift, the ratios of neighbouring runs much less. Two speeches: `monologue` (one
+voice, sentences 0.5 s apart) and `interview` (two voices taking turns, short answers, pauses of 0.3 to 2 s, a
+little noise mixed in). `--set WHISPER_BEAM_SIZE=1` (any environment setting, repeatable) changes the pipeline's
+settings, to measure what costs time or accuracy.
 `memory` compares the pipeline's peak memory on a 10-minute and a long (default 2-hour) recording.
 Each measurement runs in its own subprocess, so peak RSS (ru_maxrss) belongs to that measurement alone.
 The speech is synthesized here (a fixed seed), so the reference text is known exactly. One synthetic speech is a
@@ -216,8 +217,15 @@ def measure(
     return dict(json.loads(shown.stdout.strip().splitlines()[-1]))
 
 
-def word_error_rate(reference: str | list[str], hypothesis: str | list[str]) -> float:
-    """Case and punctuation folded; lists are scored as one text (errors over all their words)."""
+def word_error_rate(reference: str | list[str], hypothesis: str | list[str], *, normalised: bool = False) -> float:
+    """Case and punctuation folded; lists are scored as one text (errors over all their words).
+
+    `normalised`: both texts go through Whisper's English text normaliser first (the whisper-normalizer package,
+    a copy of openai-whisper's), as Whisper's own evaluations and most ASR leaderboards score: British and
+    American spellings ("neighbour", "neighbor"), contractions and spelled-out numbers are not errors. A speech
+    has no spelling; the plain call keeps the reference's British spelling by conditioning on its own earlier
+    text, the batched chunks write American, and folding alone would count that as misheard words.
+    """
     import re
 
     import jiwer
@@ -225,18 +233,22 @@ def word_error_rate(reference: str | list[str], hypothesis: str | list[str]) -> 
     def fold(text: str) -> str:
         return re.sub(r"[^\w\s']", " ", text.casefold())
 
+    if normalised:
+        from whisper_normalizer.english import EnglishTextNormalizer  # type: ignore[import-untyped]
+
+        fold = EnglishTextNormalizer()
     if isinstance(reference, str):
         return float(jiwer.wer(fold(reference), fold(str(hypothesis))))
     return float(jiwer.wer([fold(text) for text in reference], [fold(text) for text in hypothesis]))
 
 
-def _report(label: str, result: dict[str, object], duration: float, reference: str, wers: list[float]) -> float:
+def _report(label: str, result: dict[str, object], duration: float, reference: str) -> float:
     seconds, cpu = float(result["seconds"]), float(result["cpu_seconds"])  # type: ignore[arg-type]
-    wer = word_error_rate(reference, str(result["text"]))
-    wers.append(wer)
+    folded = word_error_rate(reference, str(result["text"]))
+    wer = word_error_rate(reference, str(result["text"]), normalised=True)
     print(
         f"{label:<36} {duration / seconds:6.1f}x real time (wall)  {duration / cpu:6.1f}x per CPU-second  "
-        f"WER {wer:.3f}  peak {result['peak_mb']:.0f} MB"
+        f"WER {wer:.3f} (folded only {folded:.3f})  peak {result['peak_mb']:.0f} MB"
     )
     return seconds
 
@@ -256,7 +268,13 @@ def _speech(kind: str, minutes: float, folder: str, seed: int) -> tuple[Path, fl
 
 
 def run_speed(
-    minutes: float, speakers: str, rounds: int, speeches: list[str], settings: dict[str, str], seeds: int = 1
+    minutes: float,
+    speakers: str,
+    rounds: int,
+    speeches: list[str],
+    settings: dict[str, str],
+    seeds: int = 1,
+    save: str | None = None,
 ) -> None:
     print(f"{os.cpu_count()} CPUs; pipeline settings changed: {settings or 'none'}; {_load()}")
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
@@ -267,7 +285,6 @@ def run_speed(
             total = sum(duration for _, duration, _ in drawn)
             print(f"\n{kind}: {len(drawn)} speech(es), {total / 60:.1f} min of espeak-ng speech, {words} words")
             ratios: list[float] = []
-            wers: dict[str, list[float]] = {"pipeline": [], "plain": []}
             texts: dict[str, dict[int, str]] = {"pipeline": {}, "plain": {}}
             for number in range(1, rounds + 1):
                 for index, (path, duration, reference) in enumerate(drawn):
@@ -275,17 +292,25 @@ def run_speed(
                     pipeline = measure("pipeline", path, speakers, settings)
                     if number == 1 and index == 0:
                         print(f"settings: {pipeline['config']}, speakers: {speakers}")
-                    fast = _report(f"{label}: pipeline", pipeline, duration, reference, wers["pipeline"])
+                    fast = _report(f"{label}: pipeline", pipeline, duration, reference)
                     plain = measure("plain", path)
-                    slow = _report(f"{label}: plain transcribe()", plain, duration, reference, wers["plain"])
+                    slow = _report(f"{label}: plain transcribe()", plain, duration, reference)
                     texts["pipeline"][index], texts["plain"][index] = str(pipeline["text"]), str(plain["text"])
+                    if save:
+                        stem = Path(save) / f"{kind}-{SEEDS[kind] + 10 * index}"
+                        stem.with_suffix(".reference.txt").write_text(reference)
+                        stem.with_suffix(".pipeline.txt").write_text(texts["pipeline"][index])
+                        stem.with_suffix(".plain.txt").write_text(texts["plain"][index])
                     ratios.append(slow / fast)
                     print(f"{label}: speed-up {slow / fast:.2f}x; {_load()}")
             references = [reference for _, _, reference in drawn]
-            pooled = {name: word_error_rate(references, [texts[name][i] for i in range(len(drawn))]) for name in texts}
+            said = {name: [texts[name][i] for i in range(len(drawn))] for name in texts}
+            pooled = {name: word_error_rate(references, said[name], normalised=True) for name in said}
+            folded = {name: word_error_rate(references, said[name]) for name in said}
             print(
                 f"{kind}: median speed-up {median(ratios):.2f}x over {len(ratios)} alternating rounds; WER "
                 f"pipeline {pooled['pipeline']:.3f}, plain {pooled['plain']:.3f}"
+                f" (folded only {folded['pipeline']:.3f}, {folded['plain']:.3f})"
                 + (f" (all {len(drawn)} speeches' words)" if seeds > 1 else "")
                 + f"; {_load()}"
             )
@@ -322,6 +347,7 @@ def main() -> None:
     parser.add_argument(
         "--seeds", type=int, default=1, help="speeches per kind: the standard one and others drawn the same way"
     )
+    parser.add_argument("--save", metavar="DIR", help="write each speech's reference and both transcripts here")
     parser.add_argument(
         "--speakers",
         choices=("cluster", "track"),
@@ -332,7 +358,9 @@ def main() -> None:
     if arguments.mode == "speed":
         speeches = ["monologue", "interview"] if arguments.speech == "both" else [arguments.speech]
         settings = dict(item.split("=", 1) for item in arguments.set)
-        run_speed(arguments.minutes, arguments.speakers, arguments.rounds, speeches, settings, arguments.seeds)
+        run_speed(
+            arguments.minutes, arguments.speakers, arguments.rounds, speeches, settings, arguments.seeds, arguments.save
+        )
     else:
         run_memory(arguments.long_minutes, arguments.speakers)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 
@@ -137,7 +137,7 @@ def quietest_cut(audio: np.ndarray, limit: int, search: int) -> int:
     return int(start + int(np.argmin(energy)) * _FRAME + _FRAME // 2)
 
 
-def iter_windows(track: Track, *, window_s: float = WINDOW_SECONDS) -> Iterator[Window]:
+def iter_windows(track: Track, *, window_s: float = WINDOW_SECONDS) -> Generator[Window, None, None]:
     """Successive windows of the track, each at most window_s long, cut at a quiet moment."""
     limit, search = int(window_s * SAMPLE_RATE), int(min(CUT_SEARCH_SECONDS, window_s / 4) * SAMPLE_RATE)
     pending: list[np.ndarray] = []

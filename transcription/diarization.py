@@ -139,30 +139,61 @@ def _get_encoder() -> VoiceEncoder:
 
 def embed_windows(audio: np.ndarray, spans: Sequence[tuple[float, float]]) -> VoiceWindows:
     """Voice embeddings of 1 s windows every 0.5 s over the parts of `audio` that `spans` (word times, seconds
-    into `audio`) say hold speech: evidence of who speaks when, fine enough to place a turn inside a segment.
+    into `audio`) say hold speech: evidence of who speaks when, fine enough to place a turn inside a segment."""
+    embedder = VoiceEmbedder(audio)
+    embedder.add(spans)
+    return embedder.result()
 
-    Each window is levelled by its own peak, so a quiet and a loud speaker differ by voice, not loudness. One
-    mel spectrogram serves every window; a window's power mel scales with the square of its gain.
+
+class VoiceEmbedder:
+    """Embeds the voices of one stretch of audio piece by piece, as its words are decoded (not thread-safe).
+
+    Windows are 1 s long every 0.5 s on a grid from the start of the audio; `add` embeds the windows that hold a
+    word of `spans` and were not embedded before, so the embedding of a stretch can run beside the decoding of
+    the next one. Each window is levelled by its own peak, so a quiet and a loud speaker differ by voice, not
+    loudness. One mel spectrogram serves every window; a window's power mel scales with the square of its gain.
     """
-    mel = mel_spectrogram(audio) if len(audio) >= WINDOW_FRAMES * HOP else np.zeros((0, N_MELS), np.float32)
-    speech = np.zeros(len(mel) + 1, dtype=np.int64)
-    for start, end in spans:  # frames (10 ms) that hold a word
-        speech[max(0, int(start * SAMPLE_RATE / HOP)) : int(end * SAMPLE_RATE / HOP) + 1] = 1
-    covered = np.concatenate([[0], np.cumsum(speech)])
-    mels: list[np.ndarray] = []
-    starts: list[int] = []
-    for frame in range(0, len(mel) - WINDOW_FRAMES + 1, WINDOW_HOP_FRAMES):
-        peak = float(np.max(np.abs(audio[frame * HOP : (frame + WINDOW_FRAMES) * HOP])))
-        if covered[frame + WINDOW_FRAMES] > covered[frame] and peak > 0.0:
-            mels.append(mel[frame : frame + WINDOW_FRAMES] * (0.5 / peak) ** 2)
-            starts.append(frame)
-    if not mels:
-        return VoiceWindows(np.zeros((0, EMBEDDING_SIZE), np.float32), np.zeros(0))
-    encoder = _get_encoder()
-    # One BLAS thread: OpenBLAS' pool spin-waits on the cores CTranslate2 needs (measured: 5x the CPU time).
-    with threadpool_limits(1, user_api="blas"):
-        batches = [encoder(np.stack(mels[i : i + WINDOWS_PER_BATCH])) for i in range(0, len(mels), WINDOWS_PER_BATCH)]
-    return VoiceWindows(np.concatenate(batches), np.asarray(starts) * HOP / SAMPLE_RATE)
+
+    def __init__(self, audio: np.ndarray) -> None:
+        self.audio = audio
+        self._mel: np.ndarray | None = None
+        self._embedded: set[int] = set()  # grid windows' first frames
+        self._parts: list[VoiceWindows] = []
+
+    def add(self, spans: Sequence[tuple[float, float]]) -> None:
+        if self._mel is None:
+            enough = len(self.audio) >= WINDOW_FRAMES * HOP
+            self._mel = mel_spectrogram(self.audio) if enough else np.zeros((0, N_MELS), np.float32)
+        mel = self._mel
+        speech = np.zeros(len(mel) + 1, dtype=np.int64)
+        for start, end in spans:  # frames (10 ms) that hold a word
+            speech[max(0, int(start * SAMPLE_RATE / HOP)) : int(end * SAMPLE_RATE / HOP) + 1] = 1
+        covered = np.concatenate([[0], np.cumsum(speech)])
+        mels: list[np.ndarray] = []
+        starts: list[int] = []
+        for frame in range(0, len(mel) - WINDOW_FRAMES + 1, WINDOW_HOP_FRAMES):
+            if frame in self._embedded or covered[frame + WINDOW_FRAMES] == covered[frame]:
+                continue
+            peak = float(np.max(np.abs(self.audio[frame * HOP : (frame + WINDOW_FRAMES) * HOP])))
+            if peak > 0.0:
+                mels.append(mel[frame : frame + WINDOW_FRAMES] * (0.5 / peak) ** 2)
+                starts.append(frame)
+                self._embedded.add(frame)
+        if not mels:
+            return
+        encoder = _get_encoder()
+        # One BLAS thread: OpenBLAS' pool spin-waits on the cores CTranslate2 needs (measured: 5x the CPU time).
+        with threadpool_limits(1, user_api="blas"):
+            batches = [
+                encoder(np.stack(mels[i : i + WINDOWS_PER_BATCH])) for i in range(0, len(mels), WINDOWS_PER_BATCH)
+            ]
+        self._parts.append(VoiceWindows(np.concatenate(batches), np.asarray(starts) * HOP / SAMPLE_RATE))
+
+    def result(self) -> VoiceWindows:
+        """Every window embedded so far, in order of time."""
+        joined = VoiceWindows.joined(self._parts)
+        order = np.argsort(joined.starts, kind="stable")
+        return VoiceWindows(joined.embeddings[order], joined.starts[order])
 
 
 def _hz_to_mel(hz: np.ndarray) -> np.ndarray:

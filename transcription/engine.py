@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -197,21 +197,31 @@ class _StreamedPipeline(BatchedInferencePipeline):
         self._pool = ThreadPoolExecutor(streams, thread_name_prefix="whisper-stream") if streams > 1 else None
 
     def forward(self, features: Any, tokenizer: Any, chunks_metadata: Any, options: Any) -> Any:
-        shares = [part for part in np.array_split(np.arange(len(chunks_metadata)), len(self._streams)) if len(part)]
         for stream in self._streams:  # word timing looks back to the speech before this batch
             stream.last_speech_timestamp = self.last_speech_timestamp
-        if self._pool is None or len(shares) == 1:
-            outputs = [self._streams[0].forward(features, tokenizer, chunks_metadata, options)]
+        if self._pool is None or len(chunks_metadata) == 1:
+            outputs = self._streams[0].forward(features, tokenizer, chunks_metadata, options)
         else:
-            futures = [
-                self._pool.submit(
-                    stream.forward, features[share], tokenizer, [chunks_metadata[i] for i in share], options
-                )
-                for stream, share in zip(self._streams, shares, strict=False)
-            ]
-            outputs = [future.result() for future in futures]  # in chunk order
+            # Each stream takes the next chunk as soon as it is free: chunks take unequal time to decode, and
+            # a fixed share per stream would leave a core idle while the other finishes its slower share.
+            queue = iter(range(len(chunks_metadata)))
+            lock = threading.Lock()
+
+            def work(stream: _ChunkLanguageStream) -> list[tuple[int, Any]]:
+                done: list[tuple[int, Any]] = []
+                while True:
+                    with lock:
+                        index = next(queue, None)
+                    if index is None:
+                        return done
+                    output = stream.forward(features[index : index + 1], tokenizer, [chunks_metadata[index]], options)
+                    done.append((index, output[0]))
+
+            futures = [self._pool.submit(work, stream) for stream in self._streams]
+            done = sorted((pair for future in futures for pair in future.result()), key=lambda pair: pair[0])
+            outputs = [output for _, output in done]
         self.last_speech_timestamp = max(stream.last_speech_timestamp or 0.0 for stream in self._streams)
-        return [chunk for output in outputs for chunk in output]
+        return outputs
 
 
 class _ChunkLanguageStream(BatchedInferencePipeline):
@@ -312,18 +322,16 @@ class Engine:
         task: str = "transcribe",
         language_hint: str | None = None,
         batch_size: int | None = None,
-        speech: list[tuple[float, float]] | None = None,
+        speech: Sequence[tuple[float, float]] | None = None,
     ) -> Iterator[RawSegment]:
-        """Batched, VAD-cut decoding of 16 kHz mono float32 audio; each segment in its chunk's language.
+        """Batched decoding of the speech in 16 kHz mono float32 audio; each segment in its chunk's language.
 
-        `speech`, when given, receives the regions voice activity detection heard speech in, so the caller
-        can find speech the decoder skipped.
+        `speech`: the regions (seconds) voice activity detection found speech in, if the caller has them
+        (vad.find_speech); else they are found here.
         """
         pipeline = self._batched
         pipeline.fallback_language, pipeline.languages = language_hint, {}
-        regions = vad.speech_regions(vad.speech_probabilities(audio), len(audio) / SAMPLE_RATE)
-        if speech is not None:
-            speech[:] = regions
+        regions = vad.find_speech(audio) if speech is None else list(speech)
         if not regions:
             return
         spliced = vad.splice(audio, regions)

@@ -7,15 +7,16 @@ loops decoded again (guards.py), and mono mixes get speakers by clustering voice
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from transcription import diarization, speakers
+from transcription import diarization, speakers, vad
 from transcription.audio import SAMPLE_RATE, Window, iter_windows, probe_duration
 from transcription.engine import FALLBACK_TEMPERATURES, Engine, RawSegment, RawWord, get_engine
 from transcription.guards import has_repetition_loop, segment_flags
@@ -52,6 +53,9 @@ UNCOVERED_SHARE = 0.2
 class _Decoded:
     raw: RawSegment
     flags: tuple[str, ...] = ()  # flags the text alone cannot show (a loop that was decoded again)
+
+
+WordsCallback = Callable[[list[_Decoded]], None]  # receives decoded segments, for their words' times
 
 
 @dataclass
@@ -126,30 +130,84 @@ def _transcribe_track(
 ) -> _TrackOutput:
     output = _TrackOutput()
     clustered = track.speaker is None and request.expected_speakers > 1
-    # A window's voices are embedded in a thread of their own while the next window decodes: the decoder's
-    # streams leave a core idle at each window's edges, which the embedding fills.
-    embedding: list[Future[diarization.VoiceWindows]] = []
-    with ThreadPoolExecutor(1, thread_name_prefix="voice-embedding") as voices:
-        for window in iter_windows(track):
+    # Voices are embedded in a thread of their own as each chunk's words come out of the decoder: the decoder's
+    # streams leave a core idle now and then (at a window's edges, or a stream waiting for the other), which the
+    # embedding fills, and no window's embedding is left to run alone after the last chunk.
+    embedders: list[tuple[diarization.VoiceEmbedder, float]] = []
+    embedding: list[Future[None]] = []
+    voices = ThreadPoolExecutor(1, thread_name_prefix="voice-embedding")
+    try:
+        for window, speech in _windows_with_speech(track):
             progress.check()
-            found = _transcribe_window(engine, window, request.language_hint, "transcribe", progress, batch_size)
+            on_words: WordsCallback | None = None
+            if clustered:  # with one voice expected there is nothing to tell apart
+                embedder = diarization.VoiceEmbedder(window.audio)
+                embedders.append((embedder, window.offset))
+                on_words = functools.partial(_embed_later, voices, embedding, embedder)
+            found = _transcribe_window(
+                engine, window, speech, request.language_hint, "transcribe", progress, batch_size, on_words=on_words
+            )
             for decoded in found:
                 segment = _segment(decoded, window, track.speaker or _UNLABELLED)
                 output.segments.append(segment)
                 heard = heard_in(segment, heard=decoded.raw.heard, probability=decoded.raw.language_probability)
                 output.evidence += [heard] if heard else []
-            if clustered:  # with one voice expected there is nothing to tell apart
-                embedding.append(voices.submit(_embed_words, window, found))
+            if on_words is not None:  # words that a second decoding moved or added
+                on_words(found)
             if request.translate_to_english:
-                english = _transcribe_window(engine, window, request.language_hint, "translate", progress, batch_size)
+                english = _transcribe_window(
+                    engine, window, speech, request.language_hint, "translate", progress, batch_size
+                )
                 output.translation += [_english(s, window, track.speaker or _UNLABELLED) for s in english]
             progress.report(window.offset + window.duration)
-        output.voices = [future.result() for future in embedding]
+        for future in embedding:
+            future.result()  # an error in the embedding thread surfaces here
+    finally:
+        voices.shutdown(cancel_futures=True)  # on a cancel or an error, embeddings not yet started are dropped
+    output.voices = [embedder.result().shifted(offset) for embedder, offset in embedders]
     return output
 
 
+def _embed_later(
+    voices: ThreadPoolExecutor,
+    embedding: list[Future[None]],
+    embedder: diarization.VoiceEmbedder,
+    found: list[_Decoded],
+) -> None:
+    """Queue the voice embedding of decoded words (times from the window's start) in the embedding thread."""
+    spans = [(word.start, word.end) for item in found for word in item.raw.words]
+    spans += [(item.raw.start, item.raw.end) for item in found if not item.raw.words]
+    embedding.append(voices.submit(embedder.add, spans))
+
+
+def _windows_with_speech(track: Track) -> Iterator[tuple[Window, list[tuple[float, float]]]]:
+    """The track's windows, each with its regions of speech; the next window is read and its speech found in a
+    thread of its own while the caller decodes this one (the decoder's streams would otherwise wait for both)."""
+
+    def read(windows: Iterator[Window]) -> tuple[Window, list[tuple[float, float]]] | None:
+        window = next(windows, None)
+        return None if window is None else (window, vad.find_speech(window.audio))
+
+    windows = iter_windows(track)
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="next-window") as ahead:
+            coming = ahead.submit(read, windows)
+            while (item := coming.result()) is not None:
+                coming = ahead.submit(read, windows)
+                yield item
+    finally:
+        windows.close()  # the track's stream, also when the caller stops early
+
+
 def _transcribe_window(
-    engine: Engine, window: Window, hint: str | None, task: str, progress: _Progress, batch_size: int | None
+    engine: Engine,
+    window: Window,
+    speech: list[tuple[float, float]],
+    hint: str | None,
+    task: str,
+    progress: _Progress,
+    batch_size: int | None,
+    on_words: WordsCallback | None = None,
 ) -> list[_Decoded]:
     """Decode one window with batched Whisper; loops are checked per chunk, language per sentence.
 
@@ -160,7 +218,6 @@ def _transcribe_window(
     checks), alternating runs on 2 shared cores: 16.2 and 19.8 s wall in threads, 24.3 and 23.8 s one after another.
     """
     sentences: list[tuple[Future[RawSegment], tuple[str, ...]]] = []
-    speech: list[tuple[float, float]] = []
     checks = ThreadPoolExecutor(engine.config.streams, thread_name_prefix="language-check")
     try:
         for chunk in engine.transcribe(
@@ -173,6 +230,8 @@ def _transcribe_window(
                 decoded = [
                     _Decoded(retry, (FLAG_REPETITION_LOOP,)) for retry in _redecode_loop(engine, window, chunk, task)
                 ]
+            if on_words is not None:
+                on_words(decoded)
             for item in decoded:
                 sentences += [
                     (_checked(checks, engine, window, s, task), item.flags) for s in split_at_pauses(item.raw)
@@ -253,13 +312,6 @@ def split_at_pauses(segment: RawSegment) -> list[RawSegment]:
 
 def _clip(window: Window, segment: RawSegment) -> np.ndarray:
     return window.audio[int(segment.start * SAMPLE_RATE) : int(segment.end * SAMPLE_RATE)]
-
-
-def _embed_words(window: Window, found: list[_Decoded]) -> diarization.VoiceWindows:
-    """Voice evidence over the window's words (times from the recording's start), for speakers per word."""
-    spans = [(word.start, word.end) for item in found for word in item.raw.words]
-    spans += [(item.raw.start, item.raw.end) for item in found if not item.raw.words]
-    return diarization.embed_windows(window.audio, spans).shifted(window.offset)
 
 
 def _recheck_language(engine: Engine, window: Window, segment: RawSegment) -> RawSegment:

@@ -165,3 +165,22 @@ def test_voices_of_a_long_recording_are_found_from_a_sample_of_its_windows() -> 
     truth = diarization._normed(np.stack([first, second]))
     assert sorted(np.argmax(centroids @ truth.T, axis=1).tolist()) == [0, 1]
     assert float(np.min(np.max(centroids @ truth.T, axis=1))) > 0.95
+
+
+def test_voices_embedded_chunk_by_chunk_are_the_voices_embedded_at_once() -> None:
+    # The pipeline embeds each decoded chunk's words as they come (beside the decoding); the windows must be the
+    # ones the whole window's words select, each once, whatever the order and overlap of the pieces.
+    audio = np.concatenate([_interviewer(QUESTIONS[0]), speech.silence(2.0), _participant(ANSWERS[0])])
+    seconds = len(audio) / speech.RATE
+    words = [(0.2, 1.1), (1.3, 2.0), (seconds - 3.0, seconds - 2.2), (seconds - 1.9, seconds - 0.4)]
+
+    whole = diarization.embed_windows(audio, words)
+    embedder = diarization.VoiceEmbedder(audio)
+    for piece in (words[2:], words[:2], words[1:3]):  # out of order, the middle words twice
+        embedder.add(piece)
+    pieces = embedder.result()
+
+    assert len(whole.starts) > 4
+    np.testing.assert_array_equal(pieces.starts, whole.starts)
+    np.testing.assert_allclose(pieces.embeddings, whole.embeddings, atol=1e-5)
+    assert len(set(pieces.starts.tolist())) == len(pieces.starts)
