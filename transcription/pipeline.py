@@ -152,8 +152,9 @@ def _transcribe_track(
                 output.segments.append(segment)
                 heard = heard_in(segment, heard=decoded.raw.heard, probability=decoded.raw.language_probability)
                 output.evidence += [heard] if heard else []
-            if on_words is not None:  # words that a second decoding moved or added
+            if on_words is not None:  # words that a second decoding moved or added; then the audio can go
                 on_words(found)
+                embedding.append(voices.submit(embedders[-1][0].finish))
             if request.translate_to_english:
                 english = _transcribe_window(
                     engine, window, speech, request.language_hint, "translate", progress, batch_size

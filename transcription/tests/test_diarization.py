@@ -184,3 +184,7 @@ def test_voices_embedded_chunk_by_chunk_are_the_voices_embedded_at_once() -> Non
     np.testing.assert_array_equal(pieces.starts, whole.starts)
     np.testing.assert_allclose(pieces.embeddings, whole.embeddings, atol=1e-5)
     assert len(set(pieces.starts.tolist())) == len(pieces.starts)
+
+    embedder.finish()  # the pipeline lets a decoded window's audio go; its embeddings stay
+    assert embedder.audio.size == 0
+    np.testing.assert_array_equal(embedder.result().starts, whole.starts)
