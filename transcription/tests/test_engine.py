@@ -53,7 +53,8 @@ def test_auto_picks_cpu_and_int8_without_a_gpu(settings: SettingsWrapper, monkey
     config = engine.resolve_config()
 
     streams = min(engine.available_cores(), engine.MAX_AUTO_STREAMS)
-    assert (config.device, config.compute_type, config.streams, config.batch_size) == ("cpu", "int8", streams, streams)
+    batch = streams * engine.CPU_CHUNKS_PER_STREAM
+    assert (config.device, config.compute_type, config.streams, config.batch_size) == ("cpu", "int8", streams, batch)
     assert config.cpu_threads == max(1, engine.available_cores() // streams)
     assert config.beam_size == engine.CPU_BEAM_SIZE
 
