@@ -7,6 +7,7 @@ the same process. Device "auto" means CUDA + float16 when CTranslate2 sees a GPU
 from __future__ import annotations
 
 import os
+import queue
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -301,7 +302,9 @@ def _raw(segment: Any, language: str, probability: float, heard: str) -> RawSegm
 
 
 class Engine:
-    """A loaded Whisper model. Not thread-safe for concurrent decoding: one per worker process."""
+    """A loaded Whisper model, one per worker process. `transcribe` may run in several threads at once: each call
+    takes a batched pipeline of its own (its per-call state), and all of them share the model's replicas, whose
+    workers CTranslate2 hands the calls to in turn."""
 
     def __init__(self, config: EngineConfig, models_dir: Path) -> None:
         self.config = config
@@ -313,7 +316,7 @@ class Engine:
             cpu_threads=config.cpu_threads,
             num_workers=config.streams,
         )
-        self._batched = _StreamedPipeline(self.model, config.streams)
+        self._idle: queue.SimpleQueue[_StreamedPipeline] = queue.SimpleQueue()  # pipelines no call is using
 
     @property
     def name(self) -> str:
@@ -333,13 +336,12 @@ class Engine:
         `speech`: the regions (seconds) voice activity detection found speech in, if the caller has them
         (vad.find_speech); else they are found here.
         """
-        pipeline = self._batched
-        pipeline.fallback_language, pipeline.languages = language_hint, {}
         regions = vad.find_speech(audio) if speech is None else list(speech)
         if not regions:
             return
         spliced = vad.splice(audio, regions)
-        with _out_of_memory_is_transient():
+        with self._pipeline() as pipeline, _out_of_memory_is_transient():
+            pipeline.fallback_language, pipeline.languages = language_hint, {}
             segments, info = pipeline.transcribe(
                 spliced.audio,
                 # The tokenizer needs some language; every chunk's prompt is rewritten with its own.
@@ -363,6 +365,17 @@ class Engine:
                 # No entry: no detection ran for this chunk, so the language is only the tokenizer's default.
                 language, probability, heard = pipeline.languages.get(segment.seek, (info.language, 0.0, ""))
                 yield _raw(segment, language, probability, heard).on_clock(spliced)
+
+    @contextmanager
+    def _pipeline(self) -> Iterator[_StreamedPipeline]:
+        try:
+            pipeline = self._idle.get_nowait()
+        except queue.Empty:
+            pipeline = _StreamedPipeline(self.model, self.config.streams)
+        try:
+            yield pipeline
+        finally:
+            self._idle.put(pipeline)
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
         """The most likely language of a short stretch of speech (at most 30 s), and Whisper's probability for it.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections import defaultdict
+import threading
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,8 @@ LONG_PAUSE = 1.0
 # A stretch of detected speech at least this long with words over less than this share of it was skipped.
 MIN_UNCOVERED_SECONDS = 1.0
 UNCOVERED_SHARE = 0.2
+# Windows decoded side by side (pipeline._transcribe_track).
+WINDOWS_AT_ONCE = 2
 
 
 @dataclass(frozen=True)
@@ -60,26 +63,85 @@ WordsCallback = Callable[[list[_Decoded]], None]  # receives decoded segments, f
 
 @dataclass
 class _Progress:
+    """Seconds decoded so far, over the windows being decoded side by side; and the signal to stop."""
+
     total: float
     callback: ProgressCallback | None
     should_continue: ContinueCallback | None
     done: float = 0.0  # seconds of finished tracks
+    decoded: dict[float, float] = field(default_factory=dict)  # seconds decoded in this track's windows, by offset
+    stopped: bool = False  # a window failed: the others stop too
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def report(self, position: float) -> None:
-        if self.callback is not None:
-            self.callback(min(self.done + position, self.total), self.total)
+    def report(self, window: Window, seconds: float) -> None:
+        with self.lock:
+            self.decoded[window.offset] = max(self.decoded.get(window.offset, 0.0), min(seconds, window.duration))
+            if self.callback is not None:
+                self.callback(min(self.done + sum(self.decoded.values()), self.total), self.total)
+
+    def track_done(self, duration: float) -> None:
+        with self.lock:
+            self.done, self.decoded = self.done + duration, {}
+            if self.callback is not None:
+                self.callback(min(self.done, self.total), self.total)
 
     def check(self) -> None:
-        if self.should_continue is not None and not self.should_continue():
+        if self.stopped or (self.should_continue is not None and not self.should_continue()):
             raise TranscriptionCancelled("Transcription stopped on request.")
 
 
 @dataclass
-class _TrackOutput:
+class _WindowOutput:
     segments: list[Segment] = field(default_factory=list)
     translation: list[Segment] = field(default_factory=list)
-    voices: list[diarization.VoiceWindows] = field(default_factory=list)  # of a mono mix, one per window
     evidence: list[Heard] = field(default_factory=list)  # of the segments judged speech
+
+
+@dataclass
+class _TrackOutput(_WindowOutput):
+    voices: list[diarization.VoiceWindows] = field(default_factory=list)  # of a mono mix, one per window
+
+    def add(self, window: _WindowOutput) -> None:
+        self.segments += window.segments
+        self.translation += window.translation
+        self.evidence += window.evidence
+
+
+@dataclass
+class _VoiceQueue:
+    """Voice embedding in a thread of its own, as each chunk's words come out of the decoder: the decoder's streams
+    leave a core idle now and then, which the embedding fills, and no window's embedding is left to run alone
+    after its last chunk."""
+
+    executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="voice-embedding")
+    )
+    queued: list[Future[None]] = field(default_factory=list)
+
+    def add(self, embedder: diarization.VoiceEmbedder, found: list[_Decoded]) -> None:
+        """Queue the embedding of decoded words (times from the window's start)."""
+        spans = [(word.start, word.end) for item in found for word in item.raw.words]
+        spans += [(item.raw.start, item.raw.end) for item in found if not item.raw.words]
+        self.queued.append(self.executor.submit(embedder.add, spans))
+
+    def finish(self, embedder: diarization.VoiceEmbedder) -> None:
+        self.queued.append(self.executor.submit(embedder.finish))
+
+    def wait(self) -> None:
+        for future in self.queued:
+            future.result()  # an error in the embedding thread surfaces here
+
+
+@dataclass(frozen=True)
+class _TrackJob:
+    """What every window of one track is decoded with."""
+
+    engine: Engine
+    request: TranscriptionRequest
+    speaker: str
+    progress: _Progress
+    batch_size: int | None
+    voices: _VoiceQueue
 
 
 def transcribe(
@@ -107,10 +169,9 @@ def transcribe(
         segments += output.segments
         translation += output.translation
         evidence += output.evidence
-        progress.done += duration
+        progress.track_done(duration)
     segments.sort(key=lambda segment: (segment.start, segment.speaker))
     language, probability = whole_transcript_language(evidence, request.language_hint)
-    progress.report(0.0)  # every track is done: reports total of total
     return TranscriptionResult(
         segments=[_mark_switch(segment, language) for segment in segments],
         language=language,
@@ -130,55 +191,56 @@ def _transcribe_track(
 ) -> _TrackOutput:
     output = _TrackOutput()
     clustered = track.speaker is None and request.expected_speakers > 1
-    # Voices are embedded in a thread of their own as each chunk's words come out of the decoder: the decoder's
-    # streams leave a core idle now and then (at a window's edges, or a stream waiting for the other), which the
-    # embedding fills, and no window's embedding is left to run alone after the last chunk.
     embedders: list[tuple[diarization.VoiceEmbedder, float]] = []
-    embedding: list[Future[None]] = []
-    voices = ThreadPoolExecutor(1, thread_name_prefix="voice-embedding")
+    job = _TrackJob(engine, request, track.speaker or _UNLABELLED, progress, batch_size, _VoiceQueue())
+    # Windows are decoded WINDOWS_AT_ONCE at a time, each in a thread of its own, their calls taking turns on the
+    # model's replicas: one window's last chunks and language checks would otherwise leave a stream idle.
+    windows = ThreadPoolExecutor(WINDOWS_AT_ONCE, thread_name_prefix="window")
+    decoding: deque[Future[_WindowOutput]] = deque()
     try:
         for window, speech in _windows_with_speech(track):
             progress.check()
-            on_words: WordsCallback | None = None
+            embedder = None
             if clustered:  # with one voice expected there is nothing to tell apart
                 embedder = diarization.VoiceEmbedder(window.audio)
                 embedders.append((embedder, window.offset))
-                on_words = functools.partial(_embed_later, voices, embedding, embedder)
-            found = _transcribe_window(
-                engine, window, speech, request.language_hint, "transcribe", progress, batch_size, on_words=on_words
-            )
-            for decoded in found:
-                segment = _segment(decoded, window, track.speaker or _UNLABELLED)
-                output.segments.append(segment)
-                heard = heard_in(segment, heard=decoded.raw.heard, probability=decoded.raw.language_probability)
-                output.evidence += [heard] if heard else []
-            if on_words is not None:  # words that a second decoding moved or added; then the audio can go
-                on_words(found)
-                embedding.append(voices.submit(embedders[-1][0].finish))
-            if request.translate_to_english:
-                english = _transcribe_window(
-                    engine, window, speech, request.language_hint, "translate", progress, batch_size
-                )
-                output.translation += [_english(s, window, track.speaker or _UNLABELLED) for s in english]
-            progress.report(window.offset + window.duration)
-        for future in embedding:
-            future.result()  # an error in the embedding thread surfaces here
+            decoding.append(windows.submit(_decode_window, job, window, speech, embedder))
+            if len(decoding) == WINDOWS_AT_ONCE:
+                output.add(decoding.popleft().result())
+        while decoding:
+            output.add(decoding.popleft().result())
+        job.voices.wait()
+    except BaseException:
+        progress.stopped = True  # the other windows stop at their next chunk
+        raise
     finally:
-        voices.shutdown(cancel_futures=True)  # on a cancel or an error, embeddings not yet started are dropped
+        windows.shutdown(cancel_futures=True)
+        job.voices.executor.shutdown(cancel_futures=True)  # on a cancel or an error, embeddings not yet started
     output.voices = [embedder.result().shifted(offset) for embedder, offset in embedders]
     return output
 
 
-def _embed_later(
-    voices: ThreadPoolExecutor,
-    embedding: list[Future[None]],
-    embedder: diarization.VoiceEmbedder,
-    found: list[_Decoded],
-) -> None:
-    """Queue the voice embedding of decoded words (times from the window's start) in the embedding thread."""
-    spans = [(word.start, word.end) for item in found for word in item.raw.words]
-    spans += [(item.raw.start, item.raw.end) for item in found if not item.raw.words]
-    embedding.append(voices.submit(embedder.add, spans))
+def _decode_window(
+    job: _TrackJob, window: Window, speech: list[tuple[float, float]], embedder: diarization.VoiceEmbedder | None
+) -> _WindowOutput:
+    """One window's segments (and their English, if asked), with the evidence of the language spoken."""
+    output = _WindowOutput()
+    on_words = None if embedder is None else functools.partial(job.voices.add, embedder)
+    hint = job.request.language_hint
+    found = _transcribe_window(job.engine, window, speech, hint, "transcribe", job.progress, job.batch_size, on_words)
+    for decoded in found:
+        segment = _segment(decoded, window, job.speaker)
+        output.segments.append(segment)
+        heard = heard_in(segment, heard=decoded.raw.heard, probability=decoded.raw.language_probability)
+        output.evidence += [heard] if heard else []
+    if embedder is not None:  # words that a second decoding moved or added; then the audio can go
+        job.voices.add(embedder, found)
+        job.voices.finish(embedder)
+    if job.request.translate_to_english:
+        english = _transcribe_window(job.engine, window, speech, hint, "translate", job.progress, job.batch_size)
+        output.translation += [_english(s, window, job.speaker) for s in english]
+    job.progress.report(window, window.duration)
+    return output
 
 
 def _windows_with_speech(track: Track) -> Iterator[tuple[Window, list[tuple[float, float]]]]:
@@ -238,7 +300,7 @@ def _transcribe_window(
                     (_checked(checks, engine, window, s, task), item.flags) for s in split_at_pauses(item.raw)
                 ]
             if task == "transcribe":
-                progress.report(window.offset + chunk.end)
+                progress.report(window, chunk.end)
         found = [_Decoded(sentence.result(), flags) for sentence, flags in sentences]
     finally:
         checks.shutdown(cancel_futures=True)  # on a cancel or an error, checks not yet started are dropped

@@ -5,13 +5,16 @@ espeak-ng is robotic and Whisper base is small, so word error bounds are honest 
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
 
-from transcription.audio import SAMPLE_RATE, iter_windows
+from transcription import pipeline
+from transcription.audio import SAMPLE_RATE, Window, iter_windows
 from transcription.pipeline import transcribe
 from transcription.results import (
     FLAG_LANGUAGE_SWITCH,
@@ -114,6 +117,43 @@ def test_progress_rises_to_the_total(engine: object) -> None:
     assert reports[-1][0] == pytest.approx(reports[-1][1])
     assert reports[-1][1] == pytest.approx(len(audio) / SAMPLE_RATE, abs=0.1)
     assert [done for done, _ in reports] == sorted(done for done, _ in reports)
+
+
+@pytest.mark.slow
+def test_windows_decoded_side_by_side_give_what_one_at_a_time_gives(
+    engine: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said = [speech.synthesize(SPOKEN["en"][2], variant=speech.VOICE_A, pitch=30), speech.synthesize(SPOKEN["en"][2])]
+    audio = speech.join(*said, *said, gap=1.5)  # four 5 s sentences: four short windows, two voices
+    request = TranscriptionRequest(tracks=(speech.track(speech.wav_bytes(audio)),))
+    monkeypatch.setattr(pipeline, "iter_windows", functools.partial(iter_windows, window_s=7.0))
+    monkeypatch.setattr(pipeline, "WINDOWS_AT_ONCE", 1)
+    one_at_a_time = transcribe(request)
+    monkeypatch.setattr(pipeline, "WINDOWS_AT_ONCE", 2)
+    reports: list[float] = []
+    side_by_side = transcribe(request, on_progress=lambda done, total: reports.append(done))
+
+    assert len({segment.start // 7 for segment in side_by_side.segments}) >= 3
+    assert side_by_side.segments == one_at_a_time.segments
+    assert reports == sorted(reports)
+    assert reports[-1] == pytest.approx(len(audio) / SAMPLE_RATE, abs=0.1)
+
+
+def test_a_window_that_fails_fails_the_transcription(engine: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    audio = speech.join(*[speech.synthesize("Hello there, how are you?")] * 3, gap=1.5)
+    request = TranscriptionRequest(tracks=(speech.track(speech.wav_bytes(audio), speaker="P01"),))
+    monkeypatch.setattr(pipeline, "iter_windows", functools.partial(iter_windows, window_s=3.0))
+    decode = pipeline._transcribe_window
+
+    def second_window_fails(engine: Any, window: Window, *args: Any, **kwargs: Any) -> Any:
+        if window.offset > 0:
+            raise RuntimeError("the decoder broke")
+        return decode(engine, window, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_transcribe_window", second_window_fails)
+
+    with pytest.raises(RuntimeError, match="the decoder broke"):
+        transcribe(request)
 
 
 def test_it_stops_when_told_to(engine: object) -> None:
