@@ -95,6 +95,7 @@ class _WindowOutput:
     segments: list[Segment] = field(default_factory=list)
     translation: list[Segment] = field(default_factory=list)
     evidence: list[Heard] = field(default_factory=list)  # of the segments judged speech
+    embedded: Future[None] | None = None  # the window's voice embedding, done when its audio is freed
 
 
 @dataclass
@@ -102,6 +103,8 @@ class _TrackOutput(_WindowOutput):
     voices: list[diarization.VoiceWindows] = field(default_factory=list)  # of a mono mix, one per window
 
     def add(self, window: _WindowOutput) -> None:
+        if window.embedded is not None:  # embedding keeps up: at most the windows being decoded hold their audio
+            window.embedded.result()
         self.segments += window.segments
         self.translation += window.translation
         self.evidence += window.evidence
@@ -124,8 +127,9 @@ class _VoiceQueue:
         spans += [(item.raw.start, item.raw.end) for item in found if not item.raw.words]
         self.queued.append(self.executor.submit(embedder.add, spans))
 
-    def finish(self, embedder: diarization.VoiceEmbedder) -> None:
+    def finish(self, embedder: diarization.VoiceEmbedder) -> Future[None]:
         self.queued.append(self.executor.submit(embedder.finish))
+        return self.queued[-1]
 
     def wait(self) -> None:
         for future in self.queued:
@@ -235,7 +239,7 @@ def _decode_window(
         output.evidence += [heard] if heard else []
     if embedder is not None:  # words that a second decoding moved or added; then the audio can go
         job.voices.add(embedder, found)
-        job.voices.finish(embedder)
+        output.embedded = job.voices.finish(embedder)
     if job.request.translate_to_english:
         english = _transcribe_window(job.engine, window, speech, hint, "translate", job.progress, job.batch_size)
         output.translation += [_english(s, window, job.speaker) for s in english]
