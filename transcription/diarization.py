@@ -190,7 +190,8 @@ class VoiceEmbedder:
         self._parts.append(VoiceWindows(np.concatenate(batches), np.asarray(starts) * HOP / SAMPLE_RATE))
 
     def finish(self) -> None:
-        """Let the audio and its spectrogram go (the embeddings stay): a long recording holds one window at a time."""
+        """Let the audio and its spectrogram go (the embeddings stay): a long recording holds only the windows
+        being decoded."""
         self.audio = np.zeros(0, dtype=np.float32)
         self._mel = np.zeros((0, N_MELS), np.float32)
 

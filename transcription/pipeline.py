@@ -1,7 +1,7 @@
 """The transcription pipeline: tracks in, a speaker-labelled, time-aligned transcript out.
 
 Shared by the Celery worker, `manage.py transcribe` and the benchmark. Each track is decoded in windows
-(audio.py), each window is transcribed with batched Whisper (engine.py), suspect segments are flagged and
+(audio.py), two at a time, each window transcribed with batched Whisper (engine.py), suspect segments are flagged and
 loops decoded again (guards.py), and mono mixes get speakers by clustering voices (diarization.py).
 """
 
