@@ -103,8 +103,6 @@ class _TrackOutput(_WindowOutput):
     voices: list[diarization.VoiceWindows] = field(default_factory=list)  # of a mono mix, one per window
 
     def add(self, window: _WindowOutput) -> None:
-        if window.embedded is not None:  # embedding keeps up: at most the windows being decoded hold their audio
-            window.embedded.result()
         self.segments += window.segments
         self.translation += window.translation
         self.evidence += window.evidence
@@ -201,6 +199,13 @@ def _transcribe_track(
     # model's replicas: one window's last chunks and language checks would otherwise leave a stream idle.
     windows = ThreadPoolExecutor(WINDOWS_AT_ONCE, thread_name_prefix="window")
     decoding: deque[Future[_WindowOutput]] = deque()
+
+    def collect_oldest() -> None:
+        oldest = decoding.popleft().result()
+        if oldest.embedded is not None:  # embedding keeps up: at most the windows being decoded hold their audio
+            oldest.embedded.result()
+        output.add(oldest)
+
     try:
         for window, speech in _windows_with_speech(track):
             progress.check()
@@ -210,9 +215,9 @@ def _transcribe_track(
                 embedders.append((embedder, window.offset))
             decoding.append(windows.submit(_decode_window, job, window, speech, embedder))
             if len(decoding) == WINDOWS_AT_ONCE:
-                output.add(decoding.popleft().result())
+                collect_oldest()
         while decoding:
-            output.add(decoding.popleft().result())
+            collect_oldest()
         job.voices.wait()
     except BaseException:
         progress.stopped = True  # the other windows stop at their next chunk
